@@ -1,0 +1,111 @@
+// Env: the file-system interface that every piece of durable otc I/O goes through.
+//
+// Modelled on LevelDB's include/leveldb/env.h. Storage code (padstore's journal, meta
+// and burn, padgen's manifests) never calls open/pwrite/fsync directly: it asks an Env,
+// so tests can substitute a FaultInjectionEnv that fails the Nth fsync, returns short
+// writes or ENOSPC, or simulates a power loss by dropping writes that were not synced.
+//
+// Durability contract (what callers may rely on, and what FaultInjectionEnv enforces):
+//   * Data written with File::Write is durable only after File::Sync or File::DataSync
+//     returns ok.
+//   * A newly created, renamed or removed directory entry is durable only after
+//     Env::SyncDir on its parent returns ok.
+//   * After any failed Write, Sync or DataSync the file's contents are unknown; callers
+//     must fail-stop (never retry a failed fsync: the kernel may have dropped the dirty
+//     pages and a retry would falsely succeed).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace otc {
+
+// An open file with positional I/O. Thread-compatible: concurrent calls on one File
+// are allowed for Read/Write at disjoint offsets, as with pread/pwrite.
+class File {
+ public:
+  virtual ~File() = default;
+
+  // Reads up to out.size() bytes at `offset`; returns the count (0 at end of file).
+  virtual Result<size_t> Read(uint64_t offset, std::span<uint8_t> out) = 0;
+  // Writes up to data.size() bytes at `offset`; may write fewer, like pwrite(2).
+  // Use WriteFully() unless you handle short writes yourself.
+  virtual Result<size_t> Write(uint64_t offset, std::span<const uint8_t> data) = 0;
+  // fsync(2): data and metadata.
+  virtual Status Sync() = 0;
+  // fdatasync(2): data and the metadata needed to read it back (size).
+  virtual Status DataSync() = 0;
+  // Reserves space so later writes in [offset, offset+length) cannot fail with ENOSPC.
+  virtual Status Allocate(uint64_t offset, uint64_t length) = 0;
+  // Deallocates [offset, offset+length): it reads back as zeros afterwards
+  // (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE).
+  virtual Status PunchHole(uint64_t offset, uint64_t length) = 0;
+  virtual Status Truncate(uint64_t size) = 0;
+  virtual Result<uint64_t> Size() = 0;
+  // The path this file was opened with, for error messages.
+  virtual const std::string& path() const = 0;
+};
+
+// Writes all of `data` at `offset`, looping over short writes; a write that makes no
+// progress is an I/O error.
+Status WriteFully(File& file, uint64_t offset, std::span<const uint8_t> data);
+// Reads exactly out.size() bytes at `offset`; hitting end of file is Corruption.
+Status ReadFully(File& file, uint64_t offset, std::span<uint8_t> out);
+
+struct OpenOptions {
+  bool write = false;      // open read-write (otherwise read-only)
+  bool create = false;     // create if missing (O_CREAT)
+  bool exclusive = false;  // with create: fail if it exists (O_EXCL)
+  bool truncate = false;   // O_TRUNC
+  unsigned mode = 0600;    // permissions for a created file; pad files are always 0600
+};
+
+// An advisory exclusive lock held on a file (flock). Released on destruction.
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+};
+
+class Env {
+ public:
+  virtual ~Env() = default;
+
+  // The process-wide POSIX implementation.
+  static Env* Default();
+
+  virtual Result<std::unique_ptr<File>> OpenFile(const std::string& path,
+                                                 const OpenOptions& options) = 0;
+  virtual Status RenameFile(const std::string& from, const std::string& to) = 0;
+  virtual Status RemoveFile(const std::string& path) = 0;
+  // mkdir; ok if it already exists as a directory.
+  virtual Status CreateDir(const std::string& path, unsigned mode = 0700) = 0;
+  // fsync on a directory, making entries created/renamed/removed in it durable.
+  virtual Status SyncDir(const std::string& path) = 0;
+  virtual bool FileExists(const std::string& path) = 0;
+  // Names in a directory, without "." and "..", unsorted.
+  virtual Result<std::vector<std::string>> GetChildren(const std::string& dir) = 0;
+  // Takes an exclusive, non-blocking flock on `path` (created if missing). If another
+  // process holds it, returns Busy naming the holder's PID when it can be known
+  // (the lock file contains the holder's PID).
+  virtual Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) = 0;
+  // Free bytes available to this user on the file system holding `path`.
+  virtual Result<uint64_t> FreeSpace(const std::string& path) = 0;
+};
+
+// Reads a whole (small) file into a string.
+Result<std::string> ReadFileToString(Env& env, const std::string& path);
+
+// Replaces `path` atomically with `contents`: write `path.tmp`, fsync it, rename over
+// `path`, fsync the directory. After a crash either the old or the new contents exist.
+Status WriteFileAtomically(Env& env, const std::string& path, std::span<const uint8_t> contents,
+                           unsigned mode = 0600);
+
+// The directory part of a path ("a/b/c" -> "a/b", "c" -> ".").
+std::string DirName(const std::string& path);
+
+}  // namespace otc
