@@ -10,6 +10,13 @@ std::string Endpoint::ToString() const {
   return std::string(tls ? "https://" : "http://") + h + ":" + std::to_string(port);
 }
 
+std::string ConnectAddress(const Endpoint& endpoint) {
+  if (endpoint.kind == Endpoint::Kind::kUnix) return "unix:" + endpoint.path;
+  std::string host =
+      endpoint.host.find(':') != std::string::npos ? "[" + endpoint.host + "]" : endpoint.host;
+  return host + ":" + std::to_string(endpoint.port);
+}
+
 namespace {
 
 Status Bad(std::string_view text, std::string_view what, std::string_view why) {

@@ -29,6 +29,9 @@ struct Endpoint {
   std::string ToString() const;
 };
 
+// "host:port", "[v6]:port" or "unix:/path": the form http::Client::Connect takes.
+std::string ConnectAddress(const Endpoint& endpoint);
+
 // Parses one of the forms above; `what` ("device", "relay") names it in errors.
 Result<Endpoint> ParseEndpoint(std::string_view text, std::string_view what);
 

@@ -1,5 +1,7 @@
 #include "chat/client/receiver.h"
 
+#include <algorithm>
+
 #include "chat/client/names.h"
 #include "common/secret_buffer.h"
 
@@ -51,11 +53,8 @@ bool Receiver::WaitAfterFailure(bool device, const Status& s, const std::atomic<
   bool& down = device ? device_down_ : relay_down_;
   if (!down) {
     down = true;
-    if (sink_.on_warning) {
-      sink_.on_warning(
-          Warning{device ? WarningKind::kDeviceUnreachable : WarningKind::kRelayUnreachable, "",
-                  s.message()});
-    }
+    Emit(Warning{device ? WarningKind::kDeviceUnreachable : WarningKind::kRelayUnreachable, "",
+                 s.message()});
   }
   if (stop.load()) return false;
   Backoff& b = device ? device_backoff_ : relay_backoff_;
@@ -67,12 +66,17 @@ void Receiver::Recovered(bool device) {
   (device ? device_backoff_ : relay_backoff_).Reset();
   if (!down) return;
   down = false;
-  if (sink_.on_warning) {
-    sink_.on_warning(Warning{WarningKind::kRecovered, "", device ? "device" : "relay"});
-  }
+  Emit(Warning{WarningKind::kRecovered, "", device ? "device" : "relay"});
+}
+
+void Receiver::Emit(const Warning& w) {
+  std::lock_guard<std::mutex> lock(emit_);
+  if (stop_ != nullptr && stop_->load()) return;
+  if (sink_.on_warning) sink_.on_warning(w);
 }
 
 bool Receiver::Start(const std::atomic<bool>& stop) {
+  stop_ = &stop;
   while (!stop.load()) {
     Result<uint64_t> c = device_.GetCursor(options_.relay_key);
     if (c.ok()) {
@@ -100,6 +104,20 @@ bool Receiver::SaveCursor(uint64_t next, const std::atomic<bool>& stop) {
   }
 }
 
+bool Receiver::TrackIndex(const std::string& sender, uint64_t index, bool skipped) {
+  if (tracks_.size() > 10000 && !tracks_.contains(sender)) tracks_.clear();  // bounded
+  SenderTrack& t = tracks_[sender];
+  for (const auto& [lo, hi] : t.gaps) {
+    if (index > lo && index < hi) return true;  // frontier unchanged
+  }
+  if (skipped && t.last) {
+    t.gaps.emplace_back(std::min(*t.last, index), std::max(*t.last, index));
+    if (t.gaps.size() > 64) t.gaps.pop_front();
+  }
+  t.last = index;
+  return false;
+}
+
 bool Receiver::Process(const RelayMessage& m, const std::atomic<bool>& stop) {
   Delivery d;
   d.from = m.sender;
@@ -117,8 +135,9 @@ bool Receiver::Process(const RelayMessage& m, const std::atomic<bool>& stop) {
       d.time = std::time(nullptr);
       d.index = r->index;
       d.text = std::move(r->message);
+      bool filled_gap = TrackIndex(m.sender, r->index, r->skipped);
       if (r->skipped) d.warnings.push_back({WarningKind::kSkipped, m.sender, ""});
-      if (r->late) d.warnings.push_back({WarningKind::kLate, m.sender, ""});
+      if (r->late || filled_gap) d.warnings.push_back({WarningKind::kLate, m.sender, ""});
       WipeString(r->message);
       break;
     }
@@ -135,6 +154,7 @@ bool Receiver::Process(const RelayMessage& m, const std::atomic<bool>& stop) {
 }
 
 int Receiver::PollOnce(const std::atomic<bool>& stop) {
+  stop_ = &stop;
   std::vector<RelayMessage> batch;
   while (true) {
     if (stop.load()) return -1;
@@ -148,6 +168,8 @@ int Receiver::PollOnce(const std::atomic<bool>& stop) {
     if (stop.load()) return -1;
     if (!WaitAfterFailure(false, r.status(), stop)) return -1;
   }
+  std::lock_guard<std::mutex> busy(busy_);
+  if (stop.load()) return -1;  // fetched but untouched: it stays on the relay
   int processed = 0;
   uint64_t last_ref = 0;
   bool any = false;

@@ -11,6 +11,11 @@
 // and after each batch the relay is told it may delete (POST /ack) — only messages the
 // device has already unpackaged are ever acked.
 //
+// A LATE message (reordered in transit) is flagged when the device says so ("late"), or
+// else when its index falls strictly inside a gap this session saw open: a gap is the
+// span between a sender's previous index and a later message the device reported as
+// `skipped` (direction-agnostic, so it works for either half of the pad).
+//
 // Refusals are shown, never hidden: replay, integrity failure (no text: the device never
 // releases it), malformed package, unknown sender, denial. A device or relay that does not
 // answer is retried with backoff (a warning once, a note when it is back); nothing is
@@ -20,7 +25,10 @@
 #include <atomic>
 #include <cstdint>
 #include <ctime>
+#include <deque>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,6 +81,13 @@ class Receiver {
 
   uint64_t cursor() const { return cursor_; }
 
+  // Quitting: set `stop`, then call this. When it returns, no message is between the
+  // device's unpackage and its delivery/cursor update, none will start, and the sink will
+  // not be called again: the caller may go away even if a long-poll is still outstanding.
+  void Quiesce() {
+    std::scoped_lock lock(busy_, emit_);
+  }
+
  private:
   // Unpackages one message; false if stopping before it was processed.
   bool Process(const RelayMessage& m, const std::atomic<bool>& stop);
@@ -80,6 +95,14 @@ class Receiver {
   // Warns once per outage, waits; false if stopping.
   bool WaitAfterFailure(bool device, const Status& s, const std::atomic<bool>& stop);
   void Recovered(bool device);
+  void Emit(const Warning& w);
+  // Updates the per-sender gap record; true if `index` fills a known gap (late).
+  bool TrackIndex(const std::string& sender, uint64_t index, bool skipped);
+
+  struct SenderTrack {
+    std::optional<uint64_t> last;
+    std::deque<std::pair<uint64_t, uint64_t>> gaps;  // open intervals (lo, hi)
+  };
 
   DeviceApi& device_;
   RelayApi& relay_;
@@ -91,6 +114,10 @@ class Receiver {
   bool device_down_ = false;
   bool relay_down_ = false;
   uint64_t cursor_ = 0;
+  std::map<std::string, SenderTrack> tracks_;
+  std::mutex busy_;
+  std::mutex emit_;  // held while calling sink_.on_warning
+  const std::atomic<bool>* stop_ = nullptr;
 };
 
 }  // namespace otc::client

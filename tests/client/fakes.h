@@ -7,6 +7,7 @@
 // kUnavailable that many times first.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -96,6 +97,7 @@ class FakeRelay : public RelayApi {
   Result<std::vector<RelayMessage>> GetMessages(const std::string& recipient, uint64_t start,
                                                 uint32_t maxcount, uint32_t) override {
     ++get_calls;
+    if (on_get) on_get();
     if (get_failures > 0) {
       --get_failures;
       return Status::Unavailable("relay: timed out");
@@ -119,6 +121,7 @@ class FakeRelay : public RelayApi {
   }
 
   std::vector<RelayMessage> messages;
+  std::function<void()> on_get;
   std::vector<RelayMessage> extra_next_get;  // returned once, verbatim (hostile relay)
   std::vector<uint64_t> acks;
   std::vector<std::string>* log = nullptr;  // shared with the device to see the order

@@ -131,6 +131,38 @@ TEST_F(ReceiverTest, SkippedAndLateAreFlagged) {
   EXPECT_EQ(*deliveries_[1].text, "second");
 }
 
+TEST_F(ReceiverTest, LateIsInferredFromAGapTheDeviceReportedAsSkipped) {
+  // bob's stream runs downward here (an otc1 direction -1 sender): 900, [800 dropped
+  // for now], 700 arrives skipped, 800 arrives late, 600 is normal again.
+  device_.skipped_indices = {700};
+  Queue("bob", "PKG:alice:900:one");
+  Queue("bob", "PKG:alice:700:three");
+  Queue("bob", "PKG:alice:800:two");
+  Queue("bob", "PKG:alice:600:four");
+  Queue("carol", "PKG:alice:800:other sender");  // same index, other pad: not late
+  Receiver r = Make();
+  ASSERT_TRUE(r.Start(stop_));
+  EXPECT_EQ(r.PollOnce(stop_), 5);
+  ASSERT_EQ(deliveries_.size(), 5u);
+  EXPECT_TRUE(deliveries_[0].warnings.empty());
+  EXPECT_EQ(Kinds(deliveries_[1]), std::vector<WarningKind>{WarningKind::kSkipped});
+  EXPECT_EQ(Kinds(deliveries_[2]), std::vector<WarningKind>{WarningKind::kLate});
+  EXPECT_EQ(*deliveries_[2].text, "two");
+  EXPECT_TRUE(deliveries_[3].warnings.empty());
+  EXPECT_TRUE(deliveries_[4].warnings.empty());
+}
+
+TEST_F(ReceiverTest, StopAfterFetchLeavesTheBatchOnTheRelay) {
+  Queue("bob", "PKG:alice:0:later");
+  Receiver r = Make();
+  ASSERT_TRUE(r.Start(stop_));
+  relay_.on_get = [this] { stop_ = true; };  // the user quits during the long-poll
+  EXPECT_EQ(r.PollOnce(stop_), -1);
+  EXPECT_TRUE(deliveries_.empty());
+  EXPECT_EQ(relay_.messages.size(), 1u);
+  EXPECT_EQ(device_.cursors[options_.relay_key], 0u);
+}
+
 TEST_F(ReceiverTest, DeviceOutageIsRetriedNothingIsSkippedAndAckWaits) {
   Queue("bob", "PKG:alice:0:patience");
   device_.unpackage_failures = 3;
