@@ -37,6 +37,20 @@ TEST(MemoryPadStreamTest, BackwardWalksDown) {
   EXPECT_EQ(b, (std::array<uint8_t, 2>{3, 2}));
 }
 
+TEST(MemoryPadStreamTest, LongBackwardReadsOfEveryLength) {
+  auto pad = Pad(256);  // pad[i] == i
+  for (size_t n = 0; n <= 40; ++n) {
+    MemoryPadStream s(pad, 200, Direction::kBackward);
+    std::vector<uint8_t> first(n), second(n);
+    ASSERT_TRUE(s.Next(first).ok());
+    ASSERT_TRUE(s.Next(second).ok());
+    for (size_t k = 0; k < n; ++k) {
+      EXPECT_EQ(first[k], 200 - k) << n;
+      EXPECT_EQ(second[k], 200 - n - k) << n;
+    }
+  }
+}
+
 TEST(MemoryPadStreamTest, BackwardReachesIndexZeroThenStops) {
   auto pad = Pad(4);
   MemoryPadStream s(pad, 3, Direction::kBackward);
