@@ -69,8 +69,10 @@ std::variant<int, std::unique_ptr<Setup>> Prepare(const CommonFlags& flags, bool
   }
   setup->config = *config;
   if (setup->config.device.empty()) {
-    Fail("no device given: pass --device unix:PATH (the socket in your store directory) or set "
-         "device = ... in " + setup->config.config_dir + "/config");
+    Fail(
+        "no device given: pass --device unix:PATH (the socket in your store directory) or set "
+        "device = ... in " +
+        setup->config.config_dir + "/config");
     return kExitUsage;
   }
   Result<Endpoint> device = ParseEndpoint(setup->config.device, "device");
@@ -112,8 +114,7 @@ std::variant<int, std::unique_ptr<Setup>> Prepare(const CommonFlags& flags, bool
            (setup->config.user.empty() ? " (and no --user given)" : ""));
       return ExitCodeFor(owner.status(), false);
     }
-    Fail("warning: device not reachable yet (" + owner.status().message() +
-         "); will keep trying");
+    Fail("warning: device not reachable yet (" + owner.status().message() + "); will keep trying");
   } else if (setup->config.user.empty()) {
     setup->config.user = *owner;
   } else if (*owner != setup->config.user) {
@@ -205,10 +206,14 @@ class LateOutput final : public Output {
 
 int ExitCodeFor(const Status& s, bool from_relay) {
   switch (s.code()) {
-    case Status::Code::kOk: return kExitOk;
-    case Status::Code::kUnavailable: return kExitUnreachable;
-    case Status::Code::kInternal: return kExitInternal;
-    default: return from_relay ? kExitRelayRefused : kExitDeviceRefused;
+    case Status::Code::kOk:
+      return kExitOk;
+    case Status::Code::kUnavailable:
+      return kExitUnreachable;
+    case Status::Code::kInternal:
+      return kExitInternal;
+    default:
+      return from_relay ? kExitRelayRefused : kExitDeviceRefused;
   }
 }
 

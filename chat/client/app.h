@@ -32,7 +32,7 @@ struct CommonFlags {
 };
 
 struct SendFlags {
-  std::string to;  // "bob" or "bob,carol"
+  std::string to;                   // "bob" or "bob,carol"
   std::optional<std::string> text;  // unset: read standard input
   bool json = false;
 };

@@ -26,8 +26,8 @@ Overloaded(F...) -> Overloaded<F...>;
 
 }  // namespace
 
-ChatSession::ChatSession(ChatSessionOptions options, ChatConnections connections,
-                         GroupBook groups, Output& out)
+ChatSession::ChatSession(ChatSessionOptions options, ChatConnections connections, GroupBook groups,
+                         Output& out)
     : options_(std::move(options)),
       conn_(std::move(connections)),
       out_(out),
@@ -46,8 +46,8 @@ ChatSession::ChatSession(ChatSessionOptions options, ChatConnections connections
   ReceiverSink sink;
   sink.on_delivery = [this](Delivery&& d) { OnDelivery(std::move(d)); };
   sink.on_warning = [this](const Warning& w) { Warn(w); };
-  rx_->receiver = std::make_unique<Receiver>(*rx_->device, *rx_->relay, ro, sink,
-                                             rx_->stop.AsSleeper());
+  rx_->receiver =
+      std::make_unique<Receiver>(*rx_->device, *rx_->relay, ro, sink, rx_->stop.AsSleeper());
 }
 
 ChatSession::~ChatSession() { Shutdown(); }
@@ -133,8 +133,9 @@ void ChatSession::OnDelivery(Delivery&& d) {
 void ChatSession::DoContacts(bool print) {
   Result<std::vector<ContactInfo>> c = conn_.send_device->Contacts();
   if (!c.ok()) {
-    if (print) out_.Line(FormatWarning({WarningKind::kDeviceUnreachable, "", c.status().message()},
-                                       std::time(nullptr)));
+    if (print)
+      out_.Line(FormatWarning({WarningKind::kDeviceUnreachable, "", c.status().message()},
+                              std::time(nullptr)));
     return;
   }
   std::vector<std::string> names;
@@ -193,65 +194,63 @@ bool ChatSession::HandleLine(std::string_view line) {
     return true;
   }
   bool keep_going = true;
-  std::visit(
-      Overloaded{
-          [](const EmptyCommand&) {},
-          [&](const SendCommand& c) {
-            Enqueue([this, c] { DoSend(c.to, "", c.text); });
-          },
-          [&](const GroupSendCommand& c) {
-            std::optional<std::vector<std::string>> members;
-            {
-              std::lock_guard<std::mutex> lock(groups_mu_);
-              members = groups_.Members(c.group);
-            }
-            if (!members) {
-              out_.Line("no group named '" + c.group + "': define it with group " + c.group +
-                        " USER1,USER2,...");
-              return;
-            }
-            Enqueue([this, c, m = *members] { DoSend(m, c.group, c.text); });
-          },
-          [&](const GroupDefineCommand& c) {
-            std::lock_guard<std::mutex> lock(groups_mu_);
-            if (c.name.empty()) {
-              if (groups_.groups().empty()) out_.Line("no groups: group NAME USER1,USER2,...");
-              for (const auto& [name, members] : groups_.groups()) {
-                out_.Line("  " + name + ": " + Join(members, ","));
-              }
-            } else if (c.members.empty()) {
-              auto m = groups_.Members(c.name);
-              out_.Line(m ? "  " + c.name + ": " + Join(*m, ",")
-                          : "no group named '" + c.name + "'");
-            } else {
-              Status s = groups_.Define(c.name, c.members);
-              out_.Line(s.ok() ? "group " + c.name + " = " + Join(c.members, ",")
-                               : "group not saved: " + s.message());
-            }
-          },
-          [&](const UngroupCommand& c) {
-            std::lock_guard<std::mutex> lock(groups_mu_);
-            Status s = groups_.Remove(c.name);
-            out_.Line(s.ok() ? "group " + c.name + " removed" : s.message());
-          },
-          [&](const IdCommand&) {
-            out_.Line("user " + options_.user + ", device " + options_.device_name + ", relay " +
-                      options_.relay_name);
-          },
-          [&](const HelpCommand&) {
-            std::string help = HelpText();
-            size_t pos = 0;
-            while (pos < help.size()) {
-              size_t nl = help.find('\n', pos);
-              out_.Line(help.substr(pos, nl - pos));
-              pos = nl + 1;
-            }
-          },
-          [&](const ClearCommand&) { out_.ClearScreen(); },
-          [&](const QuitCommand&) { keep_going = false; },
-          [&](const ContactsCommand&) { Enqueue([this] { DoContacts(true); }); },
-      },
-      *parsed);
+  std::visit(Overloaded{
+                 [](const EmptyCommand&) {},
+                 [&](const SendCommand& c) { Enqueue([this, c] { DoSend(c.to, "", c.text); }); },
+                 [&](const GroupSendCommand& c) {
+                   std::optional<std::vector<std::string>> members;
+                   {
+                     std::lock_guard<std::mutex> lock(groups_mu_);
+                     members = groups_.Members(c.group);
+                   }
+                   if (!members) {
+                     out_.Line("no group named '" + c.group + "': define it with group " + c.group +
+                               " USER1,USER2,...");
+                     return;
+                   }
+                   Enqueue([this, c, m = *members] { DoSend(m, c.group, c.text); });
+                 },
+                 [&](const GroupDefineCommand& c) {
+                   std::lock_guard<std::mutex> lock(groups_mu_);
+                   if (c.name.empty()) {
+                     if (groups_.groups().empty())
+                       out_.Line("no groups: group NAME USER1,USER2,...");
+                     for (const auto& [name, members] : groups_.groups()) {
+                       out_.Line("  " + name + ": " + Join(members, ","));
+                     }
+                   } else if (c.members.empty()) {
+                     auto m = groups_.Members(c.name);
+                     out_.Line(m ? "  " + c.name + ": " + Join(*m, ",")
+                                 : "no group named '" + c.name + "'");
+                   } else {
+                     Status s = groups_.Define(c.name, c.members);
+                     out_.Line(s.ok() ? "group " + c.name + " = " + Join(c.members, ",")
+                                      : "group not saved: " + s.message());
+                   }
+                 },
+                 [&](const UngroupCommand& c) {
+                   std::lock_guard<std::mutex> lock(groups_mu_);
+                   Status s = groups_.Remove(c.name);
+                   out_.Line(s.ok() ? "group " + c.name + " removed" : s.message());
+                 },
+                 [&](const IdCommand&) {
+                   out_.Line("user " + options_.user + ", device " + options_.device_name +
+                             ", relay " + options_.relay_name);
+                 },
+                 [&](const HelpCommand&) {
+                   std::string help = HelpText();
+                   size_t pos = 0;
+                   while (pos < help.size()) {
+                     size_t nl = help.find('\n', pos);
+                     out_.Line(help.substr(pos, nl - pos));
+                     pos = nl + 1;
+                   }
+                 },
+                 [&](const ClearCommand&) { out_.ClearScreen(); },
+                 [&](const QuitCommand&) { keep_going = false; },
+                 [&](const ContactsCommand&) { Enqueue([this] { DoContacts(true); }); },
+             },
+             *parsed);
   return keep_going;
 }
 

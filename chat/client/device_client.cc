@@ -34,7 +34,7 @@ Result<uint64_t> GetU64(const json& j, const char* key) {
 }  // namespace
 
 Result<std::string> ReadTokenFile(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return Status::FromErrno(errno, "token file " + path);
   if ((st.st_mode & 077) != 0) {
     return Status::InvalidArgument("token file " + path +
@@ -45,7 +45,8 @@ Result<std::string> ReadTokenFile(const std::string& path) {
   std::string token = std::move(*text);
   if (token.ends_with("\n")) token.pop_back();
   if (token.ends_with("\r")) token.pop_back();
-  bool printable = std::all_of(token.begin(), token.end(), [](char c) { return c > 32 && c < 127; });
+  bool printable =
+      std::all_of(token.begin(), token.end(), [](char c) { return c > 32 && c < 127; });
   if (token.size() < 16 || token.size() > 4096 || !printable) {
     WipeString(token);
     return Status::InvalidArgument("token file " + path +
@@ -63,9 +64,9 @@ Status DeviceErrorStatus(int http_status, std::string_view body) {
     if (j.contains("message") && j["message"].is_string()) message = j["message"];
   }
   if (message.size() > 200) message.resize(200);
-  std::string text = "device: " + (category.empty() ? "HTTP " + std::to_string(http_status)
-                                                    : category) +
-                     (message.empty() ? "" : ": " + message);
+  std::string text =
+      "device: " + (category.empty() ? "HTTP " + std::to_string(http_status) : category) +
+      (message.empty() ? "" : ": " + message);
   using C = Status::Code;
   C code = C::kInternal;
   if (category == "bad_request") code = C::kInvalidArgument;
@@ -86,8 +87,9 @@ Result<std::unique_ptr<HttpDeviceClient>> HttpDeviceClient::Create(const Endpoin
                                                                    std::string token,
                                                                    DeviceClientOptions options) {
   if (endpoint.tls) {
-    return Status::Unsupported("https devices are not supported by this build: use unix:PATH, "
-                               "or http:// on a cable you trust with --token-file");
+    return Status::Unsupported(
+        "https devices are not supported by this build: use unix:PATH, "
+        "or http:// on a cable you trust with --token-file");
   }
   std::string address = ConnectAddress(endpoint);
   return std::unique_ptr<HttpDeviceClient>(
@@ -220,8 +222,8 @@ Result<std::string> HttpDeviceClient::Health() {
 }
 
 Result<uint64_t> HttpDeviceClient::GetCursor(const std::string& relay) {
-  Result<json> j = Call(http::Verb::get, "/v1/cursor?relay=" + http::PercentEncode(relay), "",
-                        options_.timeout);
+  Result<json> j =
+      Call(http::Verb::get, "/v1/cursor?relay=" + http::PercentEncode(relay), "", options_.timeout);
   if (!j.ok()) return j.status();
   return GetU64(*j, "cursor");
 }

@@ -84,9 +84,7 @@ class Receiver {
   // Quitting: set `stop`, then call this. When it returns, no message is between the
   // device's unpackage and its delivery/cursor update, none will start, and the sink will
   // not be called again: the caller may go away even if a long-poll is still outstanding.
-  void Quiesce() {
-    std::scoped_lock lock(busy_, emit_);
-  }
+  void Quiesce() { std::scoped_lock lock(busy_, emit_); }
 
  private:
   // Unpackages one message; false if stopping before it was processed.

@@ -47,9 +47,9 @@ Result<std::vector<RelayMessage>> ParseRelayMessages(const json& reply) {
     Result<uint64_t> ref = GetU64(m, "ref");
     if (!ref.ok()) return ref.status();
     r.ref = *ref;
-    for (auto [key, field] : {std::pair{"sender_uid", &r.sender},
-                              std::pair{"recipient_uid", &r.recipient},
-                              std::pair{"contents", &r.contents}}) {
+    for (auto [key, field] :
+         {std::pair{"sender_uid", &r.sender}, std::pair{"recipient_uid", &r.recipient},
+          std::pair{"contents", &r.contents}}) {
       auto it = m.find(key);
       if (it == m.end() || !it->is_string()) return BadReply(std::string("no ") + key);
       *field = it->get<std::string>();
@@ -125,16 +125,16 @@ Result<std::vector<RelayMessage>> HttpRelayClient::GetMessages(const std::string
                        "&start_ref=" + std::to_string(start_ref) +
                        "&maxcount=" + std::to_string(maxcount);
   if (wait_seconds > 0) target += "&wait=" + std::to_string(wait_seconds);
-  Result<json> j = Call(http::Verb::get, target, "",
-                        options_.timeout + std::chrono::seconds(wait_seconds));
+  Result<json> j =
+      Call(http::Verb::get, target, "", options_.timeout + std::chrono::seconds(wait_seconds));
   if (!j.ok()) return j.status();
   return ParseRelayMessages(*j);
 }
 
 Result<uint64_t> HttpRelayClient::NextRef(const std::string& recipient) {
-  Result<json> j = Call(http::Verb::get,
-                        "/getnextref?recipient_uid=" + http::PercentEncode(recipient), "",
-                        options_.timeout);
+  Result<json> j =
+      Call(http::Verb::get, "/getnextref?recipient_uid=" + http::PercentEncode(recipient), "",
+           options_.timeout);
   if (!j.ok()) return j.status();
   return GetU64(*j, "nextref");
 }

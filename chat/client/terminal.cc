@@ -1,7 +1,6 @@
 #include "chat/client/terminal.h"
 
 // libedit's readline.h needs stdio declared first.
-#include <cstdio>
 #include <editline/readline.h>
 #include <poll.h>
 #include <signal.h>
@@ -9,6 +8,7 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
+#include <cstdio>
 
 #include <cerrno>
 #include <cstdlib>
@@ -65,7 +65,8 @@ Result<std::unique_ptr<Terminal>> Terminal::Create(std::string prompt, Callbacks
     return Status::FromErrno(err, "signalfd");
   }
   bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-  std::unique_ptr<Terminal> t(new Terminal(std::move(prompt), std::move(callbacks), wake, sig, tty));
+  std::unique_ptr<Terminal> t(
+      new Terminal(std::move(prompt), std::move(callbacks), wake, sig, tty));
   active_ = t.get();
   if (tty) {
     rl_readline_name = "otc";

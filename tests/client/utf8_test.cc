@@ -8,10 +8,10 @@ namespace {
 TEST(Utf8Test, Valid) {
   EXPECT_TRUE(IsValidUtf8(""));
   EXPECT_TRUE(IsValidUtf8("plain ascii"));
-  EXPECT_TRUE(IsValidUtf8("caf\xc3\xa9"));              // U+00E9
-  EXPECT_TRUE(IsValidUtf8("\xe2\x9c\x93"));             // U+2713
-  EXPECT_TRUE(IsValidUtf8("\xf0\x9f\x98\x80"));         // U+1F600
-  EXPECT_TRUE(IsValidUtf8("\xf4\x8f\xbf\xbf"));         // U+10FFFF
+  EXPECT_TRUE(IsValidUtf8("caf\xc3\xa9"));                // U+00E9
+  EXPECT_TRUE(IsValidUtf8("\xe2\x9c\x93"));               // U+2713
+  EXPECT_TRUE(IsValidUtf8("\xf0\x9f\x98\x80"));           // U+1F600
+  EXPECT_TRUE(IsValidUtf8("\xf4\x8f\xbf\xbf"));           // U+10FFFF
   EXPECT_TRUE(IsValidUtf8(std::string_view("a\0b", 3)));  // NUL is a valid code point
 }
 
@@ -24,7 +24,7 @@ TEST(Utf8Test, Invalid) {
   EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate U+D800
   EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // U+110000
   EXPECT_FALSE(IsValidUtf8("\xff"));
-  EXPECT_FALSE(IsValidUtf8("ok\xc3("));           // bad continuation
+  EXPECT_FALSE(IsValidUtf8("ok\xc3("));  // bad continuation
 }
 
 }  // namespace
