@@ -341,8 +341,9 @@ int RunSend(const CommonFlags& flags, const SendFlags& send) {
       }
       std::printf("%s\n", j.dump().c_str());
     } else if (o.status.ok()) {
-      std::printf("sent to %s (relay ref %llu)\n", o.to.c_str(),
-                  static_cast<unsigned long long>(o.ref));
+      // The transcript line the interactive client would show.
+      std::string line = FormatOutgoing(setup->config.user, o.to, text, std::time(nullptr));
+      std::printf("%s\n", line.c_str());
     }
     if (!o.status.ok()) {
       Fail("not sent to " + o.to + ": " + o.status.message() +

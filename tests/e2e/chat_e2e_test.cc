@@ -23,7 +23,8 @@ std::vector<json> JsonLines(const std::string& out) {
 
 std::vector<std::string> Texts(const std::vector<json>& msgs) {
   std::vector<std::string> t;
-  for (const json& m : msgs) t.push_back(m["text"].is_string() ? m["text"].get<std::string>() : "<null>");
+  for (const json& m : msgs)
+    t.push_back(m["text"].is_string() ? m["text"].get<std::string>() : "<null>");
   return t;
 }
 
@@ -35,9 +36,7 @@ class ChatE2ETest : public ::testing::Test {
     ASSERT_EQ(cluster_->error(), "");
     ASSERT_TRUE(cluster_->StartAll()) << cluster_->error();
   }
-  void ExpectSent(const RunResult& r) {
-    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  }
+  void ExpectSent(const RunResult& r) { EXPECT_EQ(r.exit_code, 0) << r.out << r.err; }
   std::unique_ptr<Cluster> cluster_;
 };
 
@@ -49,7 +48,8 @@ TEST_F(ChatE2ETest, DirectMultiAndGroupSendInOrderWithQueuedMessagesDelivered) {
   ExpectSent(c.Otc("send", "alice", {"bob", "hello bob"}));
   ExpectSent(c.Otc("send", "alice", {"bob,carol", "hello both"}));
   // A group defined and used in the interactive client (driven through a pipe).
-  RunResult chat = c.Otc("chat", "alice", {}, "group friends bob,carol\ngs friends group hi\nquit\n");
+  RunResult chat =
+      c.Otc("chat", "alice", {}, "group friends bob,carol\ngs friends group hi\nquit\n");
   EXPECT_EQ(chat.exit_code, 0) << chat.out << chat.err;
   EXPECT_NE(chat.out.find("alice -> friends (bob,carol): group hi"), std::string::npos) << chat.out;
   // The group was persisted in alice's config dir.

@@ -38,9 +38,8 @@ Cluster::~Cluster() {
 bool Cluster::StartRelay() {
   SpawnOptions o;
   o.stderr_path = dir_ + "/relay.log";
-  relay_ = Child::Spawn({OTC_RELAY_BIN, "--listen", "unix:" + RelaySocket(), "--db",
-                         dir_ + "/relay.db"},
-                        o);
+  relay_ = Child::Spawn(
+      {OTC_RELAY_BIN, "--listen", "unix:" + RelaySocket(), "--db", dir_ + "/relay.db"}, o);
   if (relay_.pid() < 0 || !WaitForUnixSocket(RelaySocket(), std::chrono::seconds(20))) {
     error_ = "relay did not start: " + ReadFile(dir_ + "/relay.log");
     return false;
@@ -82,16 +81,11 @@ bool Cluster::StartAll() {
 std::vector<std::string> Cluster::OtcArgs(const std::string& subcommand, const std::string& user,
                                           const std::vector<std::string>& args,
                                           const std::string& relay) const {
-  std::vector<std::string> argv = {OTC_BIN,
-                                   subcommand,
-                                   "--user",
-                                   user,
-                                   "--device",
-                                   "unix:" + DeviceSocket(user),
-                                   "--relay",
-                                   relay.empty() ? "unix:" + RelaySocket() : relay,
-                                   "--config-dir",
-                                   ConfigDir(user)};
+  std::vector<std::string> argv = {OTC_BIN,        subcommand,
+                                   "--user",       user,
+                                   "--device",     "unix:" + DeviceSocket(user),
+                                   "--relay",      relay.empty() ? "unix:" + RelaySocket() : relay,
+                                   "--config-dir", ConfigDir(user)};
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
 }

@@ -25,7 +25,9 @@ class Cluster {
   const std::string& error() const { return error_; }
   const std::string& dir() const { return dir_; }
   std::string Store(const std::string& user) const { return dir_ + "/store-" + user; }
-  std::string DeviceSocket(const std::string& user) const { return dir_ + "/dev-" + user + ".sock"; }
+  std::string DeviceSocket(const std::string& user) const {
+    return dir_ + "/dev-" + user + ".sock";
+  }
   std::string RelaySocket() const { return dir_ + "/relay.sock"; }
   std::string ConfigDir(const std::string& user) const { return dir_ + "/cfg-" + user; }
 

@@ -20,17 +20,15 @@ TEST(HostileRelayE2ETest, EveryTamperingIsShownAndNoPadIsReused) {
   ASSERT_TRUE(c.StartAll()) << c.error();
   // Sends are numbered from 1: m2 dropped, m4 replayed, m5 held back until after m6,
   // m7 has a flipped byte.
-  auto hostile = HostileRelay::Start("unix:" + c.dir() + "/hostile.sock", "unix:" + c.RelaySocket(),
-                                     {{2, Tamper::kDrop},
-                                      {4, Tamper::kReplay},
-                                      {5, Tamper::kHold},
-                                      {7, Tamper::kFlip}});
+  auto hostile = HostileRelay::Start(
+      "unix:" + c.dir() + "/hostile.sock", "unix:" + c.RelaySocket(),
+      {{2, Tamper::kDrop}, {4, Tamper::kReplay}, {5, Tamper::kHold}, {7, Tamper::kFlip}});
   ASSERT_NE(hostile, nullptr);
 
   std::set<uint64_t> sent_indices;
   for (int i = 1; i <= 8; ++i) {
-    RunResult r = c.Otc("send", "alice", {"--json", "bob", "m" + std::to_string(i) + " secret"},
-                        "", "unix:" + c.dir() + "/hostile.sock");
+    RunResult r = c.Otc("send", "alice", {"--json", "bob", "m" + std::to_string(i) + " secret"}, "",
+                        "unix:" + c.dir() + "/hostile.sock");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     json j = json::parse(r.out);
     EXPECT_TRUE(sent_indices.insert(j["index"].get<uint64_t>()).second) << "alice reused pad";
@@ -47,14 +45,12 @@ TEST(HostileRelayE2ETest, EveryTamperingIsShownAndNoPadIsReused) {
     std::vector<std::string> warnings;
   };
   std::vector<Expect> expected = {
-      {"m1 secret", {}},
-      {"m3 secret", {"skipped"}},  // m2 was dropped
-      {"m4 secret", {}},
-      {nullptr, {"replay"}},       // m4 again
-      {"m6 secret", {"skipped"}},  // m5 held back: a gap
-      {"m5 secret", {"late"}},     // m5 fills it
-      {nullptr, {"integrity"}},    // m7 flipped: never shown
-      {"m8 secret", {"skipped"}},  // m7's pad was never accepted
+      {"m1 secret", {}},          {"m3 secret", {"skipped"}},  // m2 was dropped
+      {"m4 secret", {}},          {nullptr, {"replay"}},       // m4 again
+      {"m6 secret", {"skipped"}},                              // m5 held back: a gap
+      {"m5 secret", {"late"}},                                 // m5 fills it
+      {nullptr, {"integrity"}},                                // m7 flipped: never shown
+      {"m8 secret", {"skipped"}},                              // m7's pad was never accepted
   };
   ASSERT_EQ(got.size(), expected.size()) << bob.out;
   std::set<uint64_t> received_indices;

@@ -13,8 +13,8 @@ namespace otc::e2e {
 
 struct SpawnOptions {
   std::string stdin_path = "/dev/null";
-  std::string stdout_path;  // empty: /dev/null
-  std::string stderr_path;  // empty: /dev/null
+  std::string stdout_path;                 // empty: /dev/null
+  std::string stderr_path;                 // empty: /dev/null
   std::map<std::string, std::string> env;  // added to (or replacing in) the environment
 };
 

@@ -35,8 +35,8 @@ class Tmux {
     std::string cmd;
     for (const std::string& a : argv) cmd += ShellQuote(a) + " ";
     cmd += "; echo OTC-EXITED-$?; sleep 30";
-    return Run({TMUX_BIN, "-L", socket_, "new-session", "-d", "-s", "otc", "-x", "120", "-y",
-                "30", cmd},
+    return Run({TMUX_BIN, "-L", socket_, "new-session", "-d", "-s", "otc", "-x", "120", "-y", "30",
+                cmd},
                scratch_)
                .exit_code == 0;
   }
