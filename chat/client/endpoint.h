@@ -2,7 +2,8 @@
 //
 // Accepted forms (as typed in --device / --relay, the config file or the environment):
 //   unix:/path/to/socket        HTTP over a Unix domain socket
-//   http://HOST:PORT            HTTP over TCP; HOST is a name, an IPv4 address or [IPv6]
+//   http://HOST:PORT            HTTP over TCP; HOST is an IPv4 literal, [IPv6] or localhost
+//                               (otc never resolves names: common/http refuses them)
 //   https://HOST:PORT           parsed, but refused by Connect-time code in this build
 //   HOST:PORT                   shorthand for http://HOST:PORT
 // A trailing "/" after the port is allowed; any other path, a query or user info is
