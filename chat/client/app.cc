@@ -29,6 +29,7 @@
 #include "chat/client/terminal.h"
 #include "chat/client/transcript.h"
 #include "chat/client/utf8.h"
+#include "common/http/listen_address.h"
 #include "common/encoding.h"
 #include "common/secret_buffer.h"
 
@@ -85,6 +86,12 @@ std::variant<int, std::unique_ptr<Setup>> Prepare(const CommonFlags& flags, bool
   }
   setup->device = *device;
   setup->relay = *relay;
+  for (const Endpoint* ep : {&setup->device, &setup->relay}) {
+    if (Result<http::ListenAddress> a = http::ParseListenAddress(ConnectAddress(*ep)); !a.ok()) {
+      Fail((ep == &setup->device ? "device: " : "relay: ") + a.status().message());
+      return kExitUsage;
+    }
+  }
   if (!setup->config.token_file.empty()) {
     Result<std::string> token = ReadTokenFile(setup->config.token_file);
     if (!token.ok()) {
