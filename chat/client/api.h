@@ -30,6 +30,7 @@ struct PackageResult {
   std::string package_b64;
   uint64_t index = 0;
   uint64_t pad_left = 0;  // own pad bytes left towards the recipient
+  bool pad_low = false;   // the device says under 1% of the own half is left
 };
 
 struct UnpackageResult {

@@ -29,8 +29,8 @@
 #include "chat/client/terminal.h"
 #include "chat/client/transcript.h"
 #include "chat/client/utf8.h"
-#include "common/http/listen_address.h"
 #include "common/encoding.h"
+#include "common/http/listen_address.h"
 #include "common/secret_buffer.h"
 
 namespace otc::client {

@@ -160,6 +160,9 @@ Result<PackageResult> HttpDeviceClient::Package(const std::string& to, std::stri
   if (!left.ok()) return left.status();
   r.index = *index;
   r.pad_left = *left;
+  if (auto low = j->find("pad_low"); low != j->end() && low->is_boolean()) {
+    r.pad_low = low->get<bool>();
+  }
   return r;
 }
 

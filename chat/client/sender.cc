@@ -1,5 +1,7 @@
 #include "chat/client/sender.h"
 
+#include "common/byte_size.h"
+
 namespace otc::client {
 
 Sender::Sender(DeviceApi& device, RelayApi& relay, std::string user, BackoffPolicy policy,
@@ -36,8 +38,15 @@ SendOutcome Sender::SendOne(const std::string& to, std::string_view text) {
   out.pad_spent = true;
   out.index = pkg->index;
   out.pad_left = pkg->pad_left;
-  if (auto it = totals_.find(to); it != totals_.end() && !warned_low_[to]) {
-    if (std::optional<Warning> w = PadLowWarning(to, pkg->pad_left, it->second)) {
+  if (!warned_low_[to]) {
+    std::optional<Warning> w;
+    if (auto it = totals_.find(to); it != totals_.end()) {
+      w = PadLowWarning(to, pkg->pad_left, it->second);
+    }
+    if (!w && pkg->pad_low) {
+      w = Warning{WarningKind::kPadLow, to, FormatByteSize(pkg->pad_left) + " left"};
+    }
+    if (w) {
       warned_low_[to] = true;
       out.warnings.push_back(*w);
     }

@@ -38,6 +38,7 @@ class Sender {
   Sender(DeviceApi& device, RelayApi& relay, std::string user, BackoffPolicy policy, Sleeper sleep);
 
   // Own-half pad sizes per contact, for the "pad below 1%" warning (from Contacts()).
+  // Without them the device's own pad_low flag decides. Warned once per contact.
   void SetPadTotals(std::map<std::string, uint64_t> totals) { totals_ = std::move(totals); }
 
   SendOutcome SendOne(const std::string& to, std::string_view text);

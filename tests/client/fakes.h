@@ -31,7 +31,7 @@ class FakeDevice : public DeviceApi {
     next_index += 100;
     pad_left = pad_left > 100 ? pad_left - 100 : 0;
     return PackageResult{"PKG:" + to + ":" + std::to_string(index) + ":" + std::string(message),
-                         index, pad_left};
+                         index, pad_left, pad_left < low_below};
   }
   Result<UnpackageResult> Unpackage(const std::string& from, const std::string& pkg) override {
     log.push_back("unpackage " + from);
@@ -75,6 +75,7 @@ class FakeDevice : public DeviceApi {
   std::set<uint64_t> skipped_indices, late_indices;
   uint64_t next_index = 0;
   uint64_t pad_left = 1000000;
+  uint64_t low_below = 0;  // the device's pad_low flag is set when pad_left is below this
   int package_failures = 0;
   int unpackage_failures = 0;
   int cursor_failures = 0;

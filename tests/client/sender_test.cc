@@ -108,5 +108,16 @@ TEST_F(SenderTest, PadLowWarnsOncePerContact) {
   EXPECT_TRUE(sender_.SendOne("bob", "c").warnings.empty());
 }
 
+TEST_F(SenderTest, DevicePadLowFlagWarnsWhenTotalsAreUnknown) {
+  device_.pad_left = 1000;
+  device_.low_below = 850;
+  EXPECT_TRUE(sender_.SendOne("bob", "a").warnings.empty());  // 900 left: not low
+  SendOutcome o = sender_.SendOne("bob", "b");                // 800 left: low
+  ASSERT_EQ(o.warnings.size(), 1u);
+  EXPECT_EQ(o.warnings[0].kind, WarningKind::kPadLow);
+  EXPECT_EQ(o.warnings[0].detail, "800 left");
+  EXPECT_TRUE(sender_.SendOne("bob", "c").warnings.empty());  // once per contact
+}
+
 }  // namespace
 }  // namespace otc::client
