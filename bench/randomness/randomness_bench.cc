@@ -40,13 +40,13 @@ void BM_ToeplitzExtract(benchmark::State& state) {
     if (!st.ok()) state.SkipWithError(st.ToString().c_str());
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * in.size()));
-  state.SetLabel(std::string(ToeplitzBackendName(backend)) + " m=" +
-                 std::to_string(p->output_bits));
+  state.SetLabel(std::string(ToeplitzBackendName(backend)) +
+                 " m=" + std::to_string(p->output_bits));
 }
 
 void ExtractArgs(benchmark::internal::Benchmark* b) {
-  for (auto backend : {ToeplitzBackend::kGf2x, ToeplitzBackend::kPclmul,
-                       ToeplitzBackend::kVpclmul}) {
+  for (auto backend :
+       {ToeplitzBackend::kGf2x, ToeplitzBackend::kPclmul, ToeplitzBackend::kVpclmul}) {
     for (int n : {1024, 4096, 16384}) {
       for (int h100 : {100, 700, 800}) {
         if (n == 1024 && h100 == 100) continue;  // no output at epsilon 2^-64

@@ -58,8 +58,8 @@ int main(int argc, char** argv) {
     }
   } else {
     uint64_t seed = 0;
-    if (otc::Status st = otc::padgen::FillFromGetrandom(
-            {reinterpret_cast<uint8_t*>(&seed), sizeof seed});
+    if (otc::Status st =
+            otc::padgen::FillFromGetrandom({reinterpret_cast<uint8_t*>(&seed), sizeof seed});
         !st.ok()) {
       return fail(st);
     }
