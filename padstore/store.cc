@@ -59,13 +59,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, StoreOptions 
   }
   Result<std::unique_ptr<FileLock>> lock = env.LockFile(paths.Lock());
   if (!lock.ok()) {
-    if (lock.status().code() == Status::Code::kBusy) {
-      const std::string& m = lock.status().message();
-      size_t by = m.find(" by PID ");
-      return Status::Busy("store " + paths.root + " is in use" +
-                          (by == std::string::npos ? std::string() : m.substr(by)) +
-                          " (the device daemon or another padstore command); stop it first");
-    }
+    if (lock.status().code() == Status::Code::kBusy) return StoreInUse(paths.root, lock.status());
     return lock.status();
   }
   std::unique_ptr<Store> store(new Store(paths, meta->owner, options, std::move(*lock)));
