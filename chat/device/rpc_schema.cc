@@ -27,9 +27,38 @@ struct ParsedObject {
   ~ParsedObject() { WipeJson(doc); }
 };
 
+constexpr int kMaxDepth = 4;
+
+// Deepest nesting of objects/arrays outside strings: checked before parsing so a hostile
+// "[[[[..." never reaches the parser.
+int NestingDepth(std::string_view text) {
+  int depth = 0, max_depth = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      max_depth = std::max(max_depth, ++depth);
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return max_depth;
+}
+
 // Parses `body` as one JSON object whose keys are all in `allowed`, each at most once.
 Status ParseObject(std::string_view body, std::initializer_list<std::string_view> allowed,
                    ParsedObject* out) {
+  if (NestingDepth(body) > kMaxDepth)
+    return Status::InvalidArgument("the body is nested too deeply");
   std::vector<std::string> seen;
   bool duplicate = false;
   auto callback = [&](int depth, json::parse_event_t event, json& parsed) {
@@ -256,11 +285,12 @@ Result<uint64_t> ParseCursorRequest(std::string_view body) {
   return it->get<uint64_t>();
 }
 
-std::string PackageReply(std::span<const uint8_t> package, uint64_t index, uint64_t pad_left) {
+std::string PackageReply(std::span<const uint8_t> package, uint64_t index, uint64_t pad_left,
+                         bool pad_low) {
   std::string out = "{\"package\":\"";
   out += Base64Encode(package);
-  out +=
-      "\",\"index\":" + std::to_string(index) + ",\"pad_left\":" + std::to_string(pad_left) + "}";
+  out += "\",\"index\":" + std::to_string(index) + ",\"pad_left\":" + std::to_string(pad_left) +
+         ",\"pad_low\":" + (pad_low ? "true" : "false") + "}";
   return out;
 }
 

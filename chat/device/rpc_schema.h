@@ -5,7 +5,8 @@
 //   POST /v1/unpackage  {"from":"alice","package":"<base64>"}
 //   PUT  /v1/cursor?relay=URL   {"cursor":N}        (N: unsigned 64-bit integer)
 // Replies:
-//   package    {"package":"<base64>","index":N,"pad_left":BYTES}
+//   package    {"package":"<base64>","index":N,"pad_left":BYTES,"pad_low":bool}
+//              (pad_low: under 1% of the own half is left; time for a new pad)
 //   unpackage  {"message":"<utf-8>","index":N,"skipped":bool}  ("message_b64" instead of
 //              "message" when the plaintext is not valid UTF-8)
 //   contacts   {"owner":U,"contacts":[{"peer":U,"protocol":"otc2","pad_left":B,
@@ -57,7 +58,8 @@ bool IsValidUid(std::string_view uid);
 Status ValidateRelayKey(std::string_view relay);
 bool IsValidUtf8(std::span<const uint8_t> bytes);
 
-std::string PackageReply(std::span<const uint8_t> package, uint64_t index, uint64_t pad_left);
+std::string PackageReply(std::span<const uint8_t> package, uint64_t index, uint64_t pad_left,
+                         bool pad_low);
 // The reply holds plaintext: the caller wipes it after sending.
 std::string UnpackageReply(std::span<const uint8_t> plaintext, uint64_t index, bool skipped);
 std::string CursorReply(std::string_view relay, uint64_t cursor);

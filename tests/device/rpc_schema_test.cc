@@ -158,8 +158,10 @@ TEST(Utf8, Validation) {
 TEST(Replies, AreTheDocumentedJson) {
   using nlohmann::json;
   std::vector<uint8_t> package = {1, 2, 3};
-  EXPECT_EQ(json::parse(PackageReply(package, 42, 1000)),
-            json::parse(R"({"package":"AQID","index":42,"pad_left":1000})"));
+  EXPECT_EQ(json::parse(PackageReply(package, 42, 1000, false)),
+            json::parse(R"({"package":"AQID","index":42,"pad_left":1000,"pad_low":false})"));
+  EXPECT_EQ(json::parse(PackageReply(package, 0, 7, true)),
+            json::parse(R"({"package":"AQID","index":0,"pad_left":7,"pad_low":true})"));
   EXPECT_EQ(json::parse(UnpackageReply(AsBytes("he said \"hi\"\n\x01"), 7, true)),
             json::parse(R"({"message":"he said \"hi\"\n\u0001","index":7,"skipped":true})"));
   std::vector<uint8_t> binary = {0xff, 0x00};
