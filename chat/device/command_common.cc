@@ -24,21 +24,31 @@ Result<OpenedDevice> OpenDevice(const CommonArgs& args, const std::string& defau
     auto prompter = TtyPrompter::Open(
         args.confirm_tty,
         std::chrono::milliseconds(static_cast<int64_t>(args.confirm_timeout_s * 1000)));
-    if (!prompter.ok()) return prompter.status();
+    if (!prompter.ok()) return Status::InvalidArgument(prompter.status().message());
     opened.prompter = std::move(*prompter);
     options.prompter = opened.prompter.get();
   }
   auto service = DeviceService::Open(args.store, std::move(options));
-  if (!service.ok()) return service.status();
+  if (!service.ok()) {
+    // Not a request's category: a store that cannot be opened is the device's own
+    // problem (exit 1), except a store held by another process (exit 10).
+    const Status& s = service.status();
+    if (s.code() == Status::Code::kBusy || s.code() == Status::Code::kInvalidArgument) return s;
+    return Status::Internal(s.message());
+  }
   opened.service = std::move(*service);
   return opened;
 }
 
 int ReportError(std::string_view what, const Status& status) {
   const ErrorCategory category = CategoryFor(status.code());
-  std::string label =
-      status.code() == Status::Code::kBusy ? "store in use" : std::string(CategoryName(category));
-  std::cerr << "otc-device: " << what << ": " << label << ": " << status.message() << "\n";
+  std::string label;
+  if (status.code() == Status::Code::kBusy) {
+    label = "store in use: ";
+  } else if (category != ErrorCategory::kInternal) {
+    label = std::string(CategoryName(category)) + ": ";
+  }
+  std::cerr << "otc-device: " << what << ": " << label << status.message() << "\n";
   return ExitCodeFor(status);
 }
 
