@@ -232,10 +232,30 @@ Status FaultInjectionEnv::RenameFile(const std::string& from, const std::string&
   Rename r{from, to, std::nullopt};
   if (base_->FileExists(to)) {
     Result<std::string> old = ReadFileToString(*base_, to);
-    if (old.ok() && old->size() <= kMaxTrackedBytes) r.old_target = std::move(*old);
+    if (old.ok() && old->size() <= kMaxTrackedBytes) {
+      // Keep what an undo of this rename must bring back: the replaced file's durable
+      // contents, i.e. without its unsynced mutations (undone newest first).
+      if (auto it = unsynced_.find(to); it != unsynced_.end()) {
+        for (size_t i = it->second.size(); i-- > 0;) {
+          const Mutation& m = it->second[i];
+          if (!m.pre_image.empty()) {
+            if (old->size() < m.offset + m.pre_image.size()) {
+              old->resize(m.offset + m.pre_image.size());
+            }
+            old->replace(m.offset, m.pre_image.size(),
+                         reinterpret_cast<const char*>(m.pre_image.data()), m.pre_image.size());
+          }
+          old->resize(m.old_size);
+        }
+      }
+      r.old_target = std::move(*old);
+    }
   }
   Status s = base_->RenameFile(from, to);
   if (!s.ok()) return s;
+  // The replaced file is gone: its unsynced mutations must never be "undone" onto the
+  // file that now has its name.
+  unsynced_.erase(to);
   if (auto it = unsynced_.find(from); it != unsynced_.end()) {
     unsynced_[to] = std::move(it->second);
     unsynced_.erase(it);

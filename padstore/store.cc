@@ -59,13 +59,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, StoreOptions 
   }
   Result<std::unique_ptr<FileLock>> lock = env.LockFile(paths.Lock());
   if (!lock.ok()) {
-    if (lock.status().code() == Status::Code::kBusy) {
-      const std::string& m = lock.status().message();
-      size_t by = m.find(" by PID ");
-      return Status::Busy("store " + paths.root + " is in use" +
-                          (by == std::string::npos ? std::string() : m.substr(by)) +
-                          " (the device daemon or another padstore command); stop it first");
-    }
+    if (lock.status().code() == Status::Code::kBusy) return StoreInUse(paths.root, lock.status());
     return lock.status();
   }
   std::unique_ptr<Store> store(new Store(paths, meta->owner, options, std::move(*lock)));
@@ -80,8 +74,12 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, StoreOptions 
   std::unique_lock guard(store->mu_);
   for (const std::string& name : *names) {
     if (!ValidateUid(name).ok()) continue;  // not a contact entry (e.g. an editor's backup)
-    if (Status s = store->LoadContact(name); !s.ok()) store->broken_.emplace(name, s);
-    if (store->fail_.failed()) return store->fail_.status();
+    Status s = store->LoadContact(name);
+    if (s.ok()) continue;
+    // A write that failed while recovering is fatal for the whole store; a contact that
+    // merely cannot be read (damaged meta, missing journal) does not stop the others.
+    if (store->fail_.failed()) return s.WithContext("recovering contact " + name);
+    store->broken_.emplace(name, s);
   }
   return store;
 }

@@ -13,6 +13,8 @@
 
 #include <string>
 
+#include "common/status.h"
+
 namespace otc::padstore {
 
 struct StorePaths {
@@ -34,5 +36,14 @@ struct StorePaths {
     return ContactDir(peer) + "/audit.log";
   }
 };
+
+// Turns Env::LockFile's Busy ("<path> is in use by PID n") into the store-level message.
+inline Status StoreInUse(const std::string& root, const Status& busy) {
+  const std::string& m = busy.message();
+  size_t by = m.find(" by PID ");
+  return Status::Busy("store " + root + " is in use" +
+                      (by == std::string::npos ? std::string() : m.substr(by)) +
+                      " (the device daemon or another padstore command); stop it first");
+}
 
 }  // namespace otc::padstore

@@ -161,3 +161,49 @@ TEST_F(FaultInjectionEnvTest, UnsyncedTruncateAndHolePunchAreUndone) {
 
 }  // namespace
 }  // namespace otc
+
+namespace otc {
+namespace {
+
+// Replacing a file by rename (write tmp, sync, rename, sync dir) must not let the power
+// loss "undo" the replaced file's unsynced writes onto its durable successor.
+TEST_F(FaultInjectionEnvTest, RenameOverAFileForgetsTheReplacedFilesUnsyncedWrites) {
+  {
+    auto old = Open("j");
+    ASSERT_TRUE(WriteFully(*old, 0, AsBytes("old")).ok());
+    ASSERT_TRUE(old->Sync().ok());
+    ASSERT_TRUE(WriteFully(*old, 0, AsBytes("OLD")).ok());  // never synced
+  }
+  {
+    auto tmp = Open("j.tmp");
+    ASSERT_TRUE(WriteFully(*tmp, 0, AsBytes("new file")).ok());
+    ASSERT_TRUE(tmp->Sync().ok());
+  }
+  ASSERT_TRUE(env_.RenameFile(dir_.File("j.tmp"), dir_.File("j")).ok());
+  ASSERT_TRUE(env_.SyncDir(dir_.path()).ok());
+  env_.SimulatePowerLoss();
+  EXPECT_EQ(OnDisk("j"), "new file") << "the old file's pre-image must not land in the new one";
+}
+
+// A rename that is undone by the power loss brings back the replaced file as it was
+// durably, without its unsynced writes.
+TEST_F(FaultInjectionEnvTest, AnUndoneRenameRestoresOnlyTheReplacedFilesDurableContents) {
+  {
+    auto old = Open("j");
+    ASSERT_TRUE(WriteFully(*old, 0, AsBytes("old")).ok());
+    ASSERT_TRUE(old->Sync().ok());
+    ASSERT_TRUE(WriteFully(*old, 3, AsBytes("-unsynced")).ok());
+  }
+  ASSERT_TRUE(env_.SyncDir(dir_.path()).ok());
+  {
+    auto tmp = Open("j.tmp");
+    ASSERT_TRUE(WriteFully(*tmp, 0, AsBytes("new")).ok());
+    ASSERT_TRUE(tmp->Sync().ok());
+  }
+  ASSERT_TRUE(env_.RenameFile(dir_.File("j.tmp"), dir_.File("j")).ok());
+  env_.SimulatePowerLoss();  // the directory was not synced after the rename
+  EXPECT_EQ(OnDisk("j"), "old");
+}
+
+}  // namespace
+}  // namespace otc

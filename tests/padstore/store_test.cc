@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "padstore/uid.h"
+#include "tests/padstore/no_sync_env.h"
 #include "tests/padstore/test_pad.h"
 
 namespace otc::padstore {
@@ -347,7 +348,9 @@ TEST_F(StoreTest, ReadOnlyOpenRefusesToConsume) {
 
 TEST_F(StoreTest, TheJournalStaysBoundedOverManyMessages) {
   MakeStore(1 << 20, Direction::kUp);
+  testing::NoSyncEnv fast;  // growth, not durability, is under test here
   StoreOptions options;
+  options.env = &fast;
   options.checkpoint_bytes = 16 << 10;
   options.reserve_batch = 4096;
   options.burn_batch = 64 << 10;

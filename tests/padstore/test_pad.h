@@ -119,3 +119,33 @@ class StoreFixture : public ::testing::Test {
 };
 
 }  // namespace otc::padstore::testing
+
+namespace otc::padstore::testing {
+
+// A sparse pad of `size` zero bytes (ftruncate) with a matching manifest: for tests that
+// only reserve ranges and never read pad (reads of zeros are refused), or that write the
+// bytes they read at chosen offsets themselves.
+inline void WriteSparsePad(const std::string& pad_path, const std::string& manifest_path,
+                           uint64_t size, uint64_t chunk_size) {
+  Env& env = *Env::Default();
+  {
+    auto pad = env.OpenFile(pad_path, {.write = true, .create = true, .truncate = true});
+    ASSERT_TRUE(pad.ok());
+    ASSERT_TRUE((*pad)->Truncate(size).ok());
+  }
+  Manifest m;
+  m.pad_size = size;
+  m.chunk_size = chunk_size;
+  std::vector<uint8_t> zeros(chunk_size, 0);
+  const Digest128 full = ChunkDigest(zeros);
+  for (uint64_t at = 0; at < size; at += chunk_size) {
+    uint64_t n = std::min(chunk_size, size - at);
+    m.chunks.push_back(n == chunk_size ? full : ChunkDigest(std::span(zeros).first(n)));
+  }
+  std::vector<uint8_t> bytes = SerializeManifest(m);
+  auto mf = env.OpenFile(manifest_path, {.write = true, .create = true, .truncate = true});
+  ASSERT_TRUE(mf.ok());
+  ASSERT_TRUE(WriteFully(**mf, 0, bytes).ok());
+}
+
+}  // namespace otc::padstore::testing
