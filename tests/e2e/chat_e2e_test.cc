@@ -92,8 +92,9 @@ TEST_F(ChatE2ETest, DirectMultiAndGroupSendInOrderWithQueuedMessagesDelivered) {
   ASSERT_NE(first, std::string::npos) << both;
   EXPECT_EQ(both.find("bob: are you there?", first + 1), std::string::npos) << both;
 
+  c.StopDevices();
   for (const std::string& u : {"alice", "bob", "carol"}) {
-    RunResult fsck = c.Padstore({"fsck", c.Store(u)});
+    RunResult fsck = c.Padstore({"fsck", "--store", c.Store(u)});
     EXPECT_EQ(fsck.exit_code, 0) << u << ": " << fsck.out << fsck.err;
   }
 }

@@ -73,6 +73,11 @@ void Cluster::StopDevice(const std::string& user) {
   }
 }
 
+void Cluster::StopDevices() {
+  for (auto& [user, child] : devices_) child.Stop();
+  devices_.clear();
+}
+
 bool Cluster::StartAll() {
   if (!error_.empty() || !StartRelay()) return false;
   for (const std::string& u : users_) {

@@ -35,6 +35,7 @@ class Cluster {
   bool StartDevice(const std::string& user);
   bool StartAll();  // relay + every user's device
   void StopDevice(const std::string& user);
+  void StopDevices();  // before padstore fsck: a daemon holds its store
 
   // otc SUBCOMMAND --user U --device unix:... --relay <relay> --config-dir ... ARGS...
   std::vector<std::string> OtcArgs(const std::string& subcommand, const std::string& user,

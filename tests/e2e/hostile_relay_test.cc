@@ -76,8 +76,9 @@ TEST(HostileRelayE2ETest, EveryTamperingIsShownAndNoPadIsReused) {
   // (A second run sees nothing new: the cursor moved past all of it.)
   EXPECT_EQ(c.Otc("recv", "bob", {}).out, "");
 
+  c.StopDevices();
   for (const std::string& u : {"alice", "bob"}) {
-    RunResult fsck = c.Padstore({"fsck", c.Store(u)});
+    RunResult fsck = c.Padstore({"fsck", "--store", c.Store(u)});
     EXPECT_EQ(fsck.exit_code, 0) << u << ": " << fsck.out << fsck.err;
   }
 }
