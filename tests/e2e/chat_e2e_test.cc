@@ -142,5 +142,41 @@ TEST_F(ChatE2ETest, UnreachableDeviceOrRelayIsReportedNotDropped) {
   EXPECT_NE(mismatch.err.find("belongs to 'bob', not 'carol'"), std::string::npos) << mismatch.err;
 }
 
+TEST_F(ChatE2ETest, TcpDeviceWithBearerToken) {
+  Cluster& c = *cluster_;
+  std::string token = c.dir() + "/token";
+  WriteFile(token, "0123456789abcdef0123456789abcdef\n", 0600);
+  c.StopDevice("alice");
+  std::string url = c.StartDeviceTcp("alice", token);
+  ASSERT_NE(url, "") << c.error();
+
+  std::vector<std::string> argv = c.OtcArgs("send", "alice", {"bob", "over tcp"});
+  argv[5] = url;
+  std::vector<std::string> with_token = argv;
+  with_token.insert(with_token.begin() + 2, {"--token-file", token});
+  RunResult ok = Run(with_token, c.dir());
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+
+  RunResult no_token = Run(argv, c.dir());
+  EXPECT_EQ(no_token.exit_code, 2);
+  EXPECT_NE(no_token.err.find("needs --token-file"), std::string::npos) << no_token.err;
+
+  std::string wrong = c.dir() + "/wrong";
+  WriteFile(wrong, "fedcba9876543210fedcba9876543210\n", 0600);
+  std::vector<std::string> with_wrong = argv;
+  with_wrong.insert(with_wrong.begin() + 2, {"--token-file", wrong});
+  RunResult refused = Run(with_wrong, c.dir());
+  EXPECT_EQ(refused.exit_code, 4) << refused.err;
+  EXPECT_NE(refused.err.find("refused the token"), std::string::npos) << refused.err;
+
+  WriteFile(wrong, "fedcba9876543210fedcba9876543210\n", 0644);
+  RunResult loose = Run(with_wrong, c.dir());
+  EXPECT_EQ(loose.exit_code, 2);
+  EXPECT_NE(loose.err.find("chmod 600"), std::string::npos) << loose.err;
+
+  RunResult bob = c.Otc("recv", "bob", {});
+  EXPECT_NE(bob.out.find("alice: over tcp"), std::string::npos) << bob.out << bob.err;
+}
+
 }  // namespace
 }  // namespace otc::e2e

@@ -65,6 +65,26 @@ bool Cluster::StartDevice(const std::string& user) {
   return true;
 }
 
+std::string Cluster::StartDeviceTcp(const std::string& user, const std::string& token_file) {
+  SpawnOptions o;
+  o.stderr_path = dir_ + "/device-" + user + "-tcp.log";
+  Child c = Child::Spawn({OTC_DEVICE_BIN, "serve", "--store", Store(user), "--listen",
+                          "tcp:127.0.0.1:0", "--token-file", token_file, "--confirm", "auto"},
+                         o);
+  // The daemon names the bound address in its start-up line: "... serving on 127.0.0.1:N".
+  const std::string marker = "serving on 127.0.0.1:";
+  if (c.pid() < 0 || !WaitForFileContaining(o.stderr_path, marker, std::chrono::seconds(20))) {
+    error_ = "tcp device " + user + " did not start: " + ReadFile(o.stderr_path);
+    return "";
+  }
+  std::string log = ReadFile(o.stderr_path);
+  size_t at = log.find(marker) + marker.size();
+  size_t end = log.find_first_not_of("0123456789", at);
+  std::string port = log.substr(at, end - at);
+  devices_[user + "-tcp"] = std::move(c);
+  return "http://127.0.0.1:" + port;
+}
+
 void Cluster::StopDevice(const std::string& user) {
   auto it = devices_.find(user);
   if (it != devices_.end()) {

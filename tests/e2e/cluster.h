@@ -33,6 +33,9 @@ class Cluster {
 
   bool StartRelay();
   bool StartDevice(const std::string& user);
+  // The user's device on TCP 127.0.0.1 (ephemeral port) with a bearer token; returns
+  // "http://127.0.0.1:PORT", or "" on failure. Stop the Unix-socket one first.
+  std::string StartDeviceTcp(const std::string& user, const std::string& token_file);
   bool StartAll();  // relay + every user's device
   void StopDevice(const std::string& user);
   void StopDevices();  // before padstore fsck: a daemon holds its store
