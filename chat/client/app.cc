@@ -117,8 +117,10 @@ std::variant<int, std::unique_ptr<Setup>> Prepare(const CommonFlags& flags, bool
   Result<std::string> owner = (*dev)->Health();
   if (!owner.ok()) {
     if (need_device_up || setup->config.user.empty()) {
-      Fail("cannot reach the device: " + owner.status().message() +
-           (setup->config.user.empty() ? " (and no --user given)" : ""));
+      bool down = owner.status().code() == Status::Code::kUnavailable;
+      Fail((down ? "cannot reach the device: " : "the device refused: ") +
+           owner.status().message() +
+           (down && setup->config.user.empty() ? " (and no --user given)" : ""));
       return ExitCodeFor(owner.status(), false);
     }
     Fail("warning: device not reachable yet (" + owner.status().message() + "); will keep trying");
