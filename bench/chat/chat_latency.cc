@@ -34,6 +34,8 @@
 #include "chat/client/sender.h"
 #include "tests/e2e/cluster.h"
 
+extern char** environ;
+
 using Clock = std::chrono::steady_clock;
 using otc::client::Endpoint;
 
@@ -70,7 +72,6 @@ struct Reader {
     std::vector<char*> a;
     for (auto& s : args) a.push_back(s.data());
     a.push_back(nullptr);
-    extern char** environ;
     int rc = posix_spawn(&pid, a[0], &fa, nullptr, a.data(), environ);
     posix_spawn_file_actions_destroy(&fa);
     close(p[1]);
@@ -120,7 +121,7 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--messages") == 0) n = std::atoi(argv[i + 1]);
   }
   if (n < 1) n = 1;
-  otc::e2e::Cluster c({{"alice", "bob"}}, "16M");
+  otc::e2e::Cluster c(otc::e2e::Pairs{{"alice", "bob"}}, "16M");
   if (!c.error().empty() || !c.StartAll()) {
     std::fprintf(stderr, "chat_latency: setup failed: %s\n", c.error().c_str());
     return 1;

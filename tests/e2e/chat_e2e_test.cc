@@ -2,6 +2,7 @@
 // and the real `otc` client in scripted mode, all on Unix sockets in a temp dir.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +22,13 @@ std::vector<json> JsonLines(const std::string& out) {
   return v;
 }
 
+// "n100", "n101", ...: numbered messages for the ordering check.
+std::string Numbered(int i) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "n%d", 100 + i);
+  return buf;
+}
+
 std::vector<std::string> Texts(const std::vector<json>& msgs) {
   std::vector<std::string> t;
   for (const json& m : msgs)
@@ -31,8 +39,7 @@ std::vector<std::string> Texts(const std::vector<json>& msgs) {
 class ChatE2ETest : public ::testing::Test {
  protected:
   void SetUp() override {
-    cluster_ = std::make_unique<Cluster>(
-        std::vector<std::pair<std::string, std::string>>{{"alice", "bob"}, {"alice", "carol"}});
+    cluster_ = std::make_unique<Cluster>(Pairs{{"alice", "bob"}, {"alice", "carol"}});
     ASSERT_EQ(cluster_->error(), "");
     ASSERT_TRUE(cluster_->StartAll()) << cluster_->error();
   }
@@ -56,14 +63,14 @@ TEST_F(ChatE2ETest, DirectMultiAndGroupSendInOrderWithQueuedMessagesDelivered) {
   EXPECT_NE(ReadFile(c.ConfigDir("alice") + "/groups").find("friends = bob,carol"),
             std::string::npos);
   for (int i = 0; i < 15; ++i) {
-    ExpectSent(c.Otc("send", "alice", {"bob", "n" + std::to_string(100 + i)}));
+    ExpectSent(c.Otc("send", "alice", {"bob", Numbered(i)}));
   }
 
   RunResult bob = c.Otc("recv", "bob", {"--json"});
   ASSERT_EQ(bob.exit_code, 0) << bob.err;
   std::vector<json> got = JsonLines(bob.out);
   std::vector<std::string> expected = {"hello bob", "hello both", "group hi"};
-  for (int i = 0; i < 15; ++i) expected.push_back("n" + std::to_string(100 + i));
+  for (int i = 0; i < 15; ++i) expected.push_back(Numbered(i));
   EXPECT_EQ(Texts(got), expected);
   std::set<uint64_t> indices;
   uint64_t last_ref = 0;
@@ -93,7 +100,7 @@ TEST_F(ChatE2ETest, DirectMultiAndGroupSendInOrderWithQueuedMessagesDelivered) {
   EXPECT_EQ(both.find("bob: are you there?", first + 1), std::string::npos) << both;
 
   c.StopDevices();
-  for (const std::string& u : {"alice", "bob", "carol"}) {
+  for (std::string u : {"alice", "bob", "carol"}) {
     RunResult fsck = c.Padstore({"fsck", "--store", c.Store(u)});
     EXPECT_EQ(fsck.exit_code, 0) << u << ": " << fsck.out << fsck.err;
   }
@@ -137,7 +144,7 @@ TEST_F(ChatE2ETest, UnreachableDeviceOrRelayIsReportedNotDropped) {
   EXPECT_EQ(wrong_user.exit_code, 0) << wrong_user.err;  // carol's own device: fine
   std::vector<std::string> argv = c.OtcArgs("send", "carol", {"alice", "x"});
   argv[5] = "unix:" + c.DeviceSocket("bob");  // carol pointing at bob's device
-  RunResult mismatch = Run(argv, c.dir());
+  RunResult mismatch = e2e::Run(argv, c.dir());
   EXPECT_EQ(mismatch.exit_code, 2);
   EXPECT_NE(mismatch.err.find("belongs to 'bob', not 'carol'"), std::string::npos) << mismatch.err;
 }
@@ -154,10 +161,10 @@ TEST_F(ChatE2ETest, TcpDeviceWithBearerToken) {
   argv[5] = url;
   std::vector<std::string> with_token = argv;
   with_token.insert(with_token.begin() + 2, {"--token-file", token});
-  RunResult ok = Run(with_token, c.dir());
+  RunResult ok = e2e::Run(with_token, c.dir());
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
 
-  RunResult no_token = Run(argv, c.dir());
+  RunResult no_token = e2e::Run(argv, c.dir());
   EXPECT_EQ(no_token.exit_code, 2);
   EXPECT_NE(no_token.err.find("needs --token-file"), std::string::npos) << no_token.err;
 
@@ -165,12 +172,12 @@ TEST_F(ChatE2ETest, TcpDeviceWithBearerToken) {
   WriteFile(wrong, "fedcba9876543210fedcba9876543210\n", 0600);
   std::vector<std::string> with_wrong = argv;
   with_wrong.insert(with_wrong.begin() + 2, {"--token-file", wrong});
-  RunResult refused = Run(with_wrong, c.dir());
+  RunResult refused = e2e::Run(with_wrong, c.dir());
   EXPECT_EQ(refused.exit_code, 4) << refused.err;
   EXPECT_NE(refused.err.find("refused the token"), std::string::npos) << refused.err;
 
   WriteFile(wrong, "fedcba9876543210fedcba9876543210\n", 0644);
-  RunResult loose = Run(with_wrong, c.dir());
+  RunResult loose = e2e::Run(with_wrong, c.dir());
   EXPECT_EQ(loose.exit_code, 2);
   EXPECT_NE(loose.err.find("chmod 600"), std::string::npos) << loose.err;
 

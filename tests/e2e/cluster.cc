@@ -7,8 +7,7 @@
 
 namespace otc::e2e {
 
-Cluster::Cluster(const std::vector<std::pair<std::string, std::string>>& pairs,
-                 const std::string& pad_size) {
+Cluster::Cluster(const Pairs& pairs, const std::string& pad_size) {
   char tmpl[] = "/tmp/otc-e2e-XXXXXX";
   if (mkdtemp(tmpl) == nullptr) {
     error_ = "mkdtemp failed";
@@ -16,7 +15,7 @@ Cluster::Cluster(const std::vector<std::pair<std::string, std::string>>& pairs,
   }
   dir_ = tmpl;
   for (const auto& [a, b] : pairs) {
-    for (const std::string& u : {a, b}) {
+    for (std::string u : {a, b}) {
       if (std::find(users_.begin(), users_.end(), u) == users_.end()) users_.push_back(u);
     }
     RunResult r = Run({PADGEN_BIN, "--size", pad_size, "--user", a + "=" + Store(a), "--user",

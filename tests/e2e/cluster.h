@@ -14,13 +14,16 @@
 
 namespace otc::e2e {
 
+using Pairs = std::vector<std::pair<std::string, std::string>>;
+
 class Cluster {
  public:
   // Makes a temp dir and, for each pair, a pad of `pad_size` with padgen into the two
   // users' stores. Check error() afterwards.
-  explicit Cluster(const std::vector<std::pair<std::string, std::string>>& pairs,
-                   const std::string& pad_size = "1M");
+  explicit Cluster(const Pairs& pairs, const std::string& pad_size = "1M");
   ~Cluster();
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
 
   const std::string& error() const { return error_; }
   const std::string& dir() const { return dir_; }

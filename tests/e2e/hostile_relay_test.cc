@@ -15,7 +15,7 @@ namespace {
 using nlohmann::json;
 
 TEST(HostileRelayE2ETest, EveryTamperingIsShownAndNoPadIsReused) {
-  Cluster c({{"alice", "bob"}});
+  Cluster c(Pairs{{"alice", "bob"}});
   ASSERT_EQ(c.error(), "");
   ASSERT_TRUE(c.StartAll()) << c.error();
   // Sends are numbered from 1: m2 dropped, m4 replayed, m5 held back until after m6,
@@ -77,14 +77,14 @@ TEST(HostileRelayE2ETest, EveryTamperingIsShownAndNoPadIsReused) {
   EXPECT_EQ(c.Otc("recv", "bob", {}).out, "");
 
   c.StopDevices();
-  for (const std::string& u : {"alice", "bob"}) {
+  for (std::string u : {"alice", "bob"}) {
     RunResult fsck = c.Padstore({"fsck", "--store", c.Store(u)});
     EXPECT_EQ(fsck.exit_code, 0) << u << ": " << fsck.out << fsck.err;
   }
 }
 
 TEST(HostileRelayE2ETest, TextModeMarksWarningsClearly) {
-  Cluster c({{"alice", "bob"}});
+  Cluster c(Pairs{{"alice", "bob"}});
   ASSERT_EQ(c.error(), "");
   ASSERT_TRUE(c.StartAll()) << c.error();
   auto hostile = HostileRelay::Start("unix:" + c.dir() + "/hostile.sock", "unix:" + c.RelaySocket(),
