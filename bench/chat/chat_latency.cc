@@ -7,9 +7,9 @@
 // One message in flight at a time; the clock starts before alice's package request and
 // stops when bob's line for that message is read.
 //
-// Baseline, measured in the same run: the relay alone (no device, no client process):
-// a send with one connection while another connection long-polls /getmessages for the
-// recipient; stop when the long-poll returns the message.
+// Baseline, measured in the same run: the relay alone (no device, no client process): a
+// reader thread long-polls /getmessages (and acks) continuously, as bob's client does;
+// the clock runs from the send to the reader getting the message back.
 //
 // Usage: chat_latency [--messages N] (default 1000). Prints median, p90, p99, max (ms).
 #include <fcntl.h>
@@ -20,9 +20,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,6 +35,7 @@
 #include "chat/client/device_client.h"
 #include "chat/client/relay_client.h"
 #include "chat/client/sender.h"
+#include "common/encoding.h"
 #include "tests/e2e/cluster.h"
 
 extern char** environ;
@@ -129,33 +133,53 @@ int main(int argc, char** argv) {
   Endpoint relay_ep = *otc::client::ParseEndpoint("unix:" + c.RelaySocket(), "relay");
   Endpoint alice_ep = *otc::client::ParseEndpoint("unix:" + c.DeviceSocket("alice"), "device");
 
-  // Baseline: relay only.
+  // Baseline: relay only. A long-polling reader (like bob's client, but in-process and
+  // without a device) and a sender; one message in flight at a time.
   std::vector<double> base;
   {
     auto sender = otc::client::HttpRelayClient::Create(relay_ep);
     auto poller = otc::client::HttpRelayClient::Create(relay_ep);
-    uint64_t next = 0;
+    std::mutex mu;
+    std::condition_variable cv;
+    std::vector<Clock::time_point> arrived(static_cast<size_t>(n));
+    std::vector<bool> seen(static_cast<size_t>(n), false);
+    std::atomic<bool> stop{false};
+    std::thread reader([&] {
+      uint64_t next = 0;
+      while (!stop) {
+        auto r = (*poller)->GetMessages("zed", next, 100, 1);
+        if (!r.ok()) continue;
+        auto now = Clock::now();
+        for (const auto& m : *r) {
+          auto bytes = otc::Base64Decode(m.contents);
+          int i = bytes.ok() ? std::atoi(std::string(bytes->begin(), bytes->end()).c_str()) : -1;
+          std::lock_guard<std::mutex> lock(mu);
+          if (i >= 0 && i < n) {
+            arrived[static_cast<size_t>(i)] = now;
+            seen[static_cast<size_t>(i)] = true;
+          }
+          next = m.ref + 1;
+        }
+        if (!r->empty()) (void)(*poller)->Ack("zed", next - 1);
+        cv.notify_all();
+      }
+    });
     for (int i = 0; i < n; ++i) {
-      std::vector<otc::client::RelayMessage> got;
+      std::string probe = std::to_string(i);
       auto t0 = Clock::now();
-      std::thread poll_thread([&] {
-        auto r = (*poller)->GetMessages("zed", next, 100, 10);
-        if (r.ok()) got = std::move(*r);
-      });
-      // Give the long-poll a head start so the send wakes it (as in a chat).
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-      t0 = Clock::now();
-      auto sent = (*sender)->Send("yan", "zed", "cHJvYmU=");
-      poll_thread.join();
-      auto t1 = Clock::now();
-      if (!sent.ok() || got.empty()) {
+      auto sent = (*sender)->Send("yan", "zed", otc::Base64Encode(otc::AsBytes(probe)));
+      std::unique_lock<std::mutex> lock(mu);
+      bool ok = sent.ok() && cv.wait_for(lock, std::chrono::seconds(30),
+                                         [&] { return seen[static_cast<size_t>(i)]; });
+      if (!ok) {
         std::fprintf(stderr, "chat_latency: baseline round %d failed\n", i);
         return 1;
       }
-      next = got.back().ref + 1;
-      (void)(*sender)->Ack("zed", got.back().ref);
-      base.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+      base.push_back(
+          std::chrono::duration<double, std::milli>(arrived[static_cast<size_t>(i)] - t0).count());
     }
+    stop = true;
+    reader.join();
   }
 
   // otc: alice's send to bob's display.
