@@ -25,6 +25,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -195,17 +196,24 @@ int main(int argc, char** argv) {
                               std::this_thread::sleep_for(d);
                               return true;
                             });
+  int retries = 0;
+  alice.SetRetryObserver([&](const otc::client::Warning& w) {
+    ++retries;
+    std::fprintf(stderr, "chat_latency: alice retried: %s\n",
+                 otc::client::FormatWarning(w, std::time(nullptr)).c_str());
+  });
   // Warm-up: bob's client is up and long-polling once this arrives.
   if (!alice.SendOne("bob", "warm-up").status.ok() ||
       !bob.WaitFor("\"warm-up\"", std::chrono::seconds(30))) {
     std::fprintf(stderr, "chat_latency: warm-up message not seen\n");
     return 1;
   }
-  std::vector<double> lat;
+  std::vector<double> lat, send_part, recv_part;
   for (int i = 0; i < n; ++i) {
     std::string text = "latency probe " + std::to_string(i);
     auto t0 = Clock::now();
     otc::client::SendOutcome o = alice.SendOne("bob", text);
+    auto t_sent = Clock::now();
     if (!o.status.ok()) {
       std::fprintf(stderr, "chat_latency: send %d failed: %s\n", i, o.status.ToString().c_str());
       return 1;
@@ -216,11 +224,18 @@ int main(int argc, char** argv) {
     }
     auto t1 = Clock::now();
     lat.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    send_part.push_back(std::chrono::duration<double, std::milli>(t_sent - t0).count());
+    recv_part.push_back(std::chrono::duration<double, std::milli>(t1 - t_sent).count());
   }
+  std::string bob_err = otc::e2e::ReadFile(c.dir() + "/bob.err");
+  if (!bob_err.empty()) std::fprintf(stderr, "bob's client said:\n%s", bob_err.c_str());
   Stats b = Summarize(base);
   Stats s = Summarize(lat);
   Print("baseline: relay send -> long-poll wake-up", b, n);
   Print("otc: alice send -> bob's client displays it", s, n);
+  Print("  of which alice: device package + relay store", Summarize(send_part), n);
+  Print("  of which bob: wake-up, device unpackage, print", Summarize(recv_part), n);
+  std::printf("retries by alice's client: %d\n", retries);
   std::printf("ratio to baseline: median %.1fx, p99 %.1fx; goal median < 50 ms: %s\n",
               s.median / b.median, s.p99 / b.p99, s.median < 50 ? "met" : "NOT met");
   return 0;
