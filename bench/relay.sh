@@ -7,7 +7,8 @@
 #
 # Measures durable sends/s (POST /send; a 200 means committed and fsynced) and
 # getmessages/s at 8 and 64 connections, with p50/p99 latency; then the same while IDLE
-# idle long-polls are held open, and the ratio to the first pass. Rate limiting is off
+# idle long-polls are held open. The no-idle pass runs before and after the idle pass and the
+# ratio compares the idle figure with the mean of the two (the machine's load drifts). Rate limiting is off
 # (--rate-limit 0): every request comes from 127.0.0.1. The database lives in a fresh
 # directory under ${TMPDIR:-/var/tmp} (a real disk: fsync costs what it costs there).
 set -euo pipefail
@@ -60,7 +61,14 @@ field() { sed -n "s/.*$2=\([0-9.]*\).*/\1/p" <<<"${RESULTS[$1]}"; }
 metric() { curl -sf "$URL/metrics" | sed -n "s/^$1 \([0-9]*\)$/\1/p"; }
 
 echo "# otc-relay at $URL, $THREADS io threads, wrk -t$WRK_THREADS -d$DURATION, $(nproc) cores"
-for pass in base idle; do
+for pass in base idle base2; do
+  if [ "$pass" = base2 ]; then
+    kill "$IDLER_PID" 2>/dev/null || true
+    wait "$IDLER_PID" 2>/dev/null || true
+    IDLER_PID=""
+    for _ in $(seq 400); do [ "$(metric otc_relay_longpolls_held)" = 0 ] && break; sleep 0.05; done
+    echo "# idle long-polls released: $(metric otc_relay_longpolls_held) held"
+  fi
   if [ "$pass" = idle ]; then
     "$IDLER" --address "$ADDR" --connections "$IDLE" --seconds 3600 >"$WORK/idle.out" 2>"$WORK/idle.err" &
     IDLER_PID=$!
@@ -78,14 +86,15 @@ done
 echo "# store commits: $(metric otc_relay_store_commits_total), messages: $(metric otc_relay_messages_received_total)"
 
 echo
-echo "| workload | conns | req/s | p50 ms | p99 ms | req/s with $IDLE idle long-polls | p99 ms idle | ratio |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| workload | conns | req/s (before / after) | p50 ms | p99 ms | req/s, $IDLE idle long-polls held | p50 ms | p99 ms | ratio to mean |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 for kind in send get; do
   for c in 8 64; do
-    b="${kind}_c${c}_base" i="${kind}_c${c}_idle"
-    ratio=$(awk -v a="$(field "$i" rps)" -v b="$(field "$b" rps)" 'BEGIN { printf "%.2f", a / b }')
+    b="${kind}_c${c}_base" a="${kind}_c${c}_base2" i="${kind}_c${c}_idle"
+    ratio=$(awk -v i="$(field "$i" rps)" -v b="$(field "$b" rps)" -v a="$(field "$a" rps)" \
+      'BEGIN { printf "%.2f", 2 * i / (a + b) }')
     name=$([ "$kind" = send ] && echo "durable send" || echo "getmessages")
-    echo "| $name | $c | $(field "$b" rps) | $(field "$b" p50_ms) | $(field "$b" p99_ms) | $(field "$i" rps) | $(field "$i" p99_ms) | $ratio |"
+    echo "| $name | $c | $(field "$b" rps) / $(field "$a" rps) | $(field "$b" p50_ms) / $(field "$a" p50_ms) | $(field "$b" p99_ms) / $(field "$a" p99_ms) | $(field "$i" rps) | $(field "$i" p50_ms) | $(field "$i" p99_ms) | $ratio |"
   done
 done
 for k in "${!RESULTS[@]}"; do
