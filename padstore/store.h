@@ -124,6 +124,8 @@ class Store {
 
   bool failed() const { return fail_.failed(); }
   Status failure() const { return fail_.status(); }
+  // The Env all durable I/O of this store goes through.
+  Env& env() const { return *options_.env; }
 
  private:
   Store(StorePaths paths, std::string owner, StoreOptions options, std::unique_ptr<FileLock> lock);
@@ -132,8 +134,6 @@ class Store {
   // The contact, or NotFound / its load error. Logs unknown peers and owner claims.
   Result<Contact*> Find(std::string_view peer, bool incoming) const;
   Status StoreAudit(std::string_view event, const std::string& details) const;
-
-  Env& env() const { return *options_.env; }
 
   StorePaths paths_;
   std::string owner_;
