@@ -11,7 +11,8 @@
 // Stores are made in $OTC_BENCH_DIR (default /dev/shm): every unpackage fsyncs bob's
 // journal before it answers, and on this machine's disk an fsync takes ~5 ms, which would
 // measure the disk, not the device. Run with OTC_BENCH_DIR=/some/disk/dir to see that.
-// Message: 100 bytes, otc2.
+// OTC_BENCH_PAD_MB sets the pad size per pair (default 256), OTC_BENCH_THREADS the
+// daemons' io threads (default 2). Message: 100 bytes, otc2.
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <openssl/rand.h>
@@ -38,7 +39,11 @@
 namespace {
 
 using namespace otc;
-constexpr uint64_t kPadSize = uint64_t{256} << 20;  // 128 MiB per direction
+// OTC_BENCH_PAD_MB: pad size per pair (default 256 MiB, 128 MiB per direction).
+uint64_t PadSize() {
+  const char* mb = std::getenv("OTC_BENCH_PAD_MB");
+  return (mb ? std::strtoull(mb, nullptr, 10) : 256) << 20;
+}
 const std::string kMessage(100, 'm');
 
 void Die(const std::string& what) {
@@ -66,7 +71,7 @@ void WritePad(const std::string& pad_path, const std::string& manifest_path,
 
 // Stores <dir>/<a> and <dir>/<b> sharing one pad.
 void MakePair(const std::string& dir, const std::string& a, const std::string& b) {
-  std::vector<uint8_t> pad(kPadSize);
+  std::vector<uint8_t> pad(PadSize());
   for (size_t at = 0; at < pad.size(); at += 1 << 20) RAND_bytes(pad.data() + at, 1 << 20);
   for (int side = 0; side < 2; ++side) {
     const std::string& owner = side == 0 ? a : b;
