@@ -2,6 +2,10 @@
 
 namespace otc {
 
+Status Env::CreateSymlink(const std::string& target, const std::string& link) {
+  return Status::Unsupported("this Env cannot create the symbolic link " + link + " -> " + target);
+}
+
 Status WriteFully(File& file, uint64_t offset, std::span<const uint8_t> data) {
   while (!data.empty()) {
     Result<size_t> n = file.Write(offset, data);

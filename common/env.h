@@ -95,6 +95,9 @@ class Env {
   virtual Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) = 0;
   // Free bytes available to this user on the file system holding `path`.
   virtual Result<uint64_t> FreeSpace(const std::string& path) = 0;
+  // Creates a symbolic link `link` pointing at `target` (durable after SyncDir on the
+  // link's directory). The default implementation returns Unsupported.
+  virtual Status CreateSymlink(const std::string& target, const std::string& link);
 };
 
 // Reads a whole (small) file into a string.

@@ -184,6 +184,13 @@ class PosixEnv final : public Env {
     return std::unique_ptr<FileLock>(new PosixFileLock(fd));
   }
 
+  Status CreateSymlink(const std::string& target, const std::string& link) override {
+    if (::symlink(target.c_str(), link.c_str()) != 0) {
+      return Status::FromErrno(errno, "creating symbolic link " + link + " -> " + target);
+    }
+    return Status::Ok();
+  }
+
   Result<uint64_t> FreeSpace(const std::string& path) override {
     struct statvfs st;
     if (::statvfs(path.c_str(), &st) != 0) return Status::FromErrno(errno, "statvfs " + path);

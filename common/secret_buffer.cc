@@ -19,6 +19,14 @@ size_t PageSize() {
 uint8_t* Allocate(size_t capacity) {
   if (capacity == 0) return nullptr;
   size_t page = PageSize();
+  if (capacity < page) {
+    // Small buffers (a message, a key) share pages with other heap data, so they cannot
+    // be excluded from core dumps; a page and a madvise call per message would cost more
+    // than the cryptography around it.
+    void* p = std::malloc(capacity);
+    if (p == nullptr) throw std::bad_alloc();
+    return static_cast<uint8_t*>(p);
+  }
   size_t rounded = (capacity + page - 1) / page * page;
   void* p = std::aligned_alloc(page, rounded);
   if (p == nullptr) throw std::bad_alloc();

@@ -20,6 +20,7 @@
 #include "padgen/stream_source.h"
 #include "padgen/verify.h"
 #include "padstore/manifest.h"
+#include "padstore/uid.h"
 
 namespace otc::padgen {
 namespace {
@@ -32,16 +33,6 @@ constexpr uint64_t kMaxChunk = uint64_t{1} << 30;
 constexpr const char* kGenerator = "otc padgen 0.1.0";
 
 std::string ResumeAdvice() { return "re-run the same command with --resume to continue"; }
-
-bool ValidUserName(const std::string& name) {
-  if (name.empty() || name.size() > 64 || name == "." || name == "..") return false;
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-';
-    if (!ok) return false;
-  }
-  return name[0] != '.' && name[0] != '-';
-}
 
 // The path with symlinks in its existing part resolved, for duplicate detection.
 std::string CanonicalPath(const std::string& path) {
@@ -95,7 +86,7 @@ class Job {
   void RemoveCreated();
   Status OpenManifest(Target& t, const std::vector<uint8_t>& extension);
   std::string RenderProgress();
-  std::vector<uint8_t> BuildExtension() const;
+  Result<std::vector<uint8_t>> BuildExtension() const;
   static uint64_t ManifestFileSize(const std::string& path) {
     struct stat st;
     return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
@@ -168,11 +159,7 @@ Status ValidateJobOptions(const JobOptions& o) {
                                    "); make one pad per pair of users");
   }
   for (const UserDestination& u : o.users) {
-    if (!ValidUserName(u.name)) {
-      return Status::InvalidArgument("bad user name '" + u.name +
-                                     "' in --user: use letters, digits, '.', '_' or '-' "
-                                     "(at most 64, not starting with '.' or '-')");
-    }
+    if (Status s = padstore::ValidateUid(u.name, "user name in --user"); !s.ok()) return s;
     if (u.dir.empty()) {
       return Status::InvalidArgument("--user " + u.name + "= needs a directory: --user " + u.name +
                                      "=/media/" + u.name + "/otc");
@@ -284,7 +271,7 @@ Result<std::unique_ptr<PadSource>> Job::MakeSource() {
 Status Job::Preflight() {
   for (Target& t : targets_) {
     if (registrar_ != nullptr && !t.store.empty()) {
-      Status s = registrar_->Check(t.store, t.peer, o_.force);
+      Status s = registrar_->Check(t.store, t.user, t.peer, mode_ == OpenMode::kResume);
       if (!s.ok()) return s;
     }
     Result<DestinationCheck> check = CheckDestination(t.spec, mode_);
@@ -435,14 +422,17 @@ void Job::RemoveCreated() {
   }
 }
 
-std::vector<uint8_t> Job::BuildExtension() const {
+Result<std::vector<uint8_t>> Job::BuildExtension() const {
   std::vector<ExtensionEntry> entries = {
-      {kGeneratorTag, std::vector<uint8_t>(kGenerator, kGenerator + std::strlen(kGenerator))}};
+      {kTagGenerator, std::vector<uint8_t>(kGenerator, kGenerator + std::strlen(kGenerator))}};
   std::string source = source_->Describe();
-  entries.push_back({kSourceTag, std::vector<uint8_t>(source.begin(), source.end())});
+  entries.push_back({kTagSource, std::vector<uint8_t>(source.begin(), source.end())});
   for (Transform* tr : hooks_.transforms) {
     for (ExtensionEntry& e : tr->ManifestEntries()) entries.push_back(std::move(e));
   }
+  // The format wants strictly increasing tags (manifest_extension.h).
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const ExtensionEntry& a, const ExtensionEntry& b) { return a.tag < b.tag; });
   return EncodeExtension(entries);
 }
 
@@ -451,7 +441,7 @@ Status Job::Setup() {
 
   for (Target& t : targets_) {
     if (registrar_ != nullptr && !t.store.empty()) {
-      Status s = registrar_->Prepare(t.store);
+      Status s = registrar_->Prepare(t.store, t.user);
       if (!s.ok()) return s.WithContext(t.spec.label);
     }
     Result<std::unique_ptr<Destination>> d =
@@ -555,7 +545,9 @@ JobOutcome Job::Run() {
   Result<std::unique_ptr<PadSource>> source = MakeSource();
   if (!source.ok()) return Finish(kExitUsage, source.status());
   source_ = std::move(*source);
-  extension_ = BuildExtension();
+  Result<std::vector<uint8_t>> extension = BuildExtension();
+  if (!extension.ok()) return Finish(kExitUsage, extension.status());
+  extension_ = std::move(*extension);
   // magic, version, ext_len, pad_size, chunk_size, extension, crc (padstore/manifest.h)
   header_size_ = 8 + 4 + 4 + 8 + 8 + extension_.size() + 4;
 
@@ -705,6 +697,7 @@ JobOutcome Job::Run() {
   // Registration (pair mode).
   json registered = json::array();
   if (registrar_ != nullptr) {
+    std::vector<ContactRegistration> regs;
     for (const Target& t : targets_) {
       ContactRegistration reg;
       reg.store_dir = t.store;
@@ -713,17 +706,20 @@ JobOutcome Job::Run() {
       reg.direction = t.direction;
       reg.protocol = o_.protocol;
       reg.pad = t.spec;
-      s = registrar_->Register(reg);
-      if (!s.ok()) {
-        return Finish(kExitFailed, s.WithContext(t.user + ": registering contact " + t.peer +
-                                                 " in " + t.store + " (the pad is complete; " +
-                                                 ResumeAdvice() + " after fixing this)"));
-      }
-      registered.push_back({{"store", t.store},
-                            {"user", t.user},
-                            {"contact", t.peer},
-                            {"direction", t.direction},
-                            {"protocol", o_.protocol}});
+      regs.push_back(std::move(reg));
+    }
+    s = registrar_->Register(regs);
+    if (!s.ok()) {
+      return Finish(kExitFailed, s.WithContext("the pad is complete and verified, but "
+                                               "registering the contacts failed; fix this and " +
+                                               ResumeAdvice() + " (it registers them)"));
+    }
+    for (const ContactRegistration& r : regs) {
+      registered.push_back({{"store", r.store_dir},
+                            {"user", r.user},
+                            {"contact", r.peer},
+                            {"direction", r.direction},
+                            {"protocol", r.protocol}});
     }
   }
   summary_["registered"] = registered;

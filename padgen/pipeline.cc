@@ -82,12 +82,13 @@ class Pipeline {
   const std::atomic<bool>& cancel_;
   const uint64_t chunk_count_;
 
+  std::vector<Slot> slots_;
+  std::vector<Digest128> digests_;
+  // Declared after the buffers so it is torn down first.
   IoRing ring_;
   int wake_fd_ = -1;
   uint64_t wake_value_ = 0;
   bool wake_armed_ = false;
-  std::vector<Slot> slots_;
-  std::vector<Digest128> digests_;
 
   // Shared, guarded by mu_.
   std::mutex mu_;
@@ -207,14 +208,16 @@ void Pipeline::ManifestLoop(size_t d) {
       target = durable_[d];
       if (target == next) return;  // shutdown and nothing left to record
     }
-    for (; next < target; ++next) {
-      Status s = targets_[d].manifest->AppendChunk(digests_[next]);
-      if (!s.ok()) {
-        Fail(s.WithContext(Label(d) + ": recording chunk " + std::to_string(next) +
-                           " in the manifest"));
-        return;
-      }
+    // Every chunk below `target` is durable on this destination: record them all with
+    // one write and one fdatasync.
+    Status s = targets_[d].manifest->AppendChunks(
+        std::span<const Digest128>(digests_.data() + next, target - next));
+    if (!s.ok()) {
+      Fail(s.WithContext(Label(d) + ": recording chunks " + std::to_string(next) + ".." +
+                         std::to_string(target - 1) + " in the manifest"));
+      return;
     }
+    next = target;
     std::lock_guard<std::mutex> lock(mu_);
     manifested_[d] = next;
   }

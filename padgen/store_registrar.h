@@ -1,7 +1,8 @@
 // StoreRegistrar: what padgen needs from padstore in pair mode (`--user NAME=DIR`).
 //
 // Each `--user alice=DIR_A` names alice's padstore directory. padgen writes the pad
-// shared with bob straight into alice's store (PadLocation) and, once the pad is
+// shared with bob straight into alice's store, at STORE/contacts/bob/pad with its
+// manifest at STORE/contacts/bob/manifest (padstore/store_paths.h), and, once the pad is
 // complete and verified, registers contact `bob` there (direction +1 for the first
 // user, -1 for the second, protocol otc2 unless --protocol otc1). The contact entry is
 // created only after the pad is complete, so a failed run never leaves a
@@ -29,16 +30,22 @@ struct ContactRegistration {
 class StoreRegistrar {
  public:
   virtual ~StoreRegistrar() = default;
-  // Checks, without changing anything, that `peer` can be added to the store at `dir`
-  // (which may not exist yet): e.g. no contact of that name unless `replace`.
-  virtual Status Check(const std::string& dir, const std::string& peer, bool replace) = 0;
-  // Creates and initializes the store if it does not exist yet.
-  virtual Status Prepare(const std::string& dir) = 0;
+  // Checks, without changing anything, that `user`'s store at `dir` (which may not exist
+  // yet) can take a contact `peer`: the store belongs to `user`, and `peer` is not
+  // registered yet (with `resuming`, a registration of the same pad is allowed: a run
+  // that stopped between the two registrations registers the rest).
+  virtual Status Check(const std::string& dir, const std::string& user, const std::string& peer,
+                       bool resuming) = 0;
+  // Creates and initializes the store if needed, and checks that no other process
+  // (the device daemon) holds it.
+  virtual Status Prepare(const std::string& dir, const std::string& user) = 0;
   // Where the pad and manifest for `peer` go inside the store at `dir`.
   virtual DestinationSpec PadLocation(const std::string& dir, const std::string& user,
                                       const std::string& peer) = 0;
-  // Registers the contact for a complete, verified pad.
-  virtual Status Register(const ContactRegistration& registration) = 0;
+  // Registers the contacts of a complete, verified pad, one per store (idempotent for
+  // the same pad). Every store is opened (locked) before the first contact is added, so
+  // a store held by another process cannot leave one side registered and the other not.
+  virtual Status Register(const std::vector<ContactRegistration>& registrations) = 0;
 };
 
 // The padstore-backed registrar.

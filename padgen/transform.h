@@ -37,7 +37,8 @@ class Transform {
   // Called concurrently from several threads for different chunks.
   virtual Status Apply(uint64_t chunk_index, std::span<const uint8_t> in,
                        std::span<uint8_t> out) = 0;
-  // Entries to store in the manifest extension (e.g. {kToeplitzTag, params+seed}).
+  // Entries to store in the manifest extension (e.g. {kTagToeplitz, the extractor's
+  // Serialize()}); tags must be unique across transforms.
   virtual std::vector<ExtensionEntry> ManifestEntries() const { return {}; }
   // On --resume: restore parameters from the existing manifest's entries.
   virtual Status Restore(const std::vector<ExtensionEntry>& entries) {

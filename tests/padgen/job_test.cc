@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "common/encoding.h"
+#include "common/fault_injection_env.h"
 #include "padgen/manifest_extension.h"
 #include "padgen/stream_source.h"
 #include "padstore/manifest.h"
@@ -116,14 +117,14 @@ TEST_F(JobTest, RawPadWritesIdenticalVerifiedCopies) {
   EXPECT_NE(messages_.find("expected to take"), std::string::npos) << messages_;
 }
 
-TEST_F(JobTest, SixtyFourMebibytePadInDefaultChunks) {
+TEST_F(JobTest, DefaultChunkSize) {
   std::string a = dir_ / "a", b = dir_ / "b";
-  JobOptions o = Raw(64 << 20, {a, b});
+  JobOptions o = Raw(16 << 20, {a, b});
   o.chunk_size = padstore::kDefaultChunkSize;
   JobOutcome out = Run(o);
   ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString();
-  ExpectGoodCopies({a, b}, 64 << 20);
-  EXPECT_EQ(CheckManifest(a + ".manifest", a).chunk_records, 16u);
+  ExpectGoodCopies({a, b}, 16 << 20);
+  EXPECT_EQ(CheckManifest(a + ".manifest", a).chunk_records, 4u);
 }
 
 TEST_F(JobTest, StuckHrngStopsTheRunAndNoFailingBlockIsWritten) {
@@ -232,6 +233,24 @@ TEST_F(JobTest, FailedFdatasyncIsFatalAndResumable) {
   ASSERT_EQ(out.exit_code, kExitFailed);
   EXPECT_NE(out.status.message().find("fdatasync"), std::string::npos) << out.status.message();
   EXPECT_NE(out.status.message().find(a), std::string::npos);
+  JobOptions o = Raw(2 << 20, {a, b});
+  o.resume = true;
+  out = Run(o);
+  ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString();
+  ExpectGoodCopies({a, b}, 2 << 20);
+}
+
+TEST_F(JobTest, FailedManifestSyncIsFatalAndResumable) {
+  std::string a = dir_ / "a", b = dir_ / "b";
+  FaultInjectionEnv env;
+  env.FailNthSync(3, EIO, "b.manifest");  // the header's sync, then record batches
+  JobHooks hooks;
+  hooks.env = &env;
+  JobOutcome out = Run(Raw(2 << 20, {a, b}), hooks);
+  ASSERT_EQ(out.exit_code, kExitFailed);
+  EXPECT_NE(out.status.message().find("in the manifest"), std::string::npos)
+      << out.status.message();
+  EXPECT_NE(out.status.message().find(b), std::string::npos);
   JobOptions o = Raw(2 << 20, {a, b});
   o.resume = true;
   out = Run(o);
@@ -506,11 +525,11 @@ class HalvingTransform final : public Transform {
     return Status::Ok();
   }
   std::vector<ExtensionEntry> ManifestEntries() const override {
-    return {{kToeplitzTag, {1, 2, 3}}};
+    return {{kTagToeplitz, {1, 2, 3}}};
   }
   Status Restore(const std::vector<ExtensionEntry>& entries) override {
-    const ExtensionEntry* e = FindEntry(entries, kToeplitzTag);
-    if (e == nullptr) return Status::Corruption("missing parameters");
+    std::optional<ExtensionEntry> e = FindExtensionEntry(entries, kTagToeplitz);
+    if (!e) return Status::Corruption("missing parameters");
     restored = e->value;
     return Status::Ok();
   }
@@ -533,9 +552,11 @@ TEST_F(JobTest, TransformsAndObserverPlugIntoThePipeline) {
   auto c = CheckManifest(a + ".manifest", a);
   Result<std::vector<ExtensionEntry>> ext = DecodeExtension(c.extension);
   ASSERT_TRUE(ext.ok());
-  ASSERT_NE(FindEntry(*ext, kToeplitzTag), nullptr);
-  EXPECT_EQ(FindEntry(*ext, kToeplitzTag)->value, (std::vector<uint8_t>{1, 2, 3}));
-  EXPECT_NE(FindEntry(*ext, kGeneratorTag), nullptr);
+  ASSERT_TRUE(FindExtensionEntry(*ext, kTagToeplitz).has_value());
+  EXPECT_EQ(FindExtensionEntry(*ext, kTagToeplitz)->value, (std::vector<uint8_t>{1, 2, 3}));
+  ASSERT_TRUE(FindExtensionEntry(*ext, kTagSource).has_value());
+  std::vector<uint8_t> source = FindExtensionEntry(*ext, kTagSource)->value;
+  EXPECT_EQ(std::string(source.begin(), source.end()).rfind("getrandom", 0), 0u);
 
   cancel_ = false;
   hooks.observer = nullptr;

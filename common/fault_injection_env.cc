@@ -1,0 +1,312 @@
+#include "common/fault_injection_env.h"
+
+#include <cerrno>
+
+namespace otc {
+
+class FaultFile final : public File {
+ public:
+  FaultFile(FaultInjectionEnv* env, std::unique_ptr<File> base, uint64_t generation)
+      : env_(env), base_(std::move(base)), generation_(generation) {}
+
+  Result<size_t> Read(uint64_t offset, std::span<uint8_t> out) override {
+    std::lock_guard lock(env_->mu_);
+    if (Status s = CheckAlive(); !s.ok()) return s;
+    return base_->Read(offset, out);
+  }
+
+  Result<size_t> Write(uint64_t offset, std::span<const uint8_t> data) override {
+    std::lock_guard lock(env_->mu_);
+    if (Status s = CheckAlive(); !s.ok()) return s;
+    size_t allowed = data.size();
+    if (Status s = env_->CheckWrite(path(), data.size(), &allowed); !s.ok()) return s;
+    env_->RecordMutation(path(), *base_, offset, allowed);
+    return base_->Write(offset, data.first(allowed));
+  }
+
+  Status Sync() override { return DoSync(/*data_only=*/false); }
+  Status DataSync() override { return DoSync(/*data_only=*/true); }
+
+  Status Allocate(uint64_t offset, uint64_t length) override {
+    std::lock_guard lock(env_->mu_);
+    if (Status s = CheckAlive(); !s.ok()) return s;
+    if (env_->disk_full_) return Status::FromErrno(ENOSPC, "allocating space for " + path());
+    Result<uint64_t> size = base_->Size();
+    if (!size.ok()) return size.status();
+    if (offset + length > *size) env_->RecordMutation(path(), *base_, *size, 0);
+    return base_->Allocate(offset, length);
+  }
+
+  Status PunchHole(uint64_t offset, uint64_t length) override {
+    std::lock_guard lock(env_->mu_);
+    if (Status s = CheckAlive(); !s.ok()) return s;
+    env_->RecordMutation(path(), *base_, offset, length);
+    return base_->PunchHole(offset, length);
+  }
+
+  Status Truncate(uint64_t size) override {
+    std::lock_guard lock(env_->mu_);
+    if (Status s = CheckAlive(); !s.ok()) return s;
+    Result<uint64_t> old_size = base_->Size();
+    if (!old_size.ok()) return old_size.status();
+    if (size < *old_size) {
+      env_->RecordMutation(path(), *base_, size, *old_size - size);
+    } else {
+      env_->RecordMutation(path(), *base_, *old_size, 0);
+    }
+    return base_->Truncate(size);
+  }
+
+  Result<uint64_t> Size() override {
+    std::lock_guard lock(env_->mu_);
+    if (Status s = CheckAlive(); !s.ok()) return s;
+    return base_->Size();
+  }
+
+  const std::string& path() const override { return base_->path(); }
+
+ private:
+  Status CheckAlive() const {
+    if (generation_ != env_->generation_) {
+      return Status::IOError(path() + ": file handle from before a simulated power loss");
+    }
+    return Status::Ok();
+  }
+
+  Status DoSync(bool data_only) {
+    std::lock_guard lock(env_->mu_);
+    if (Status s = CheckAlive(); !s.ok()) return s;
+    // A failed sync leaves the mutations unsynced: a later power loss may drop them.
+    if (Status s = env_->CheckSync(path()); !s.ok()) return s;
+    Status s = data_only ? base_->DataSync() : base_->Sync();
+    if (s.ok()) env_->MarkSynced(path());
+    return s;
+  }
+
+  FaultInjectionEnv* env_;
+  std::unique_ptr<File> base_;
+  uint64_t generation_;
+};
+
+FaultInjectionEnv::FaultInjectionEnv(Env* base) : base_(base) {}
+FaultInjectionEnv::~FaultInjectionEnv() = default;
+
+void FaultInjectionEnv::FailNthWrite(int n, int errno_value, std::string path_filter) {
+  std::lock_guard lock(mu_);
+  fail_write_ = Armed{n, errno_value, 0, std::move(path_filter)};
+}
+
+void FaultInjectionEnv::FailNthSync(int n, int errno_value, std::string path_filter) {
+  std::lock_guard lock(mu_);
+  fail_sync_ = Armed{n, errno_value, 0, std::move(path_filter)};
+}
+
+void FaultInjectionEnv::ShortNthWrite(int n, size_t bytes, std::string path_filter) {
+  std::lock_guard lock(mu_);
+  short_write_ = Armed{n, 0, bytes, std::move(path_filter)};
+}
+
+void FaultInjectionEnv::SetDiskFull(bool full) {
+  std::lock_guard lock(mu_);
+  disk_full_ = full;
+}
+
+void FaultInjectionEnv::ClearFaults() {
+  std::lock_guard lock(mu_);
+  fail_write_ = fail_sync_ = short_write_ = Armed{};
+  disk_full_ = false;
+}
+
+int FaultInjectionEnv::writes() const {
+  std::lock_guard lock(mu_);
+  return writes_;
+}
+
+int FaultInjectionEnv::syncs() const {
+  std::lock_guard lock(mu_);
+  return syncs_;
+}
+
+bool FaultInjectionEnv::Fires(Armed& fault, const std::string& path) {
+  if (fault.countdown == 0) return false;
+  if (!fault.filter.empty() && path.find(fault.filter) == std::string::npos) return false;
+  return --fault.countdown == 0;
+}
+
+Status FaultInjectionEnv::CheckWrite(const std::string& path, size_t requested, size_t* allowed) {
+  ++writes_;
+  if (disk_full_) return Status::FromErrno(ENOSPC, "writing " + path);
+  if (Fires(fail_write_, path)) {
+    return Status::FromErrno(fail_write_.errno_value, "writing " + path + " (injected)");
+  }
+  if (Fires(short_write_, path) && short_write_.short_bytes < requested) {
+    *allowed = short_write_.short_bytes;
+  }
+  return Status::Ok();
+}
+
+Status FaultInjectionEnv::CheckSync(const std::string& path) {
+  ++syncs_;
+  if (Fires(fail_sync_, path)) {
+    return Status::FromErrno(fail_sync_.errno_value, "fsync " + path + " (injected)");
+  }
+  return Status::Ok();
+}
+
+void FaultInjectionEnv::RecordMutation(const std::string& path, File& file, uint64_t offset,
+                                       uint64_t length) {
+  Result<uint64_t> size = file.Size();
+  if (!size.ok() || length > kMaxTrackedBytes) return;  // treated as durable (see header)
+  Mutation m{offset, {}, length, *size};
+  if (offset < *size) {
+    m.pre_image.resize(std::min(length, *size - offset));
+    if (!ReadFully(file, offset, m.pre_image).ok()) m.pre_image.clear();
+  }
+  unsynced_[path].push_back(std::move(m));
+}
+
+void FaultInjectionEnv::MarkSynced(const std::string& path) { unsynced_.erase(path); }
+
+void FaultInjectionEnv::SimulatePowerLoss(PowerLossMode mode) {
+  std::lock_guard lock(mu_);
+  ++generation_;
+  for (auto& [path, mutations] : unsynced_) {
+    Result<std::unique_ptr<File>> file = base_->OpenFile(path, OpenOptions{.write = true});
+    if (!file.ok()) continue;  // removed since; nothing to undo
+    // kDropUnsynced undoes every unsynced mutation, newest first. kTearLastWrite models a
+    // disk that wrote in order and lost power inside the last write: earlier mutations
+    // survive and the last keeps only the sectors before its final one.
+    size_t first_undone = mode == PowerLossMode::kDropUnsynced ? 0 : mutations.size() - 1;
+    for (size_t i = mutations.size(); i-- > first_undone;) {
+      const Mutation& m = mutations[i];
+      uint64_t keep = 0;  // leading bytes of this mutation that survive
+      if (mode == PowerLossMode::kTearLastWrite && m.length > 0) {
+        uint64_t torn_end = (m.offset + m.length - 1) / kSectorSize * kSectorSize;
+        if (torn_end > m.offset) keep = torn_end - m.offset;
+      }
+      if (m.pre_image.size() > keep) {
+        std::span<const uint8_t> restore(m.pre_image);
+        WriteFully(**file, m.offset + keep, restore.subspan(keep)).ok();
+      }
+      (*file)->Truncate(std::max(m.old_size, keep > 0 ? m.offset + keep : 0)).ok();
+    }
+    (*file)->Sync().ok();
+  }
+  unsynced_.clear();
+  for (size_t i = renames_since_dir_sync_.size(); i-- > 0;) {
+    const Rename& r = renames_since_dir_sync_[i];
+    base_->RenameFile(r.to, r.from).ok();
+    if (r.old_target) {
+      Result<std::unique_ptr<File>> file =
+          base_->OpenFile(r.to, OpenOptions{.write = true, .create = true, .truncate = true});
+      if (file.ok())
+        WriteFully(**file, 0,
+                   {reinterpret_cast<const uint8_t*>(r.old_target->data()), r.old_target->size()})
+            .ok();
+    }
+  }
+  renames_since_dir_sync_.clear();
+  for (const std::string& path : created_since_dir_sync_) base_->RemoveFile(path).ok();
+  created_since_dir_sync_.clear();
+}
+
+Result<std::unique_ptr<File>> FaultInjectionEnv::OpenFile(const std::string& path,
+                                                          const OpenOptions& options) {
+  std::lock_guard lock(mu_);
+  bool existed = base_->FileExists(path);
+  if (options.truncate && existed && options.write) {
+    Result<std::unique_ptr<File>> old = base_->OpenFile(path, OpenOptions{});
+    if (old.ok()) {
+      Result<uint64_t> size = (*old)->Size();
+      if (size.ok() && *size > 0) RecordMutation(path, **old, 0, *size);
+    }
+  }
+  Result<std::unique_ptr<File>> file = base_->OpenFile(path, options);
+  if (!file.ok()) return file.status();
+  if (!existed) created_since_dir_sync_.insert(path);
+  return std::unique_ptr<File>(new FaultFile(this, std::move(*file), generation_));
+}
+
+Status FaultInjectionEnv::RenameFile(const std::string& from, const std::string& to) {
+  std::lock_guard lock(mu_);
+  Rename r{from, to, std::nullopt};
+  if (base_->FileExists(to)) {
+    Result<std::string> old = ReadFileToString(*base_, to);
+    if (old.ok() && old->size() <= kMaxTrackedBytes) {
+      // Keep what an undo of this rename must bring back: the replaced file's durable
+      // contents, i.e. without its unsynced mutations (undone newest first).
+      if (auto it = unsynced_.find(to); it != unsynced_.end()) {
+        for (size_t i = it->second.size(); i-- > 0;) {
+          const Mutation& m = it->second[i];
+          if (!m.pre_image.empty()) {
+            if (old->size() < m.offset + m.pre_image.size()) {
+              old->resize(m.offset + m.pre_image.size());
+            }
+            old->replace(m.offset, m.pre_image.size(),
+                         reinterpret_cast<const char*>(m.pre_image.data()), m.pre_image.size());
+          }
+          old->resize(m.old_size);
+        }
+      }
+      r.old_target = std::move(*old);
+    }
+  }
+  Status s = base_->RenameFile(from, to);
+  if (!s.ok()) return s;
+  // The replaced file is gone: its unsynced mutations must never be "undone" onto the
+  // file that now has its name.
+  unsynced_.erase(to);
+  if (auto it = unsynced_.find(from); it != unsynced_.end()) {
+    unsynced_[to] = std::move(it->second);
+    unsynced_.erase(it);
+  }
+  // A file created since the last directory sync stays recorded under `from`: a power
+  // loss first undoes the rename, then removes the file from its original name.
+  renames_since_dir_sync_.push_back(std::move(r));
+  return s;
+}
+
+Status FaultInjectionEnv::RemoveFile(const std::string& path) {
+  std::lock_guard lock(mu_);
+  unsynced_.erase(path);
+  created_since_dir_sync_.erase(path);
+  return base_->RemoveFile(path);
+}
+
+Status FaultInjectionEnv::CreateDir(const std::string& path, unsigned mode) {
+  return base_->CreateDir(path, mode);
+}
+
+Status FaultInjectionEnv::SyncDir(const std::string& path) {
+  std::lock_guard lock(mu_);
+  if (Status s = CheckSync(path); !s.ok()) return s;
+  Status s = base_->SyncDir(path);
+  if (!s.ok()) return s;
+  std::erase_if(created_since_dir_sync_, [&](const std::string& p) { return DirName(p) == path; });
+  std::erase_if(renames_since_dir_sync_, [&](const Rename& r) {
+    if (DirName(r.to) != path) return false;
+    created_since_dir_sync_.erase(r.from);  // the file is durable under its new name
+    return true;
+  });
+  return s;
+}
+
+bool FaultInjectionEnv::FileExists(const std::string& path) { return base_->FileExists(path); }
+
+Result<std::vector<std::string>> FaultInjectionEnv::GetChildren(const std::string& dir) {
+  return base_->GetChildren(dir);
+}
+
+Result<std::unique_ptr<FileLock>> FaultInjectionEnv::LockFile(const std::string& path) {
+  return base_->LockFile(path);
+}
+
+Result<uint64_t> FaultInjectionEnv::FreeSpace(const std::string& path) {
+  {
+    std::lock_guard lock(mu_);
+    if (disk_full_) return uint64_t{0};
+  }
+  return base_->FreeSpace(path);
+}
+
+}  // namespace otc

@@ -1,0 +1,112 @@
+// FaultInjectionEnv: an Env for tests that fails, shortens and forgets writes on demand.
+//
+// It wraps a real Env (normally Env::Default() over a temporary directory) and forwards
+// every call, while it can:
+//   * fail the Nth write or the Nth sync (Sync, DataSync or SyncDir) with EIO or ENOSPC;
+//   * make the Nth write short (only a prefix reaches the file);
+//   * make every write fail with ENOSPC (a full disk);
+//   * simulate a power loss: every write, truncate or hole punch that was not followed by
+//     a successful Sync/DataSync of its file is undone (kDropUnsynced); or, modelling a
+//     disk that writes in order, the unsynced mutations survive except the last of each
+//     file, which keeps only the whole sectors before its final sector (kTearLastWrite).
+//     Files created and renames done since the last SyncDir of their directory are
+//     undone; every File opened before the power loss is dead afterwards (all its calls
+//     fail), as after a crash.
+// The "Nth" counters count calls made after the fault is armed, starting at 1, and only
+// on paths containing the armed path filter (empty filter = every path).
+//
+// Limits (documented so tests do not over-trust it): the undo log keeps pre-images in
+// memory, so a single unsynced mutation larger than kMaxTrackedBytes is treated as
+// durable at once; directory entries created by CreateDir are not undone.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/env.h"
+
+namespace otc {
+
+class FaultInjectionEnv final : public Env {
+ public:
+  enum class PowerLossMode { kDropUnsynced, kTearLastWrite };
+  static constexpr uint64_t kMaxTrackedBytes = uint64_t{64} << 20;
+  static constexpr uint64_t kSectorSize = 512;
+
+  explicit FaultInjectionEnv(Env* base = Env::Default());
+  ~FaultInjectionEnv() override;
+
+  // Faults. `errno_value` is EIO or ENOSPC (or any errno). `path_filter` restricts the
+  // fault to paths containing it.
+  void FailNthWrite(int n, int errno_value = 5 /* EIO */, std::string path_filter = "");
+  void FailNthSync(int n, int errno_value = 5 /* EIO */, std::string path_filter = "");
+  // The Nth write writes only `bytes` (less than requested) and reports that count.
+  void ShortNthWrite(int n, size_t bytes, std::string path_filter = "");
+  // While set, every write (and Allocate) fails with ENOSPC.
+  void SetDiskFull(bool full);
+  // Removes every armed fault.
+  void ClearFaults();
+
+  void SimulatePowerLoss(PowerLossMode mode = PowerLossMode::kDropUnsynced);
+
+  // Counters, for tests that want to know how much I/O happened.
+  int writes() const;
+  int syncs() const;
+
+  // Env interface.
+  Result<std::unique_ptr<File>> OpenFile(const std::string& path,
+                                         const OpenOptions& options) override;
+  Status RenameFile(const std::string& from, const std::string& to) override;
+  Status RemoveFile(const std::string& path) override;
+  Status CreateDir(const std::string& path, unsigned mode) override;
+  Status SyncDir(const std::string& path) override;
+  bool FileExists(const std::string& path) override;
+  Result<std::vector<std::string>> GetChildren(const std::string& dir) override;
+  Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override;
+  Result<uint64_t> FreeSpace(const std::string& path) override;
+
+ private:
+  friend class FaultFile;
+
+  struct Mutation {
+    uint64_t offset;
+    std::vector<uint8_t> pre_image;  // bytes at [offset, offset + pre_image.size()) before
+    uint64_t length;                 // bytes the mutation covered
+    uint64_t old_size;               // file size before
+  };
+  struct Rename {
+    std::string from, to;
+    std::optional<std::string> old_target;  // contents `to` had before, if any
+  };
+  struct Armed {
+    int countdown = 0;  // fires when it reaches 0 after decrementing; 0 = disarmed
+    int errno_value = 0;
+    size_t short_bytes = 0;
+    std::string filter;
+  };
+
+  // Called by FaultFile with mu_ held.
+  bool Fires(Armed& fault, const std::string& path);
+  Status CheckWrite(const std::string& path, size_t requested, size_t* allowed);
+  Status CheckSync(const std::string& path);
+  void RecordMutation(const std::string& path, File& file, uint64_t offset, uint64_t length);
+  void MarkSynced(const std::string& path);
+
+  Env* base_;
+  mutable std::mutex mu_;
+  uint64_t generation_ = 0;  // bumped by SimulatePowerLoss; older Files are dead
+  Armed fail_write_, fail_sync_, short_write_;
+  bool disk_full_ = false;
+  int writes_ = 0, syncs_ = 0;
+  std::map<std::string, std::vector<Mutation>> unsynced_;
+  std::set<std::string> created_since_dir_sync_;
+  std::vector<Rename> renames_since_dir_sync_;
+};
+
+}  // namespace otc

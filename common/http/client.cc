@@ -1,0 +1,205 @@
+#include "common/http/client.h"
+
+#include <poll.h>
+
+#include <optional>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/generic/stream_protocol.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+namespace otc::http {
+
+namespace net = boost::asio;
+namespace bhttp = boost::beast::http;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+
+struct Client::Impl {
+  ListenAddress address;
+  ClientOptions options;
+  net::io_context ioc;
+  std::optional<net::generic::stream_protocol::socket> socket;
+  boost::beast::flat_buffer buffer;
+  bool reused = false;  // the open connection already carried a request
+
+  // Runs the io_context until `done` or the deadline; on timeout closes the socket (which
+  // completes the pending operation with operation_aborted) and reports timed_out.
+  error_code RunUntil(bool& done, error_code& result, Clock::time_point deadline) {
+    ioc.restart();
+    while (!done) {
+      if (ioc.run_one_until(deadline) == 0) break;
+    }
+    if (done) return result;
+    Close();
+    ioc.restart();
+    ioc.run();
+    return net::error::timed_out;
+  }
+
+  void Close() {
+    if (socket) {
+      error_code ignored;
+      socket->close(ignored);
+      socket.reset();
+    }
+    buffer.clear();
+    reused = false;
+  }
+
+  // True if the open connection is still usable: nothing readable yet (a readable idle
+  // connection means the server closed it or sent something unasked).
+  bool StillOpen() {
+    if (!socket) return false;
+    pollfd p{socket->native_handle(), POLLIN, 0};
+    return ::poll(&p, 1, 0) == 0;
+  }
+
+  error_code Connect(Clock::time_point deadline) {
+    Close();
+    socket.emplace(ioc);
+    bool done = false;
+    error_code result;
+    auto on_connect = [&](error_code ec) {
+      done = true;
+      result = ec;
+    };
+    if (address.kind == ListenAddress::Kind::kTcp) {
+      net::ip::tcp::endpoint endpoint(net::ip::make_address(address.host), address.port);
+      net::generic::stream_protocol::endpoint generic(endpoint);
+      socket->open(generic.protocol());
+      socket->async_connect(generic, on_connect);
+    } else {
+      net::generic::stream_protocol::endpoint generic(
+          net::local::stream_protocol::endpoint(address.path));
+      socket->open(generic.protocol());
+      socket->async_connect(generic, on_connect);
+    }
+    error_code ec = RunUntil(done, result, deadline);
+    if (ec) {
+      Close();
+      return ec;
+    }
+    if (address.kind == ListenAddress::Kind::kTcp) {
+      error_code ignored;
+      socket->set_option(net::ip::tcp::no_delay(true), ignored);
+    }
+    return {};
+  }
+
+  // One attempt on the current connection. `got_bytes` says whether any of the response
+  // arrived (if not, an idempotent request may be retried).
+  error_code Exchange(Request& request, Response& response, bool& got_bytes,
+                      Clock::time_point deadline) {
+    bool done = false;
+    error_code result;
+    bhttp::async_write(*socket, request, [&](error_code ec, size_t) {
+      done = true;
+      result = ec;
+    });
+    if (error_code ec = RunUntil(done, result, deadline)) return ec;
+
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(options.max_body_bytes);
+    if (request.method() == Verb::head) parser.skip(true);
+    size_t before = buffer.size();
+    done = false;
+    bhttp::async_read(*socket, buffer, parser, [&](error_code ec, size_t) {
+      done = true;
+      result = ec;
+    });
+    error_code ec = RunUntil(done, result, deadline);
+    got_bytes = parser.got_some() || buffer.size() > before;
+    if (ec) return ec;
+    response = parser.release();
+    return {};
+  }
+};
+
+Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Client::~Client() = default;
+
+Result<std::unique_ptr<Client>> Client::Connect(std::string_view address, ClientOptions options) {
+  Result<ListenAddress> parsed = ParseListenAddress(address);
+  if (!parsed.ok()) return parsed.status();
+  auto impl = std::make_unique<Impl>();
+  impl->address = *parsed;
+  impl->options = options;
+  if (error_code ec = impl->Connect(Clock::now() + options.timeout)) {
+    return Status::Unavailable("connecting to " + impl->address.ToString() + ": " + ec.message());
+  }
+  return std::unique_ptr<Client>(new Client(std::move(impl)));
+}
+
+const ListenAddress& Client::address() const { return impl_->address; }
+
+void Client::Disconnect() { impl_->Close(); }
+
+Result<Response> Client::Send(Request request) {
+  return Send(std::move(request), impl_->options.timeout);
+}
+
+Result<Response> Client::Send(Request request, std::chrono::milliseconds timeout) {
+  Impl& impl = *impl_;
+  Clock::time_point deadline = Clock::now() + timeout;
+  if (request[Field::host].empty()) {
+    request.set(Field::host, impl.address.kind == ListenAddress::Kind::kTcp
+                                 ? impl.address.ToString()
+                                 : std::string("localhost"));
+  }
+  if (request[Field::user_agent].empty()) request.set(Field::user_agent, "otc");
+  request.prepare_payload();
+  bool idempotent = request.method() == Verb::get || request.method() == Verb::head;
+
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (!impl.StillOpen()) {
+      if (error_code ec = impl.Connect(deadline)) {
+        return Status::Unavailable("connecting to " + impl.address.ToString() + ": " +
+                                   ec.message());
+      }
+    }
+    bool was_reused = impl.reused;
+    Response response;
+    bool got_bytes = false;
+    error_code ec = impl.Exchange(request, response, got_bytes, deadline);
+    if (!ec) {
+      impl.reused = true;
+      if (!response.keep_alive()) impl.Close();
+      return response;
+    }
+    impl.Close();
+    bool retry = idempotent && was_reused && !got_bytes && ec != net::error::timed_out;
+    if (!retry) {
+      return Status::Unavailable(impl.address.ToString() + " " +
+                                 std::string(request.method_string()) + " " +
+                                 std::string(request.target()) + ": " + ec.message());
+    }
+  }
+  return Status::Unavailable(impl.address.ToString() + ": connection lost");
+}
+
+Result<Response> Client::Get(std::string_view target) {
+  Request request(Verb::get, ToBeast(target), 11);
+  return Send(std::move(request));
+}
+
+Result<Response> Client::Post(std::string_view target, std::string body,
+                              std::string_view content_type) {
+  Request request(Verb::post, ToBeast(target), 11);
+  request.set(Field::content_type, ToBeast(content_type));
+  request.body() = std::move(body);
+  return Send(std::move(request));
+}
+
+Result<Response> Client::PostJson(std::string_view target, const nlohmann::json& body) {
+  return Post(target, body.dump(), "application/json");
+}
+
+}  // namespace otc::http

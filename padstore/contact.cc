@@ -1,0 +1,456 @@
+#include "padstore/contact.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "common/byte_size.h"
+#include "padstore/recovery.h"
+#include "padstore/snapshot.h"
+
+namespace otc::padstore {
+namespace {
+
+constexpr size_t kZeroBlock = size_t{1} << 20;
+
+const std::vector<uint8_t>& Zeros() {
+  static const std::vector<uint8_t>* zeros = new std::vector<uint8_t>(kZeroBlock, 0);
+  return *zeros;
+}
+
+bool AllZero(std::span<const uint8_t> bytes) {
+  return std::all_of(bytes.begin(), bytes.end(), [](uint8_t b) { return b == 0; });
+}
+
+// A read of at least this many bytes that is all zeros is refused: random pad is all
+// zeros with probability 2^-128, burned pad always is.
+constexpr size_t kZeroCheckMin = 16;
+
+std::string RangeDetails(const std::string& who, uint64_t first, uint64_t length,
+                         const IndexRange* indices) {
+  std::string s =
+      who + " first_index=" + std::to_string(first) + " length=" + std::to_string(length);
+  if (indices != nullptr) s += " range=" + ToString(*indices);
+  return s;
+}
+
+}  // namespace
+
+Contact::Contact(Env& env, const StorePaths& paths, const ContactMeta& meta,
+                 const StoreOptions& options, FailStop* fail)
+    : env_(env),
+      paths_(paths),
+      meta_(meta),
+      meta_bytes_(EncodeContactMeta(meta)),
+      layout_(meta.layout()),
+      options_(options),
+      clock_(options.clock ? options.clock
+                           : [] { return static_cast<uint64_t>(std::time(nullptr)); }),
+      fail_(fail) {}
+
+Contact::~Contact() {
+  if (!closed_) Close().ok();  // errors were reported by Close callers; nothing to add
+}
+
+Result<std::unique_ptr<Contact>> Contact::Open(Env& env, const StorePaths& paths,
+                                               const ContactMeta& meta, const StoreOptions& options,
+                                               FailStop* fail) {
+  std::unique_ptr<Contact> c(new Contact(env, paths, meta, options, fail));
+  const std::string journal_path = paths.Journal(meta.peer);
+  Result<JournalScan> scan = ScanJournal(env, journal_path);
+  if (!scan.ok()) {
+    if (scan.status().code() == Status::Code::kNotFound) {
+      return Status::Corruption("contact " + meta.peer + ": journal " + journal_path +
+                                " is missing; run padstore fsck");
+    }
+    return scan.status();
+  }
+  Result<RecoveredState> rec = RecoverJournal(*scan, c->layout_, journal_path);
+  if (!rec.ok()) return rec.status();
+  if (rec->meta_bytes) {
+    Result<ContactMeta> jmeta = DecodeContactMeta(*rec->meta_bytes, journal_path + " (meta copy)");
+    if (!jmeta.ok()) return jmeta.status();
+    if (!(*jmeta == meta)) {
+      return Status::Corruption("contact " + meta.peer +
+                                ": the meta file and the journal's copy of it disagree; run "
+                                "padstore fsck");
+    }
+  }
+  const uint64_t own_mark = rec->state.own_mark;
+  c->own_next_ = c->own_limit_ = own_mark;
+  c->decrypted_ = std::move(rec->state.decrypted);
+  c->burned_ = std::move(rec->state.burned);
+  c->last_activity_ = rec->state.last_activity;
+  c->next_seq_ = rec->next_seq;
+  c->journal_bytes_ = scan->file_size;
+  if (options.read_only) return c;
+
+  Result<std::unique_ptr<AuditLog>> audit =
+      AuditLog::Open(env, paths.ContactAudit(meta.peer), c->clock_);
+  if (!audit.ok()) return audit.status();
+  c->audit_ = std::move(*audit);
+  Result<std::unique_ptr<File>> pad = env.OpenFile(paths.Pad(meta.peer), {.write = true});
+  if (!pad.ok()) return pad.status().WithContext("contact " + meta.peer);
+  Result<uint64_t> pad_size = (*pad)->Size();
+  if (!pad_size.ok()) return pad_size.status();
+  if (*pad_size < meta.pad_size) {
+    return Status::Corruption("contact " + meta.peer + ": pad file has " +
+                              std::to_string(*pad_size) + " bytes, meta says " +
+                              std::to_string(meta.pad_size) + "; run padstore fsck");
+  }
+  c->pad_ = std::move(*pad);
+
+  std::lock_guard lock(c->mu_);
+  if (!scan->damage.empty()) {
+    uint64_t bytes = 0;
+    for (const IndexRange& d : scan->damage) bytes += d.size();
+    Status s = c->audit_->Append("JOURNAL_DAMAGE",
+                                 c->Who() + " ranges=" + std::to_string(scan->damage.size()) +
+                                     " bytes=" + std::to_string(bytes) +
+                                     (scan->has_hole() ? " kind=hole" : " kind=torn_tail") +
+                                     ": recovered from every valid record copy; the journal is "
+                                     "rewritten now");
+    if (!s.ok()) return c->FailLocked(s);
+  }
+  // Everything below the mark counts as used now: destroy what was not destroyed yet
+  // (a crash between use and burn, or the rest of a reservation batch).
+  for (const IndexRange& g :
+       c->burned_.Gaps(c->layout_.StreamToIndices(meta.direction, 0, own_mark).lo,
+                       c->layout_.StreamToIndices(meta.direction, 0, own_mark).hi)) {
+    c->QueueBurnLocked(g);
+  }
+  for (const IndexRange& d : c->decrypted_.Intervals()) {
+    for (const IndexRange& g : c->burned_.Gaps(d.lo, d.hi)) c->QueueBurnLocked(g);
+  }
+  // Compact first (the burn records need a journal to go to), then burn.
+  if (Status s = c->RotateLocked(own_mark); !s.ok()) return s;
+  if (Status s = c->FlushBurnsLocked(); !s.ok()) return s;
+  return c;
+}
+
+Status Contact::CheckUsableLocked() const {
+  if (Status s = fail_->status(); !s.ok()) return s;
+  if (closed_) return Status::Failed("contact " + meta_.peer + " is closed");
+  if (options_.read_only) {
+    return Status::Denied("the store was opened read-only; contact " + meta_.peer +
+                          " cannot hand out or consume pad");
+  }
+  return Status::Ok();
+}
+
+Status Contact::FailLocked(const Status& cause) {
+  fail_->Fail(cause);
+  if (audit_) audit_->Append("FAIL_STOP", Who() + " cause=\"" + cause.ToString() + "\"").ok();
+  return cause;
+}
+
+ContactInfo Contact::Info() {
+  std::lock_guard lock(mu_);
+  ContactInfo info;
+  info.meta = meta_;
+  info.own_half = layout_.OwnHalf().size();
+  info.own_used = own_next_;
+  info.own_left = info.own_half - own_next_;
+  IndexRange peer = layout_.PeerHalf();
+  info.peer_half = peer.size();
+  info.decrypted = decrypted_.Measure();
+  if (!decrypted_.empty()) {
+    uint64_t frontier = layout_.peer_direction() == Direction::kUp ? *decrypted_.End() - peer.lo
+                                                                   : peer.hi - *decrypted_.Min();
+    info.peer_skipped = frontier - info.decrypted;
+  }
+  info.burned = burned_.Measure();
+  info.pending_burn = pending_burn_.Measure();
+  info.last_activity = last_activity_;
+  info.decrypt_intervals = decrypted_.IntervalCount();
+  info.burn_intervals = burned_.IntervalCount();
+  info.journal_bytes = journal_ ? journal_->size() : journal_bytes_;
+  info.replays = replays_;
+  info.integrity_failures = integrity_failures_;
+  return info;
+}
+
+Result<OwnRange> Contact::Reserve(uint64_t length) {
+  std::lock_guard lock(mu_);
+  if (Status s = CheckUsableLocked(); !s.ok()) return s;
+  if (length == 0) return Status::InvalidArgument("cannot reserve 0 bytes of pad");
+  const uint64_t half = layout_.OwnHalf().size();
+  const uint64_t left = half - own_next_;
+  if (length > left) {
+    return Status::Exhausted("pad for " + meta_.peer + " is exhausted: " + std::to_string(left) +
+                             " bytes (" + FormatByteSize(left) +
+                             ") of the own half are left, the message needs " +
+                             std::to_string(length) + "; make a new pad with padgen");
+  }
+  if (length > own_limit_ - own_next_) {
+    // Move the durable mark ahead BEFORE handing out any byte below it.
+    const uint64_t end = own_next_ + length;
+    const uint64_t new_limit = end + std::min(options_.reserve_batch, half - end);
+    Status s = journal_->Append(RecordType::kMark, Now(), EncodeU64(new_limit));
+    if (s.ok()) s = journal_->Sync();
+    if (!s.ok()) return FailLocked(s);
+    own_limit_ = new_limit;
+  }
+  OwnRange r;
+  r.peer = meta_.peer;
+  r.length = length;
+  r.stream_offset = own_next_;
+  r.indices = layout_.StreamToIndices(meta_.direction, own_next_, length);
+  r.first_index = PadLayout::FirstIndex(meta_.direction, r.indices);
+  own_next_ += length;
+  last_activity_ = Now();
+  if (Status s = MaybeCheckpointLocked(); !s.ok()) return s;
+  return r;
+}
+
+Result<SecretBuffer> Contact::ReadPad(const IndexRange& indices, Direction stream) {
+  SecretBuffer buf(indices.size());
+  Status s = ReadFully(*pad_, indices.lo, buf.span());
+  if (!s.ok()) return s.WithContext("reading pad of " + meta_.peer);
+  if (buf.size() >= kZeroCheckMin && AllZero(buf.span())) {
+    return Status::Corruption("pad of " + meta_.peer + " at " + ToString(indices) +
+                              " reads back as zeros (burned or damaged); refusing to use it; "
+                              "run padstore fsck");
+  }
+  if (stream == Direction::kDown) std::reverse(buf.data(), buf.data() + buf.size());
+  return buf;
+}
+
+Result<SecretBuffer> Contact::ReadOwn(const OwnRange& range) {
+  {
+    std::lock_guard lock(mu_);
+    if (Status s = CheckUsableLocked(); !s.ok()) return s;
+    if (range.length != range.indices.size() || !layout_.OwnHalf().Contains(range.indices) ||
+        range.indices.empty() ||
+        layout_.StreamBegin(meta_.direction, range.indices) + range.length > own_next_) {
+      return Status::InvalidArgument("range " + ToString(range.indices) +
+                                     " was not handed out by Reserve for " + meta_.peer);
+    }
+    if (burned_.Overlaps(range.indices) || pending_burn_.Overlaps(range.indices)) {
+      return Status::InvalidArgument("range " + ToString(range.indices) + " of " + meta_.peer +
+                                     " was already marked used; its pad is being destroyed");
+    }
+  }
+  return ReadPad(range.indices, meta_.direction);
+}
+
+Status Contact::MarkUsed(const OwnRange& range) {
+  std::lock_guard lock(mu_);
+  if (Status s = CheckUsableLocked(); !s.ok()) return s;
+  if (!layout_.OwnHalf().Contains(range.indices) || range.indices.empty() ||
+      layout_.StreamBegin(meta_.direction, range.indices) + range.indices.size() > own_next_) {
+    return Status::InvalidArgument("range " + ToString(range.indices) +
+                                   " was not handed out by Reserve for " + meta_.peer);
+  }
+  for (const IndexRange& g : burned_.Gaps(range.indices.lo, range.indices.hi)) QueueBurnLocked(g);
+  if (pending_burn_.Measure() >= options_.burn_batch) return FlushBurnsLocked();
+  return Status::Ok();
+}
+
+Result<PeerRange> Contact::BeginDecrypt(uint64_t first_index, uint64_t length) {
+  std::lock_guard lock(mu_);
+  if (Status s = CheckUsableLocked(); !s.ok()) return s;
+  Result<IndexRange> indices = layout_.PeerPackageRange(first_index, length);
+  if (!indices.ok()) {
+    Status a = audit_->Append("RANGE", RangeDetails(Who(), first_index, length, nullptr) +
+                                           ": not inside the sender's half " +
+                                           ToString(layout_.PeerHalf()) + "; refused, no pad read");
+    if (!a.ok()) return FailLocked(a);
+    return indices.status();
+  }
+  if (decrypted_.Overlaps(*indices)) {
+    ++replays_;
+    Status a = audit_->Append("REPLAY", RangeDetails(Who(), first_index, length, &*indices) +
+                                            ": pad already decrypted; refused");
+    if (!a.ok()) return FailLocked(a);
+    return Status::Replay("pad range " + ToString(*indices) + " from " + meta_.peer +
+                          " was already decrypted: a replayed or duplicated message; refused");
+  }
+  return PeerRange{meta_.peer, first_index, length, *indices};
+}
+
+Result<SecretBuffer> Contact::ReadPeer(const PeerRange& range) {
+  {
+    std::lock_guard lock(mu_);
+    if (Status s = CheckUsableLocked(); !s.ok()) return s;
+    Result<IndexRange> indices = layout_.PeerPackageRange(range.first_index, range.length);
+    if (!indices.ok() || !(*indices == range.indices)) {
+      return Status::InvalidArgument("peer range was not produced by BeginDecrypt");
+    }
+  }
+  return ReadPad(range.indices, layout_.peer_direction());
+}
+
+Result<DecryptResult> Contact::CommitDecrypt(const PeerRange& range) {
+  std::lock_guard lock(mu_);
+  if (Status s = CheckUsableLocked(); !s.ok()) return s;
+  Result<IndexRange> indices = layout_.PeerPackageRange(range.first_index, range.length);
+  if (!indices.ok() || !(*indices == range.indices)) {
+    return Status::InvalidArgument("peer range was not produced by BeginDecrypt");
+  }
+  const IndexRange r = *indices;
+  if (decrypted_.Overlaps(r)) {
+    ++replays_;
+    Status a =
+        audit_->Append("REPLAY", RangeDetails(Who(), range.first_index, range.length, &r) +
+                                     ": pad already decrypted (concurrent duplicate); refused");
+    if (!a.ok()) return FailLocked(a);
+    return Status::Replay("pad range " + ToString(r) + " from " + meta_.peer +
+                          " was already decrypted: a replayed or duplicated message; refused");
+  }
+  DecryptResult result;
+  const Direction peer_dir = layout_.peer_direction();
+  const IndexRange half = layout_.PeerHalf();
+  uint64_t frontier = 0;  // peer stream offset one past the furthest decrypted byte
+  if (!decrypted_.empty()) {
+    frontier =
+        peer_dir == Direction::kUp ? *decrypted_.End() - half.lo : half.hi - *decrypted_.Min();
+  }
+  const uint64_t begin = layout_.StreamBegin(peer_dir, r);
+  if (begin >= frontier) {
+    result.skipped = begin - frontier;
+  } else {
+    result.late = true;
+  }
+  // Persist before the caller may release the plaintext.
+  Status s = journal_->Append(RecordType::kDecrypt, Now(), EncodeRange(r));
+  if (s.ok()) s = journal_->Sync();
+  if (!s.ok()) return FailLocked(s);
+  decrypted_.Insert(r);
+  last_activity_ = Now();
+  if (result.skipped > 0) {
+    Status a =
+        audit_->Append("SKIP", RangeDetails(Who(), range.first_index, range.length, &r) +
+                                   " skipped=" + std::to_string(result.skipped) +
+                                   ": never-seen pad before this message (dropped messages?)");
+    if (!a.ok()) return FailLocked(a);
+  } else if (result.late) {
+    Status a = audit_->Append("LATE", RangeDetails(Who(), range.first_index, range.length, &r) +
+                                          ": out-of-order message filled a gap");
+    if (!a.ok()) return FailLocked(a);
+  }
+  QueueBurnLocked(r);
+  if (pending_burn_.Measure() >= options_.burn_batch) {
+    if (Status b = FlushBurnsLocked(); !b.ok()) return b;
+  }
+  if (Status c = MaybeCheckpointLocked(); !c.ok()) return c;
+  return result;
+}
+
+Status Contact::RecordIntegrityFailure(const PeerRange& range) {
+  std::lock_guard lock(mu_);
+  if (Status s = fail_->status(); !s.ok()) return s;
+  if (closed_ || !audit_) return Status::Failed("contact " + meta_.peer + " is closed");
+  ++integrity_failures_;
+  Status a = audit_->Append(
+      "INTEGRITY", RangeDetails(Who(), range.first_index, range.length, &range.indices) +
+                       ": authentication tag mismatch (forgery or damage); nothing consumed");
+  if (!a.ok()) return FailLocked(a);
+  return Status::Ok();
+}
+
+Status Contact::Audit(std::string_view event, const std::string& details) {
+  std::lock_guard lock(mu_);
+  if (!audit_) return Status::Ok();  // read-only
+  Status a = audit_->Append(event, Who() + " " + details);
+  if (!a.ok()) return FailLocked(a);
+  return a;
+}
+
+void Contact::QueueBurnLocked(const IndexRange& indices) { pending_burn_.Insert(indices); }
+
+Status Contact::FlushBurnsLocked() {
+  if (pending_burn_.empty()) return Status::Ok();
+  std::vector<IndexRange> ranges = pending_burn_.Intervals();
+  for (const IndexRange& r : ranges) {
+    if (options_.burn_mode == BurnMode::kPunchHole) {
+      if (Status s = pad_->PunchHole(r.lo, r.size()); !s.ok()) {
+        return FailLocked(s.WithContext("burning pad of " + meta_.peer));
+      }
+      continue;
+    }
+    for (uint64_t at = r.lo; at < r.hi;) {
+      size_t n = static_cast<size_t>(std::min<uint64_t>(kZeroBlock, r.hi - at));
+      if (Status s = WriteFully(*pad_, at, std::span(Zeros()).first(n)); !s.ok()) {
+        return FailLocked(s.WithContext("burning pad of " + meta_.peer));
+      }
+      at += n;
+    }
+  }
+  if (Status s = pad_->DataSync(); !s.ok()) {
+    return FailLocked(s.WithContext("syncing burned pad of " + meta_.peer));
+  }
+  // Only now may the burn be recorded (fsck checks that burned ranges read as zeros).
+  for (const IndexRange& r : ranges) {
+    if (Status s = journal_->Append(RecordType::kBurn, Now(), EncodeRange(r)); !s.ok()) {
+      return FailLocked(s);
+    }
+    burned_.Insert(r);
+  }
+  pending_burn_.Clear();
+  return Status::Ok();
+}
+
+Status Contact::RotateLocked(uint64_t own_mark) {
+  Snapshot snap;
+  snap.own_mark = own_mark;
+  snap.last_activity = last_activity_;
+  snap.decrypted = decrypted_;
+  snap.burned = burned_;
+  uint64_t seq = journal_ ? journal_->next_seq() : next_seq_;
+  Result<std::unique_ptr<JournalWriter>> w = JournalWriter::Create(
+      env_, paths_.Journal(meta_.peer), seq, Now(), meta_bytes_, EncodeSnapshot(snap));
+  if (!w.ok()) return FailLocked(w.status().WithContext("compacting the journal of " + meta_.peer));
+  journal_ = std::move(*w);
+  checkpoint_at_ = std::max(options_.checkpoint_bytes, 2 * journal_->size());
+  return Status::Ok();
+}
+
+Status Contact::MaybeCheckpointLocked() {
+  if (journal_->size() <= checkpoint_at_) return Status::Ok();
+  return RotateLocked(own_limit_);
+}
+
+Status Contact::Flush() {
+  std::lock_guard lock(mu_);
+  if (Status s = CheckUsableLocked(); !s.ok()) return s;
+  if (Status s = FlushBurnsLocked(); !s.ok()) return s;
+  if (Status s = journal_->Sync(); !s.ok()) return FailLocked(s);
+  return Status::Ok();
+}
+
+Status Contact::Checkpoint() {
+  std::lock_guard lock(mu_);
+  if (Status s = CheckUsableLocked(); !s.ok()) return s;
+  return RotateLocked(own_limit_);
+}
+
+Status Contact::Close() {
+  std::lock_guard lock(mu_);
+  if (closed_) return Status::Ok();
+  Status s = CheckUsableLocked();
+  if (s.code() == Status::Code::kDenied) s = Status::Ok();  // read-only: nothing to write
+  if (s.ok() && !options_.read_only) {
+    // The session is over: every byte handed out is used, released or not.
+    IndexRange used = layout_.StreamToIndices(meta_.direction, 0, own_next_);
+    for (const IndexRange& g : burned_.Gaps(used.lo, used.hi)) QueueBurnLocked(g);
+    s = FlushBurnsLocked();
+    // Clean close: the snapshot records the exact next offset, so the unused rest of the
+    // reservation batch is not lost.
+    if (s.ok()) s = RotateLocked(own_next_);
+  }
+  closed_ = true;
+  journal_.reset();
+  pad_.reset();
+  audit_.reset();
+  return s;
+}
+
+void Contact::Abandon() {
+  std::lock_guard lock(mu_);
+  closed_ = true;
+  journal_.reset();
+  pad_.reset();
+  audit_.reset();
+}
+
+}  // namespace otc::padstore

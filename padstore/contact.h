@@ -1,0 +1,102 @@
+// Contact: one contact entry of an open store (internal to padstore; callers use Store).
+//
+// Holds the recovered state (own mark, decrypt log, burn log), the open pad, journal
+// and audit log, and implements reservation, decrypt commit and burning with the
+// durability rules of journal_format.h. Thread-safe: one mutex per contact guards the
+// state and the journal; pad reads run outside it (pread on disjoint ranges).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "common/env.h"
+#include "common/secret_buffer.h"
+#include "common/status.h"
+#include "padstore/audit_log.h"
+#include "padstore/contact_meta.h"
+#include "padstore/fail_stop.h"
+#include "padstore/interval_set.h"
+#include "padstore/journal.h"
+#include "padstore/store_paths.h"
+#include "padstore/store_types.h"
+
+namespace otc::padstore {
+
+class Contact {
+ public:
+  // Recovers the contact from its journal. Unless options.read_only, then destroys any
+  // used pad not yet burned, compacts the journal and opens the pad for burning.
+  static Result<std::unique_ptr<Contact>> Open(Env& env, const StorePaths& paths,
+                                               const ContactMeta& meta, const StoreOptions& options,
+                                               FailStop* fail);
+  ~Contact();
+
+  const ContactMeta& meta() const { return meta_; }
+  ContactInfo Info();
+
+  Result<OwnRange> Reserve(uint64_t length);
+  Result<SecretBuffer> ReadOwn(const OwnRange& range);
+  Status MarkUsed(const OwnRange& range);
+
+  Result<PeerRange> BeginDecrypt(uint64_t first_index, uint64_t length);
+  Result<SecretBuffer> ReadPeer(const PeerRange& range);
+  Result<DecryptResult> CommitDecrypt(const PeerRange& range);
+  Status RecordIntegrityFailure(const PeerRange& range);
+
+  // Burns pending used pad and syncs the journal.
+  Status Flush();
+  // Compacts the journal now.
+  Status Checkpoint();
+  // Clean close: burns every used byte, writes the clean-close snapshot (exact next
+  // offset). Further calls fail.
+  Status Close();
+  // Drops every handle without writing anything, as a crash would (tests).
+  void Abandon();
+
+  // Writes an audit event (used by Store for events about this contact).
+  Status Audit(std::string_view event, const std::string& details);
+
+ private:
+  Contact(Env& env, const StorePaths& paths, const ContactMeta& meta, const StoreOptions& options,
+          FailStop* fail);
+
+  Status CheckUsableLocked() const;
+  Status FailLocked(const Status& cause);
+  Result<SecretBuffer> ReadPad(const IndexRange& indices, Direction stream);
+  void QueueBurnLocked(const IndexRange& indices);
+  Status FlushBurnsLocked();
+  Status RotateLocked(uint64_t own_mark);
+  Status MaybeCheckpointLocked();
+  uint64_t Now() const { return clock_(); }
+  std::string Who() const { return "peer=" + meta_.peer; }
+
+  Env& env_;
+  StorePaths paths_;
+  ContactMeta meta_;
+  std::vector<uint8_t> meta_bytes_;
+  PadLayout layout_;
+  StoreOptions options_;
+  std::function<uint64_t()> clock_;
+  FailStop* fail_;
+
+  std::mutex mu_;
+  std::unique_ptr<File> pad_;
+  std::unique_ptr<JournalWriter> journal_;
+  std::unique_ptr<AuditLog> audit_;
+  bool closed_ = false;
+  uint64_t next_seq_ = 1;       // read-only mode: the recovered next seq
+  uint64_t checkpoint_at_ = 0;  // compact when the journal grows past this
+  uint64_t journal_bytes_ = 0;  // read-only mode: size of the journal on disk
+  uint64_t own_next_ = 0;       // next own stream offset to hand out
+  uint64_t own_limit_ = 0;      // durable mark: offsets below may be handed out
+  IntervalSet decrypted_;       // peer pad indices decrypted
+  IntervalSet burned_;          // pad indices destroyed
+  IntervalSet pending_burn_;    // pad indices used, waiting for the next burn batch
+  uint64_t last_activity_ = 0;
+  uint64_t replays_ = 0;
+  uint64_t integrity_failures_ = 0;
+};
+
+}  // namespace otc::padstore

@@ -1,0 +1,231 @@
+// Store::AddContact and RegisterContact: putting a pad, its manifest, a journal and the
+// meta into STORE/contacts/<peer>/, in an order that survives a crash at any point.
+//
+// Order: contact directory -> pad (moved or linked) -> manifest copy -> journal (meta copy
+// + initial snapshot) -> meta. The meta file is the commit point: a directory without one
+// is an unfinished registration that `padstore add` can simply run again. An existing
+// journal is never replaced if it holds any usage history of another pad.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <mutex>
+
+#include "common/encoding.h"
+#include "padstore/contact.h"
+#include "padstore/journal.h"
+#include "padstore/manifest.h"
+#include "padstore/recovery.h"
+#include "padstore/snapshot.h"
+#include "padstore/store.h"
+#include "padstore/uid.h"
+
+namespace otc::padstore {
+namespace {
+
+bool SameFile(const std::string& a, const std::string& b) {
+  std::error_code ec;
+  return std::filesystem::equivalent(a, b, ec) && !ec;
+}
+
+bool SameRegistration(const ContactMeta& a, const ContactMeta& b) {
+  return a.owner == b.owner && a.peer == b.peer && a.pad_size == b.pad_size && a.split == b.split &&
+         a.direction == b.direction && a.protocol == b.protocol && a.pad_id == b.pad_id;
+}
+
+std::string IdHex(const Digest128& id) { return HexEncode(id); }
+
+// Files holding pad are 0600: tighten a regular file that is more open.
+Status RestrictMode(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return Status::FromErrno(errno, "stat " + path);
+  if (S_ISREG(st.st_mode) && (st.st_mode & 0177) != 0) {
+    if (::chmod(path.c_str(), 0600) != 0) return Status::FromErrno(errno, "chmod 0600 " + path);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<ContactInfo> Store::AddContact(const ContactSpec& spec) {
+  std::unique_lock guard(mu_);
+  Env& env = this->env();
+  if (closed_) return Status::Failed("store " + paths_.root + " is closed");
+  if (Status s = fail_.status(); !s.ok()) return s;
+  if (options_.read_only) return Status::Denied("the store was opened read-only");
+  if (Status s = ValidateUid(spec.peer, "peer uid"); !s.ok()) return s;
+  if (spec.peer == owner_) {
+    return Status::InvalidArgument(owner_ + " owns this store and cannot be a contact of it");
+  }
+  Result<Manifest> manifest = ReadManifest(env, spec.manifest_path);
+  if (!manifest.ok()) return manifest.status().WithContext("reading the manifest");
+  if (!manifest->complete) {
+    return Status::InvalidArgument("manifest " + spec.manifest_path +
+                                   " is incomplete (the pad generation did not finish); resume "
+                                   "padgen first");
+  }
+  // The pad must exist and match the manifest's size.
+  {
+    Result<std::unique_ptr<File>> pad = env.OpenFile(spec.pad_path, {});
+    if (!pad.ok()) {
+      return pad.status().WithContext("opening the pad (if an earlier add moved it, pass --pad " +
+                                      paths_.Pad(spec.peer) + ")");
+    }
+    Result<uint64_t> size = (*pad)->Size();
+    if (!size.ok()) return size.status();
+    std::error_code ec;
+    bool regular = std::filesystem::is_regular_file(spec.pad_path, ec);
+    if (*size < manifest->pad_size || (regular && *size != manifest->pad_size)) {
+      return Status::InvalidArgument("pad " + spec.pad_path + " has " + std::to_string(*size) +
+                                     " bytes but its manifest describes " +
+                                     std::to_string(manifest->pad_size));
+    }
+  }
+  ContactMeta meta;
+  meta.owner = owner_;
+  meta.peer = spec.peer;
+  meta.pad_size = manifest->pad_size;
+  meta.split = spec.split != 0 ? spec.split : manifest->pad_size / 2;
+  meta.direction = spec.direction;
+  meta.protocol = spec.protocol;
+  meta.pad_id = manifest->pad_id;
+  meta.created_unix = options_.clock();
+  meta.flags = spec.flags;
+  if (Status s = PadLayout::Validate(meta.pad_size, meta.split); !s.ok()) return s;
+  const PadLayout layout = meta.layout();
+  if (spec.initial_own_used > layout.OwnHalf().size()) {
+    return Status::InvalidArgument("initial own usage is larger than the own half");
+  }
+  for (const IndexRange& r : spec.initial_decrypted) {
+    if (r.empty() || !layout.PeerHalf().Contains(r)) {
+      return Status::InvalidArgument("initial decrypted range " + ToString(r) +
+                                     " is not inside the peer's half " +
+                                     ToString(layout.PeerHalf()));
+    }
+  }
+
+  // Already registered?
+  const std::string meta_path = paths_.Meta(spec.peer);
+  if (env.FileExists(meta_path)) {
+    Result<ContactMeta> existing = ReadContactMeta(env, meta_path);
+    if (!existing.ok()) {
+      return existing.status().WithContext("contact " + spec.peer +
+                                           " exists but its meta is damaged; run padstore fsck");
+    }
+    if (SameRegistration(*existing, meta)) {
+      guard.unlock();
+      return Info(spec.peer);  // idempotent
+    }
+    return Status::AlreadyExists("contact " + spec.peer + " already has a pad (id " +
+                                 IdHex(existing->pad_id) +
+                                 "); a contact has one pad: use a new peer name or remove the old "
+                                 "entry after its pad is used up");
+  }
+
+  const std::string contact_dir = paths_.ContactDir(spec.peer);
+  if (Status s = env.CreateDir(contact_dir, 0700); !s.ok()) return s;
+  if (Status s = env.SyncDir(paths_.Contacts()); !s.ok()) return fail_.Fail(s);
+
+  // Pad.
+  const std::string pad_path = paths_.Pad(spec.peer);
+  if (!SameFile(spec.pad_path, pad_path)) {
+    if (env.FileExists(pad_path) || std::filesystem::is_symlink(pad_path)) {
+      return Status::AlreadyExists(pad_path +
+                                   " already exists (left by an unfinished add?); "
+                                   "pass it as --pad or remove it");
+    }
+    if (spec.placement == PadPlacement::kSymlink) {
+      std::error_code ec;
+      std::string target = std::filesystem::absolute(spec.pad_path, ec).string();
+      if (ec) return Status::InvalidArgument("cannot resolve " + spec.pad_path);
+      if (Status s = env.CreateSymlink(target, pad_path); !s.ok()) return s;
+    } else {
+      Status s = env.RenameFile(spec.pad_path, pad_path);
+      if (!s.ok()) {
+        if (s.message().find("cross-device") != std::string::npos) {
+          return Status::InvalidArgument("cannot move pad " + spec.pad_path +
+                                         " into the store: it is on another file system; use "
+                                         "--link to leave it there, or copy it next to the store");
+        }
+        return s;
+      }
+      if (Status d = env.SyncDir(DirName(spec.pad_path)); !d.ok()) return fail_.Fail(d);
+    }
+    if (Status s = env.SyncDir(contact_dir); !s.ok()) return fail_.Fail(s);
+  }
+  if (Status s = RestrictMode(pad_path); !s.ok()) return s;
+
+  // Manifest.
+  const std::string manifest_path = paths_.Manifest(spec.peer);
+  if (!SameFile(spec.manifest_path, manifest_path)) {
+    Result<std::string> bytes = ReadFileToString(env, spec.manifest_path);
+    if (!bytes.ok()) return bytes.status();
+    if (Status s = WriteFileAtomically(env, manifest_path, AsBytes(*bytes)); !s.ok()) {
+      return fail_.Fail(s);
+    }
+  }
+
+  // Journal: keep one left by an unfinished add of the same pad; never drop the usage
+  // history of another pad.
+  const std::string journal_path = paths_.Journal(spec.peer);
+  bool write_journal = true;
+  if (env.FileExists(journal_path)) {
+    Result<JournalScan> scan = ScanJournal(env, journal_path);
+    if (!scan.ok()) return scan.status();
+    Result<RecoveredState> rec = RecoverJournal(*scan, layout, journal_path);
+    std::optional<ContactMeta> old;
+    if (rec.ok() && rec->meta_bytes) {
+      Result<ContactMeta> m = DecodeContactMeta(*rec->meta_bytes, journal_path);
+      if (m.ok()) old = *m;
+    }
+    if (old && SameRegistration(*old, meta)) {
+      meta = *old;  // keep its creation time: the journal's copy must match the file
+      write_journal = false;
+    } else if (!rec.ok() || rec->state.own_mark > 0 || !rec->state.decrypted.empty()) {
+      return Status::AlreadyExists(journal_path +
+                                   " holds the usage history of another pad; refusing to "
+                                   "replace it (run padstore fsck)");
+    }
+  }
+  if (write_journal) {
+    Snapshot snap;
+    snap.own_mark = spec.initial_own_used;
+    for (const IndexRange& r : spec.initial_decrypted) snap.decrypted.Insert(r);
+    Result<std::unique_ptr<JournalWriter>> w = JournalWriter::Create(
+        env, journal_path, 1, meta.created_unix, EncodeContactMeta(meta), EncodeSnapshot(snap));
+    if (!w.ok()) return fail_.Fail(w.status());
+  }
+  // Commit point.
+  if (Status s = WriteContactMeta(env, meta_path, meta); !s.ok()) return fail_.Fail(s);
+
+  if (Status s = LoadContact(spec.peer); !s.ok()) {
+    broken_.emplace(spec.peer, s);
+    return s;
+  }
+  Contact* c = contacts_[spec.peer].get();
+  std::string details = "pad_id=" + IdHex(meta.pad_id) + " size=" + std::to_string(meta.pad_size) +
+                        " split=" + std::to_string(meta.split) +
+                        " direction=" + std::string(DirectionName(meta.direction)) +
+                        " protocol=" + std::string(ProtocolName(meta.protocol));
+  if (spec.initial_own_used > 0 || !spec.initial_decrypted.empty()) {
+    details += " initial_own_used=" + std::to_string(spec.initial_own_used) +
+               " initial_decrypted_ranges=" + std::to_string(spec.initial_decrypted.size());
+  }
+  if (Status s = c->Audit("REGISTER", details); !s.ok()) return s;
+  return c->Info();
+}
+
+Result<ContactInfo> RegisterContact(const std::string& store_dir, std::string_view owner,
+                                    const ContactSpec& spec, Env* env) {
+  if (Status s = Store::Init(store_dir, owner, env); !s.ok()) return s;
+  Result<std::unique_ptr<Store>> store =
+      Store::Open(store_dir, StoreOptions{.env = env, .clock = {}});
+  if (!store.ok()) return store.status();
+  Result<ContactInfo> info = (*store)->AddContact(spec);
+  Status closed = (*store)->Close();
+  if (!info.ok()) return info.status();
+  if (!closed.ok()) return closed;
+  return info;
+}
+
+}  // namespace otc::padstore

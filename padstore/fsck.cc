@@ -1,0 +1,409 @@
+#include "padstore/fsck.h"
+
+#include <sys/stat.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <memory>
+
+#include "common/encoding.h"
+#include "padstore/contact_meta.h"
+#include "padstore/interval_set.h"
+#include "padstore/journal.h"
+#include "padstore/manifest.h"
+#include "padstore/recovery.h"
+#include "padstore/snapshot.h"
+#include "padstore/store_meta.h"
+#include "padstore/store_paths.h"
+#include "padstore/uid.h"
+
+namespace otc::padstore {
+namespace {
+
+class Checker {
+ public:
+  Checker(const StorePaths& paths, const FsckOptions& options, FsckReport* report)
+      : paths_(paths), options_(options), env_(*options.env), report_(report) {}
+
+  void CheckContact(const std::string& peer);
+
+ private:
+  void Problem(const std::string& where, const std::string& what, bool corrected = false) {
+    report_->problems.push_back({where, what, corrected});
+  }
+  std::optional<ContactMeta> CheckMeta(const std::string& peer, const JournalScan* scan);
+  void CheckJournalInvariants(const std::string& peer, const JournalScan& scan,
+                              const PadLayout& layout);
+  void CheckPad(const std::string& peer, const ContactMeta& meta, const Snapshot& state,
+                FsckContact* out);
+
+  const StorePaths& paths_;
+  const FsckOptions& options_;
+  Env& env_;
+  FsckReport* report_;
+};
+
+std::optional<ContactMeta> Checker::CheckMeta(const std::string& peer, const JournalScan* scan) {
+  const std::string where = peer + "/meta";
+  const std::string path = paths_.Meta(peer);
+  Result<ContactMeta> meta = ReadContactMeta(env_, path);
+  std::optional<ContactMeta> from_journal;
+  if (scan != nullptr) {
+    for (const JournalRecord& r : scan->records) {
+      if (r.type != RecordType::kMeta) continue;
+      Result<ContactMeta> m = DecodeContactMeta(r.payload, peer + "/journal meta copy");
+      if (m.ok()) from_journal = *m;
+      break;
+    }
+  }
+  if (meta.ok()) {
+    if (meta->peer != peer) Problem(where, "names peer " + meta->peer + ", not " + peer);
+    if (from_journal && !(*from_journal == *meta)) {
+      Problem(where, "differs from the journal's copy of it (which pad is this?)");
+    }
+    return *meta;
+  }
+  std::string why = meta.status().code() == Status::Code::kNotFound
+                        ? "is missing (an unfinished registration?)"
+                        : meta.status().message();
+  if (!from_journal) {
+    Problem(where, why + "; the journal has no valid copy to rebuild it from");
+    return std::nullopt;
+  }
+  if (!options_.repair) {
+    Problem(where, why + "; fsck --repair can rewrite it from the journal");
+    return from_journal;
+  }
+  Status s = WriteContactMeta(env_, path, *from_journal);
+  if (!s.ok()) {
+    Problem(where, why + "; rewriting it from the journal failed: " + s.ToString());
+  } else {
+    Problem(where, why + "; rewritten from the journal's copy", /*corrected=*/true);
+  }
+  return from_journal;
+}
+
+void Checker::CheckJournalInvariants(const std::string& peer, const JournalScan& scan,
+                                     const PadLayout& layout) {
+  const std::string where = peer + "/journal";
+  // Fold in seq order, one copy per logical record, checking each step.
+  std::map<uint64_t, const JournalRecord*> by_seq;
+  uint64_t last_seq = 0;
+  bool first = true;
+  for (const JournalRecord& r : scan.records) {
+    if (!first && r.seq < last_seq) {
+      Problem(where, "record seq " + std::to_string(r.seq) + " at offset " +
+                         std::to_string(r.offset) + " comes after seq " + std::to_string(last_seq));
+    }
+    first = false;
+    last_seq = r.seq;
+    auto [it, inserted] = by_seq.emplace(r.seq, &r);
+    if (!inserted && (it->second->type != r.type || it->second->payload != r.payload)) {
+      Problem(where, "the two copies of record seq " + std::to_string(r.seq) + " differ");
+    }
+  }
+  if (by_seq.empty()) return;
+  auto it = by_seq.begin();
+  if (it->second->type != RecordType::kMeta) Problem(where, "does not start with the meta copy");
+  uint64_t mark = 0;
+  IntervalSet decrypted, burned;
+  for (; it != by_seq.end(); ++it) {
+    const JournalRecord& r = *it->second;
+    const std::string at = "record seq " + std::to_string(r.seq) + ": ";
+    switch (r.type) {
+      case RecordType::kSnapshot: {
+        Result<Snapshot> s = DecodeSnapshot(r.payload);
+        if (!s.ok()) break;  // reported by recovery
+        mark = std::max(mark, s->own_mark);
+        for (const IndexRange& d : s->decrypted.Intervals()) decrypted.Insert(d);
+        for (const IndexRange& b : s->burned.Intervals()) burned.Insert(b);
+        break;
+      }
+      case RecordType::kMark: {
+        uint64_t m = 0;
+        if (!DecodeU64(r.payload, &m)) break;
+        if (m < mark) {
+          Problem(where, at + "the mark moved backward from " + std::to_string(mark) + " to " +
+                             std::to_string(m));
+        }
+        mark = std::max(mark, m);
+        break;
+      }
+      case RecordType::kDecrypt: {
+        IndexRange d;
+        if (!DecodeRange(r.payload, &d)) break;
+        if (decrypted.Overlaps(d)) {
+          Problem(where, at + "decrypt range " + ToString(d) +
+                             " overlaps pad decrypted before (a replay was accepted?)");
+        }
+        decrypted.Insert(d);
+        break;
+      }
+      case RecordType::kBurn: {
+        IndexRange b;
+        if (!DecodeRange(r.payload, &b)) break;
+        // Used pad: the owner's stream below the mark, and decrypted peer pad.
+        IndexRange own_used = layout.StreamToIndices(layout.own_direction(), 0, mark);
+        IntervalSet used = decrypted;
+        used.Insert(own_used);
+        if (!used.Covers(b.lo, b.hi)) {
+          Problem(where, at + "burn of " + ToString(b) + " destroys pad that was never used");
+        }
+        burned.Insert(b);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+}
+
+void Checker::CheckPad(const std::string& peer, const ContactMeta& meta, const Snapshot& state,
+                       FsckContact* out) {
+  const std::string where = peer + "/pad";
+  Result<Manifest> manifest = ReadManifest(env_, paths_.Manifest(peer));
+  if (!manifest.ok()) {
+    Problem(peer + "/manifest", manifest.status().message());
+    return;
+  }
+  if (!manifest->complete) Problem(peer + "/manifest", "is incomplete");
+  if (manifest->pad_size != meta.pad_size) {
+    Problem(peer + "/manifest", "describes " + std::to_string(manifest->pad_size) +
+                                    " bytes, meta says " + std::to_string(meta.pad_size));
+    return;
+  }
+  if (manifest->complete && manifest->pad_id != meta.pad_id) {
+    Problem(peer + "/manifest", "pad id " + HexEncode(manifest->pad_id) + " differs from meta's " +
+                                    HexEncode(meta.pad_id));
+  }
+  out->chunks = manifest->ChunkCount();
+  const std::string pad_path = paths_.Pad(peer);
+  struct stat st;
+  if (::stat(pad_path.c_str(), &st) != 0) {
+    Problem(where, Status::FromErrno(errno, pad_path).message());
+    return;
+  }
+  if (S_ISREG(st.st_mode) && (st.st_mode & 0077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
+    Problem(where, std::string("is readable or writable by others (mode ") + mode +
+                       "); run chmod 600 " + pad_path);
+  }
+  {
+    Result<std::unique_ptr<File>> f = env_.OpenFile(pad_path, {});
+    if (!f.ok()) {
+      Problem(where, f.status().message());
+      return;
+    }
+    Result<uint64_t> size = (*f)->Size();
+    if (!size.ok() || *size < meta.pad_size) {
+      Problem(where, "is shorter than the " + std::to_string(meta.pad_size) + " bytes of its meta");
+      return;
+    }
+  }
+  if (!options_.check_pad) return;
+
+  // Classify chunks: wholly unused -> verify digest; anything burned -> must be zero.
+  const PadLayout layout = meta.layout();
+  IntervalSet used = state.decrypted;
+  used.Insert(layout.StreamToIndices(meta.direction, 0, state.own_mark));
+  for (const IndexRange& b : state.burned.Intervals()) used.Insert(b);
+  std::vector<IndexRange> extents;
+  std::vector<bool> verify(out->chunks, false);
+  for (uint64_t i = 0; i < out->chunks; ++i) {
+    const uint64_t lo = i * manifest->chunk_size, hi = lo + manifest->ChunkLength(i);
+    const bool unused = !used.Overlaps(lo, hi);
+    const bool has_burn = state.burned.Overlaps(lo, hi);
+    if (!unused) ++out->chunks_used;
+    if (!unused && !has_burn) continue;  // used, nothing burned yet: nothing to compare
+    verify[i] = unused;
+    if (!extents.empty() && extents.back().hi == lo) {
+      extents.back().hi = hi;
+    } else {
+      extents.push_back({lo, hi});
+    }
+  }
+  uint64_t total = 0;
+  for (const IndexRange& e : extents) total += e.size();
+  // Streaming digest per chunk; the scanner delivers bytes in file order.
+  XXH3_state_t* xxh = XXH3_createState();
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> xxh_guard(xxh, XXH3_freeState);
+  uint64_t current_chunk = UINT64_MAX;
+  uint64_t done = 0, last_progress = 0;
+  IntervalSet bad_burns;  // bytes of burned ranges that are not zero
+  auto finish_chunk = [&]() {
+    if (current_chunk == UINT64_MAX || !verify[current_chunk]) return;
+    XXH128_canonical_t c;
+    XXH128_canonicalFromHash(&c, XXH3_128bits_digest(xxh));
+    Digest128 d;
+    std::memcpy(d.data(), c.digest, 16);
+    if (d == manifest->chunks[current_chunk]) {
+      ++out->chunks_verified;
+    } else {
+      uint64_t lo = current_chunk * manifest->chunk_size;
+      Problem(where, "unused chunk " + std::to_string(current_chunk) + " (bytes " +
+                         ToString({lo, lo + manifest->ChunkLength(current_chunk)}) +
+                         ") does not match its manifest digest: the pad is damaged");
+    }
+  };
+  ScanStats stats;
+  Status s = ScanFile(
+      pad_path, extents, options_.scan,
+      [&](uint64_t offset, std::span<const uint8_t> bytes) -> Status {
+        while (!bytes.empty()) {
+          uint64_t chunk = offset / manifest->chunk_size;
+          if (chunk != current_chunk) {
+            finish_chunk();
+            current_chunk = chunk;
+            XXH3_128bits_reset(xxh);
+          }
+          uint64_t chunk_end = (chunk + 1) * manifest->chunk_size;
+          size_t n = static_cast<size_t>(std::min<uint64_t>(bytes.size(), chunk_end - offset));
+          if (verify[chunk]) XXH3_128bits_update(xxh, bytes.data(), n);
+          for (const IndexRange& b : state.burned.Intervals()) {
+            uint64_t a = std::max(b.lo, offset), z = std::min(b.hi, offset + n);
+            if (a >= z) continue;
+            out->burned_bytes_checked += z - a;
+            auto piece = bytes.subspan(a - offset, z - a);
+            if (std::all_of(piece.begin(), piece.end(), [](uint8_t x) { return x == 0; })) {
+              continue;
+            }
+            for (size_t i = 0; i < piece.size(); ++i) {
+              if (piece[i] != 0) bad_burns.Insert(a + i, a + i + 1);
+            }
+          }
+          offset += n;
+          bytes = bytes.subspan(n);
+          done += n;
+        }
+        if (options_.progress && done - last_progress >= (uint64_t{64} << 20)) {
+          options_.progress(done, total);
+          last_progress = done;
+        }
+        return Status::Ok();
+      },
+      &stats);
+  if (!s.ok()) {
+    Problem(where, "reading the pad failed: " + s.message());
+    return;
+  }
+  finish_chunk();
+  if (options_.progress) options_.progress(done, total);
+  out->bytes_read = stats.bytes_read;
+  report_->bytes_read += stats.bytes_read;
+  report_->used_direct_io |= stats.used_direct;
+  report_->used_io_uring |= stats.used_io_uring;
+  if (!bad_burns.empty()) {
+    Problem(where, std::to_string(bad_burns.Measure()) +
+                       " bytes of burned pad do not read back as zeros (first " +
+                       ToString(bad_burns.Intervals().front()) + "): used pad was not destroyed");
+  }
+}
+
+void Checker::CheckContact(const std::string& peer) {
+  FsckContact out;
+  out.peer = peer;
+  const std::string jwhere = peer + "/journal";
+  const std::string jpath = paths_.Journal(peer);
+  Result<JournalScan> scan = ScanJournal(env_, jpath);
+  if (!scan.ok()) {
+    Problem(jwhere, scan.status().code() == Status::Code::kNotFound ? "is missing"
+                                                                    : scan.status().message());
+  }
+  std::optional<ContactMeta> meta = CheckMeta(peer, scan.ok() ? &*scan : nullptr);
+  if (!scan.ok() || !meta) {
+    report_->contacts.push_back(out);
+    return;
+  }
+  const PadLayout layout = meta->layout();
+  if (scan->has_hole()) {
+    uint64_t bytes = 0;
+    for (const IndexRange& d : scan->damage) {
+      if (d.lo < scan->valid_end) bytes += d.size();
+    }
+    Problem(jwhere, std::to_string(bytes) +
+                        " damaged bytes lie between valid records (first at offset " +
+                        std::to_string(scan->damage.front().lo) +
+                        "); recovery folds every surviving copy, and opening the store "
+                        "rewrites the journal");
+  }
+  if (scan->torn_tail()) {
+    const IndexRange tail = scan->damage.back();
+    std::string what = "torn tail: " + std::to_string(tail.size()) + " bytes after offset " +
+                       std::to_string(tail.lo) + " form no record";
+    if (options_.repair) {
+      Result<std::unique_ptr<File>> f = env_.OpenFile(jpath, {.write = true});
+      Status s = f.ok() ? (*f)->Truncate(tail.lo) : f.status();
+      if (s.ok()) s = (*f)->Sync();
+      if (s.ok()) {
+        Problem(jwhere, what + "; truncated", /*corrected=*/true);
+      } else {
+        Problem(jwhere, what + "; truncating failed: " + s.ToString());
+      }
+    } else {
+      Problem(jwhere, what + "; fsck --repair truncates it");
+    }
+  }
+  Result<RecoveredState> rec = RecoverJournal(*scan, layout, jpath);
+  if (!rec.ok()) {
+    Problem(jwhere, rec.status().message());
+    report_->contacts.push_back(out);
+    return;
+  }
+  CheckJournalInvariants(peer, *scan, layout);
+  CheckPad(peer, *meta, rec->state, &out);
+  report_->contacts.push_back(out);
+}
+
+}  // namespace
+
+bool FsckReport::corrected() const {
+  return std::any_of(problems.begin(), problems.end(), [](auto& p) { return p.corrected; });
+}
+bool FsckReport::uncorrected() const {
+  return std::any_of(problems.begin(), problems.end(), [](auto& p) { return !p.corrected; });
+}
+int FsckReport::ExitCode() const {
+  if (!operational_error.empty()) return 8;
+  return (corrected() ? 1 : 0) | (uncorrected() ? 4 : 0);
+}
+
+FsckReport Fsck(const std::string& store_dir, const FsckOptions& given) {
+  FsckOptions options = given;
+  if (options.env == nullptr) options.env = Env::Default();
+  Env& env = *options.env;
+  FsckReport report;
+  auto start = std::chrono::steady_clock::now();
+  StorePaths paths(store_dir);
+  if (!env.FileExists(paths.StoreMeta())) {
+    report.operational_error = paths.root + " is not a padstore (no store.meta)";
+    return report;
+  }
+  Result<std::unique_ptr<FileLock>> lock = env.LockFile(paths.Lock());
+  if (!lock.ok()) {
+    report.operational_error = lock.status().code() == Status::Code::kBusy
+                                   ? StoreInUse(paths.root, lock.status()).message()
+                                   : lock.status().message();
+    return report;
+  }
+  Result<StoreMeta> meta = ReadStoreMeta(env, paths.StoreMeta());
+  if (!meta.ok()) report.problems.push_back({"store.meta", meta.status().message(), false});
+  Result<std::vector<std::string>> names = env.GetChildren(paths.Contacts());
+  if (!names.ok()) {
+    report.operational_error = names.status().message();
+    return report;
+  }
+  std::sort(names->begin(), names->end());
+  Checker checker(paths, options, &report);
+  for (const std::string& name : *names) {
+    if (!ValidateUid(name).ok()) continue;
+    checker.CheckContact(name);
+  }
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+}  // namespace otc::padstore

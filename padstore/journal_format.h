@@ -1,0 +1,72 @@
+// Journal format: STORE/contacts/<peer>/journal, the durable history of one contact.
+//
+// The journal is a sequence of self-checksummed records (LevelDB log_format.h style),
+// appended in place and compacted by replacing the whole file (see below). All integers
+// are little-endian; CRC = CRC32C (ISA-L).
+//
+//   record := magic    u32 = 0x4a43544f ("OTCJ" in file order)
+//             crc      u32     CRC32C of every byte after this field (length ... payload)
+//             length   u32     payload bytes (<= kMaxPayload)
+//             type     u8      RecordType below
+//             copy     u8      0 or 1: every record is written twice, back to back, in
+//                              one write (copy 0 then copy 1, same seq and payload)
+//             reserved u16 = 0
+//             seq      u64     logical record number, +1 per logical record, never reused
+//                              within a store's lifetime (it continues across compactions)
+//             time     u64     seconds since the epoch when the record was written
+//             payload  length bytes
+//
+//   journal := record{kMeta} record{kMeta}             the contact's meta file bytes
+//              record{kSnapshot} record{kSnapshot}     the folded state (snapshot.h)
+//              ( record{kMark|kDecrypt|kBurn} x2 )*
+//
+// Payloads:
+//   kMeta     : the meta file, byte for byte (contact_meta.h), so fsck --repair can
+//               rewrite a damaged meta from the journal.
+//   kSnapshot : see snapshot.h.
+//   kMark     : own_mark u64 -- the reservation high-water mark: stream offsets below it
+//               may have been handed out. Written and fsync'd BEFORE any of them is handed
+//               out; after a crash everything below the highest mark counts as used.
+//   kDecrypt  : lo u64, hi u64 -- pad indices [lo, hi) of the peer's half were decrypted.
+//               Written and fsync'd before the plaintext is released.
+//   kBurn     : lo u64, hi u64 -- pad indices [lo, hi) were destroyed (zeroed and synced,
+//               or hole-punched); only written after the pad file's fdatasync.
+//
+// Every record is idempotent (marks combine by max, ranges by union), so recovery
+// folds every valid copy of every record in any order: it never stops at the first bad
+// record, because a failed fsync can leave a hole before later durable records, and the
+// maximum over all valid copies of the mark is the only safe mark. Writing each record
+// twice means a single damaged copy (a flipped bit) loses nothing.
+//
+// A torn tail (bytes after the last valid record that do not form one) is the normal
+// result of a crash during an append: that append was never acknowledged. Damage
+// followed by valid records (a "hole") means a write failed or the media is damaged.
+//
+// Compaction (checkpoint): the state is folded into a snapshot and written with the meta
+// to journal.tmp, which is fsync'd and renamed over journal (then the directory is
+// fsync'd). The journal's size and the time to reopen the store are therefore bounded by
+// the snapshot size (the number of gaps in the decrypt and burn logs) plus the
+// compaction threshold, never by the number of messages ever sent. A store is compacted
+// when it is opened, when it is closed (the clean-close snapshot records the exact next
+// stream offset, so no batch is wasted), and whenever the journal grows past the
+// threshold.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace otc::padstore {
+
+enum class RecordType : uint8_t {
+  kMeta = 1,
+  kSnapshot = 2,
+  kMark = 3,
+  kDecrypt = 4,
+  kBurn = 5,
+};
+
+inline constexpr uint32_t kJournalMagic = 0x4a43544f;  // bytes "OTCJ"
+inline constexpr size_t kRecordHeaderSize = 32;
+inline constexpr uint32_t kMaxPayload = 1u << 30;  // 1 GiB: ~67M snapshot intervals
+
+}  // namespace otc::padstore

@@ -1,0 +1,76 @@
+#include "padstore/recovery.h"
+
+#include <algorithm>
+
+namespace otc::padstore {
+
+Result<RecoveredState> RecoverJournal(const JournalScan& scan, const PadLayout& layout,
+                                      const std::string& what) {
+  auto corrupt = [&](const JournalRecord& r, const std::string& why) {
+    return Status::Corruption(what + ": record seq " + std::to_string(r.seq) + " at offset " +
+                              std::to_string(r.offset) + ": " + why);
+  };
+  RecoveredState out;
+  bool have_snapshot = false;
+  const IndexRange own_half = layout.OwnHalf();
+  const IndexRange peer_half = layout.PeerHalf();
+  const IndexRange whole{0, layout.pad_size()};
+  for (const JournalRecord& r : scan.records) {
+    out.next_seq = std::max(out.next_seq, r.seq + 1);
+    out.state.last_activity = std::max(out.state.last_activity, r.time);
+    switch (r.type) {
+      case RecordType::kMeta:
+        if (!out.meta_bytes)
+          out.meta_bytes = r.payload;
+        else if (*out.meta_bytes != r.payload)
+          return corrupt(r, "two different meta copies");
+        break;
+      case RecordType::kSnapshot: {
+        Result<Snapshot> s = DecodeSnapshot(r.payload);
+        if (!s.ok()) return corrupt(r, s.status().message());
+        if (s->own_mark > own_half.size()) return corrupt(r, "snapshot mark past the own half");
+        for (const IndexRange& d : s->decrypted.Intervals()) {
+          if (!peer_half.Contains(d)) return corrupt(r, "decrypted range outside the peer half");
+        }
+        for (const IndexRange& b : s->burned.Intervals()) {
+          if (!whole.Contains(b)) return corrupt(r, "burned range outside the pad");
+          out.state.burned.Insert(b);
+        }
+        for (const IndexRange& d : s->decrypted.Intervals()) out.state.decrypted.Insert(d);
+        out.state.own_mark = std::max(out.state.own_mark, s->own_mark);
+        out.state.last_activity = std::max(out.state.last_activity, s->last_activity);
+        have_snapshot = true;
+        break;
+      }
+      case RecordType::kMark: {
+        uint64_t mark;
+        if (!DecodeU64(r.payload, &mark)) return corrupt(r, "malformed mark");
+        if (mark > own_half.size()) return corrupt(r, "mark past the own half");
+        out.state.own_mark = std::max(out.state.own_mark, mark);
+        break;
+      }
+      case RecordType::kDecrypt: {
+        IndexRange range;
+        if (!DecodeRange(r.payload, &range)) return corrupt(r, "malformed decrypt range");
+        if (!peer_half.Contains(range)) return corrupt(r, "decrypt range outside the peer half");
+        out.state.decrypted.Insert(range);
+        break;
+      }
+      case RecordType::kBurn: {
+        IndexRange range;
+        if (!DecodeRange(r.payload, &range)) return corrupt(r, "malformed burn range");
+        if (!whole.Contains(range)) return corrupt(r, "burn range outside the pad");
+        out.state.burned.Insert(range);
+        break;
+      }
+      default:
+        return corrupt(r, "unknown record type " + std::to_string(static_cast<int>(r.type)));
+    }
+  }
+  if (!have_snapshot) {
+    return Status::Corruption(what + ": no valid snapshot record (both copies damaged or missing)");
+  }
+  return out;
+}
+
+}  // namespace otc::padstore

@@ -1,0 +1,265 @@
+#include "padstore/store.h"
+
+#include <algorithm>
+#include <ctime>
+#include <mutex>
+
+#include "padstore/contact.h"
+#include "padstore/store_meta.h"
+#include "padstore/uid.h"
+
+namespace otc::padstore {
+namespace {
+
+std::function<uint64_t()> DefaultClock() {
+  return [] { return static_cast<uint64_t>(std::time(nullptr)); };
+}
+
+}  // namespace
+
+Status Store::Init(const std::string& dir, std::string_view owner, Env* env) {
+  if (env == nullptr) env = Env::Default();
+  if (Status s = ValidateUid(owner, "user"); !s.ok()) return s;
+  StorePaths paths(dir);
+  if (Status s = env->CreateDir(paths.root, 0700); !s.ok()) return s;
+  if (env->FileExists(paths.StoreMeta())) {
+    Result<StoreMeta> meta = ReadStoreMeta(*env, paths.StoreMeta());
+    if (!meta.ok()) return meta.status();
+    if (meta->owner != owner) {
+      return Status::AlreadyExists("store " + paths.root + " belongs to " + meta->owner + ", not " +
+                                   std::string(owner) + "; use another directory for " +
+                                   std::string(owner));
+    }
+  } else {
+    StoreMeta meta{std::string(owner), static_cast<uint64_t>(std::time(nullptr))};
+    if (Status s = WriteFileAtomically(*env, paths.StoreMeta(), EncodeStoreMeta(meta)); !s.ok()) {
+      return s;
+    }
+  }
+  if (Status s = env->CreateDir(paths.Contacts(), 0700); !s.ok()) return s;
+  if (Status s = env->SyncDir(paths.root); !s.ok()) return s;
+  return env->SyncDir(DirName(paths.root));
+}
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, StoreOptions options) {
+  if (options.env == nullptr) options.env = Env::Default();
+  if (!options.clock) options.clock = DefaultClock();
+  if (options.reserve_batch == 0) options.reserve_batch = 1;
+  Env& env = *options.env;
+  StorePaths paths(dir);
+  Result<StoreMeta> meta = ReadStoreMeta(env, paths.StoreMeta());
+  if (!meta.ok()) {
+    if (meta.status().code() == Status::Code::kNotFound) {
+      return Status::NotFound(paths.root +
+                              " is not a padstore (no store.meta); create it with "
+                              "padstore init --store " +
+                              paths.root + " --user NAME");
+    }
+    return meta.status();
+  }
+  Result<std::unique_ptr<FileLock>> lock = env.LockFile(paths.Lock());
+  if (!lock.ok()) {
+    if (lock.status().code() == Status::Code::kBusy) return StoreInUse(paths.root, lock.status());
+    return lock.status();
+  }
+  std::unique_ptr<Store> store(new Store(paths, meta->owner, options, std::move(*lock)));
+  if (!options.read_only) {
+    Result<std::unique_ptr<AuditLog>> audit = AuditLog::Open(env, paths.Audit(), options.clock);
+    if (!audit.ok()) return audit.status();
+    store->audit_ = std::move(*audit);
+  }
+  Result<std::vector<std::string>> names = env.GetChildren(paths.Contacts());
+  if (!names.ok()) return names.status();
+  std::sort(names->begin(), names->end());
+  std::unique_lock guard(store->mu_);
+  for (const std::string& name : *names) {
+    if (!ValidateUid(name).ok()) continue;  // not a contact entry (e.g. an editor's backup)
+    Status s = store->LoadContact(name);
+    if (s.ok()) continue;
+    // A write that failed while recovering is fatal for the whole store; a contact that
+    // merely cannot be read (damaged meta, missing journal) does not stop the others.
+    if (store->fail_.failed()) return s.WithContext("recovering contact " + name);
+    store->broken_.emplace(name, s);
+  }
+  return store;
+}
+
+Status Store::LoadContact(const std::string& peer) {
+  Result<ContactMeta> meta = ReadContactMeta(env(), paths_.Meta(peer));
+  if (!meta.ok()) {
+    if (meta.status().code() == Status::Code::kNotFound) {
+      return Status::NotFound("contact " + peer +
+                              " is incomplete (no meta file): its "
+                              "registration did not finish; run padstore add again");
+    }
+    return meta.status().WithContext("contact " + peer + " (run padstore fsck --repair)");
+  }
+  if (meta->peer != peer || meta->owner != owner_) {
+    return Status::Corruption("contact " + peer + ": meta names owner " + meta->owner +
+                              " and peer " + meta->peer + "; this store is " + owner_ + "'s");
+  }
+  Result<std::unique_ptr<Contact>> contact = Contact::Open(env(), paths_, *meta, options_, &fail_);
+  if (!contact.ok()) return contact.status();
+  broken_.erase(peer);
+  contacts_[peer] = std::move(*contact);
+  return Status::Ok();
+}
+
+Store::Store(StorePaths paths, std::string owner, StoreOptions options,
+             std::unique_ptr<FileLock> lock)
+    : paths_(std::move(paths)),
+      owner_(std::move(owner)),
+      options_(std::move(options)),
+      lock_(std::move(lock)) {}
+
+Store::~Store() {
+  if (!closed_) Close().ok();
+}
+
+Status Store::Close() {
+  std::unique_lock guard(mu_);
+  if (closed_) return Status::Ok();
+  closed_ = true;
+  Status first;
+  for (auto& [peer, contact] : contacts_) {
+    Status s = contact->Close();
+    if (first.ok() && !s.ok()) first = s;
+  }
+  contacts_.clear();
+  audit_.reset();
+  lock_.reset();
+  return first;
+}
+
+void Store::AbandonForTesting() {
+  std::unique_lock guard(mu_);
+  closed_ = true;
+  for (auto& [peer, contact] : contacts_) contact->Abandon();
+  contacts_.clear();
+  audit_.reset();
+  lock_.reset();
+}
+
+std::vector<std::string> Store::Peers() const {
+  std::shared_lock guard(mu_);
+  std::vector<std::string> peers;
+  for (const auto& [peer, c] : contacts_) peers.push_back(peer);
+  for (const auto& [peer, s] : broken_) peers.push_back(peer);
+  std::sort(peers.begin(), peers.end());
+  return peers;
+}
+
+Status Store::StoreAudit(std::string_view event, const std::string& details) const {
+  if (!audit_) return Status::Ok();
+  Status s = audit_->Append(event, details);
+  if (!s.ok()) fail_.Fail(s);
+  return s;
+}
+
+Result<Contact*> Store::Find(std::string_view peer, bool incoming) const {
+  std::shared_lock guard(mu_);
+  if (closed_) return Status::Failed("store " + paths_.root + " is closed");
+  if (Status s = ValidateUid(peer, "peer uid"); !s.ok()) return s;
+  if (peer == owner_) {
+    if (incoming) {
+      Status a = StoreAudit("OWNER_CLAIM", "peer=" + std::string(peer) +
+                                               ": a package claims to come from the store's own "
+                                               "owner; refused, no pad read");
+      if (!a.ok()) return a;
+      return Status::InvalidArgument("a package claims to come from " + owner_ +
+                                     ", the owner of this store; refused");
+    }
+    return Status::InvalidArgument(owner_ + " is the owner of this store, not a contact");
+  }
+  auto it = contacts_.find(peer);
+  if (it != contacts_.end()) return it->second.get();
+  auto broken = broken_.find(peer);
+  if (broken != broken_.end()) return broken->second;
+  if (incoming) {
+    Status a = StoreAudit("UNKNOWN_PEER", "peer=" + std::string(peer) + ": no such contact");
+    if (!a.ok()) return a;
+  }
+  return Status::NotFound("unknown contact " + std::string(peer) + ": no entry in " +
+                          paths_.Contacts() + " (register it with padstore add)");
+}
+
+Result<ContactInfo> Store::Info(std::string_view peer) const {
+  Result<Contact*> c = Find(peer, false);
+  if (!c.ok()) return c.status();
+  return (*c)->Info();
+}
+
+Result<OwnRange> Store::ReserveRange(std::string_view peer, uint64_t length) {
+  Result<Contact*> c = Find(peer, false);
+  if (!c.ok()) return c.status();
+  return (*c)->Reserve(length);
+}
+
+Result<Reservation> Store::Reserve(std::string_view peer, uint64_t length) {
+  Result<Contact*> c = Find(peer, false);
+  if (!c.ok()) return c.status();
+  Result<OwnRange> range = (*c)->Reserve(length);
+  if (!range.ok()) return range.status();
+  Result<SecretBuffer> pad = (*c)->ReadOwn(*range);
+  if (!pad.ok()) {
+    // The range stays used (never reused); destroy it with the next batch.
+    (*c)->MarkUsed(*range).ok();
+    return pad.status();
+  }
+  return Reservation{std::move(*range), std::move(*pad)};
+}
+
+Result<SecretBuffer> Store::ReadPad(const OwnRange& range) {
+  Result<Contact*> c = Find(range.peer, false);
+  if (!c.ok()) return c.status();
+  return (*c)->ReadOwn(range);
+}
+
+Status Store::MarkUsed(const OwnRange& range) {
+  Result<Contact*> c = Find(range.peer, false);
+  if (!c.ok()) return c.status();
+  return (*c)->MarkUsed(range);
+}
+
+Result<PeerRange> Store::BeginDecrypt(std::string_view peer, uint64_t first_index,
+                                      uint64_t length) {
+  Result<Contact*> c = Find(peer, true);
+  if (!c.ok()) return c.status();
+  return (*c)->BeginDecrypt(first_index, length);
+}
+
+Result<SecretBuffer> Store::ReadPad(const PeerRange& range) {
+  Result<Contact*> c = Find(range.peer, true);
+  if (!c.ok()) return c.status();
+  return (*c)->ReadPeer(range);
+}
+
+Result<DecryptResult> Store::CommitDecrypt(const PeerRange& range) {
+  Result<Contact*> c = Find(range.peer, true);
+  if (!c.ok()) return c.status();
+  return (*c)->CommitDecrypt(range);
+}
+
+Status Store::RecordIntegrityFailure(const PeerRange& range) {
+  Result<Contact*> c = Find(range.peer, true);
+  if (!c.ok()) return c.status();
+  return (*c)->RecordIntegrityFailure(range);
+}
+
+Status Store::Flush() {
+  std::shared_lock guard(mu_);
+  for (auto& [peer, contact] : contacts_) {
+    if (Status s = contact->Flush(); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status Store::Checkpoint() {
+  std::shared_lock guard(mu_);
+  for (auto& [peer, contact] : contacts_) {
+    if (Status s = contact->Checkpoint(); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+}  // namespace otc::padstore

@@ -1,0 +1,154 @@
+// Store: the padstore API the device daemon, padgen and the padstore CLI call.
+//
+// A store is a directory owned by one user holding one entry per contact (layout in
+// store_paths.h and docs/STORAGE.md). One process uses a store at a time (an exclusive
+// flock on STORE/LOCK; a second opener gets Busy "store ... is in use by PID n"); inside
+// that process every method is thread-safe.
+//
+// Sending (device "package"):
+//     Result<Reservation> r = store->Reserve("bob", n);     // range + pad bytes
+//     ... encrypt with r->pad (stream order), send r->range.first_index ...
+//     store->MarkUsed(r->range);                             // destroy that pad (batched)
+//   Reserve never hands out a byte twice, even across crashes: a durable mark is fsync'd
+//   ahead of the bytes handed out (journal_format.h). Errors: Exhausted (names the peer
+//   and the bytes left; nothing consumed), NotFound (unknown contact), Failed (fail-stop).
+//
+// Receiving (device "unpackage"):
+//     Result<PeerRange> p = store->BeginDecrypt("bob", first_index, length);
+//         // InvalidArgument: range not wholly inside bob's half, or bob is the owner
+//         // Replay: the range overlaps pad already decrypted (logged)
+//     Result<SecretBuffer> pad = store->ReadPad(*p);          // stream order
+//     ... verify the tag ...
+//     on success: Result<DecryptResult> d = store->CommitDecrypt(*p);
+//         // persisted before it returns ok: only then release the plaintext;
+//         // d->skipped > 0: never-seen pad before it (warn: dropped messages);
+//         // Replay if a concurrent duplicate committed first
+//     on tag failure: store->RecordIntegrityFailure(*p);     // audit only, consumes nothing
+//
+// Any failed write or fsync trips a store-wide fail-stop: every later call returns
+// Failed until the store is closed and reopened (recovery reads what is really on disk).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/env.h"
+#include "common/secret_buffer.h"
+#include "common/status.h"
+#include "padstore/audit_log.h"
+#include "padstore/contact_meta.h"
+#include "padstore/fail_stop.h"
+#include "padstore/store_paths.h"
+#include "padstore/store_types.h"
+
+namespace otc::padstore {
+
+class Contact;
+
+// How a pad file gets to STORE/contacts/<peer>/pad.
+enum class PadPlacement {
+  kMove,     // rename(2) it there (same file system); a no-op if it is already there
+  kSymlink,  // leave it where it is (removable drive, block device) and link to it
+};
+
+// A contact to register (padstore add, padgen, import-legacy).
+struct ContactSpec {
+  std::string peer;
+  std::string pad_path;                  // the pad; may already be STORE/contacts/<peer>/pad
+  std::string manifest_path;             // its complete manifest; may already be in place
+  Direction direction = Direction::kUp;  // the owner's direction
+  Protocol protocol = Protocol::kOtc2;
+  uint64_t split = 0;  // 0 = pad_size / 2
+  PadPlacement placement = PadPlacement::kMove;
+  uint32_t flags = 0;  // ContactMeta flags
+  // Initial state (import-legacy): own stream bytes already used, peer ranges already
+  // decrypted. Ignored when the contact already exists with the same pad.
+  uint64_t initial_own_used = 0;
+  std::vector<IndexRange> initial_decrypted;
+};
+
+class Store {
+ public:
+  // Creates the store directory (mode 0700) for `owner`, or checks that an existing one
+  // belongs to `owner` (idempotent). AlreadyExists if it belongs to someone else.
+  static Status Init(const std::string& dir, std::string_view owner, Env* env = nullptr);
+
+  // Opens an initialised store: takes the lock, recovers every contact (destroying used
+  // pad that a crash left unburned) and compacts their journals. A contact that cannot
+  // be recovered does not stop the others; calls naming it return its error.
+  static Result<std::unique_ptr<Store>> Open(const std::string& dir, StoreOptions options = {});
+
+  ~Store();  // Close(), errors ignored
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Burns every used byte and writes clean-close snapshots; releases the lock. Callers
+  // must have finished every request first.
+  Status Close();
+  // Tests: drops everything without writing, as if the process had been killed.
+  void AbandonForTesting();
+
+  const std::string& dir() const { return paths_.root; }
+  const std::string& owner() const { return owner_; }
+  // Registered peers, sorted (including ones whose entry failed to open).
+  std::vector<std::string> Peers() const;
+  // Facts and counters for a contact; NotFound for an unknown peer.
+  Result<ContactInfo> Info(std::string_view peer) const;
+
+  // --- sending -----------------------------------------------------------------------
+  Result<OwnRange> ReserveRange(std::string_view peer, uint64_t length);
+  Result<Reservation> Reserve(std::string_view peer, uint64_t length);
+  // Pad bytes of a range from ReserveRange (stream order). Refused once MarkUsed.
+  Result<SecretBuffer> ReadPad(const OwnRange& range);
+  // The range's pad has been used (or will never be): destroy it (batched).
+  Status MarkUsed(const OwnRange& range);
+
+  // --- receiving ---------------------------------------------------------------------
+  Result<PeerRange> BeginDecrypt(std::string_view peer, uint64_t first_index, uint64_t length);
+  Result<SecretBuffer> ReadPad(const PeerRange& range);
+  Result<DecryptResult> CommitDecrypt(const PeerRange& range);
+  Status RecordIntegrityFailure(const PeerRange& range);
+
+  // --- maintenance -------------------------------------------------------------------
+  // Burns all pending used pad and syncs every journal.
+  Status Flush();
+  // Compacts every journal now.
+  Status Checkpoint();
+  // Registers a contact (see ContactSpec). Idempotent for the same pad; AlreadyExists for
+  // a different one. The meta file is written last: it is the commit point.
+  Result<ContactInfo> AddContact(const ContactSpec& spec);
+
+  bool failed() const { return fail_.failed(); }
+  Status failure() const { return fail_.status(); }
+
+ private:
+  Store(StorePaths paths, std::string owner, StoreOptions options, std::unique_ptr<FileLock> lock);
+
+  Status LoadContact(const std::string& peer);
+  // The contact, or NotFound / its load error. Logs unknown peers and owner claims.
+  Result<Contact*> Find(std::string_view peer, bool incoming) const;
+  Status StoreAudit(std::string_view event, const std::string& details) const;
+
+  Env& env() const { return *options_.env; }
+
+  StorePaths paths_;
+  std::string owner_;
+  StoreOptions options_;
+  std::unique_ptr<FileLock> lock_;
+  std::unique_ptr<AuditLog> audit_;
+  mutable FailStop fail_;
+  mutable std::shared_mutex mu_;  // guards the maps (AddContact writes them)
+  std::map<std::string, std::unique_ptr<Contact>, std::less<>> contacts_;
+  std::map<std::string, Status, std::less<>> broken_;
+  bool closed_ = false;
+};
+
+// padgen's entry point: Init (idempotent) + Open + AddContact + Close.
+Result<ContactInfo> RegisterContact(const std::string& store_dir, std::string_view owner,
+                                    const ContactSpec& spec, Env* env = nullptr);
+
+}  // namespace otc::padstore

@@ -1,0 +1,55 @@
+#include "padstore/store_meta.h"
+
+#include <cstring>
+
+#include "common/encoding.h"
+#include "padstore/byte_io.h"
+#include "padstore/crc32c.h"
+#include "padstore/uid.h"
+
+namespace otc::padstore {
+namespace {
+constexpr char kMagic[8] = {'O', 'T', 'C', 'S', 'T', 'O', 'R', '1'};
+constexpr uint32_t kVersion = 1;
+}  // namespace
+
+std::vector<uint8_t> EncodeStoreMeta(const StoreMeta& meta) {
+  ByteWriter w;
+  w.Bytes(std::string_view(kMagic, 8));
+  w.U32(kVersion);
+  w.ShortString(meta.owner);
+  w.U64(meta.created_unix);
+  w.U32(Crc32c(w.bytes()));
+  return std::move(w.bytes());
+}
+
+Result<StoreMeta> DecodeStoreMeta(std::span<const uint8_t> bytes, const std::string& what) {
+  auto corrupt = [&](const std::string& why) { return Status::Corruption(what + ": " + why); };
+  if (bytes.size() < 8 + 4 + 4 || std::memcmp(bytes.data(), kMagic, 8) != 0) {
+    return corrupt("not a padstore store.meta (bad magic or too short)");
+  }
+  if (Crc32c(bytes.first(bytes.size() - 4)) != DecodeFixed32(&bytes[bytes.size() - 4])) {
+    return corrupt("checksum mismatch");
+  }
+  ByteReader r(bytes.subspan(8, bytes.size() - 12));
+  uint32_t version;
+  StoreMeta meta;
+  if (!r.U32(&version)) return corrupt("truncated");
+  if (version != kVersion) {
+    return Status::Unsupported(what + ": format version " + std::to_string(version) +
+                               " is not supported by this build");
+  }
+  if (!r.ShortString(&meta.owner) || !r.U64(&meta.created_unix) || r.left() != 0) {
+    return corrupt("bad field lengths");
+  }
+  if (Status s = ValidateUid(meta.owner, "owner"); !s.ok()) return corrupt(s.message());
+  return meta;
+}
+
+Result<StoreMeta> ReadStoreMeta(Env& env, const std::string& path) {
+  Result<std::string> bytes = ReadFileToString(env, path);
+  if (!bytes.ok()) return bytes.status();
+  return DecodeStoreMeta(AsBytes(*bytes), path);
+}
+
+}  // namespace otc::padstore

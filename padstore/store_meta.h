@@ -1,0 +1,35 @@
+// store.meta: the one file that makes a directory a padstore, and names its owner.
+//
+// Format (little-endian; CRC = CRC32C, see crc32c.h):
+//
+//   store.meta := magic[8] = "OTCSTOR1"
+//                 version      u32 = 1
+//                 owner_len    u8          1..64
+//                 owner        owner_len bytes, a uid (see uid.h)
+//                 created_unix u64         seconds since the epoch
+//                 crc          u32         CRC of every byte before it
+//
+// Replaced atomically (write store.meta.tmp, fsync, rename, fsync the directory).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/env.h"
+#include "common/status.h"
+
+namespace otc::padstore {
+
+struct StoreMeta {
+  std::string owner;
+  uint64_t created_unix = 0;
+};
+
+std::vector<uint8_t> EncodeStoreMeta(const StoreMeta& meta);
+// Corruption on a bad magic, length or CRC; Unsupported on an unknown version.
+Result<StoreMeta> DecodeStoreMeta(std::span<const uint8_t> bytes, const std::string& what);
+Result<StoreMeta> ReadStoreMeta(Env& env, const std::string& path);
+
+}  // namespace otc::padstore

@@ -1,0 +1,93 @@
+// The public value types of the padstore API (store.h): options, the ranges handed to
+// callers, and per-contact information.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "common/env.h"
+#include "common/secret_buffer.h"
+#include "padstore/contact_meta.h"
+#include "padstore/pad_layout.h"
+
+namespace otc::padstore {
+
+enum class BurnMode {
+  kZero,       // overwrite used pad with zeros, then fdatasync (works on devices too)
+  kPunchHole,  // FALLOC_FL_PUNCH_HOLE: deallocate (regular files on ext4/xfs/btrfs/tmpfs)
+};
+
+struct StoreOptions {
+  Env* env = nullptr;  // nullptr = Env::Default()
+  // Reservation batch: the durable mark is moved this far ahead of the bytes handed out,
+  // so most reservations cost no fsync. After a crash up to this much own pad is skipped.
+  uint64_t reserve_batch = uint64_t{1} << 20;
+  // Used pad is destroyed in batches of this many bytes (and on Flush/Close/open).
+  uint64_t burn_batch = uint64_t{1} << 20;
+  BurnMode burn_mode = BurnMode::kZero;
+  // The journal is compacted when it grows past max(this, 2 x its size after the last
+  // compaction).
+  uint64_t checkpoint_bytes = uint64_t{1} << 20;
+  // Open without writing anything (status, fsck): no recovery burn, no compaction, and
+  // every operation that would consume pad is refused.
+  bool read_only = false;
+  // Seconds since the epoch; default: the system clock.
+  std::function<uint64_t()> clock;
+};
+
+// A range of the owner's half handed out by Store::Reserve. Never handed out again.
+struct OwnRange {
+  std::string peer;
+  uint64_t first_index = 0;    // the package index: pad index of the first stream byte
+  uint64_t length = 0;         // bytes
+  IndexRange indices;          // the pad indices covered, [lo, hi)
+  uint64_t stream_offset = 0;  // offset of the first byte in the owner's stream
+};
+
+// What Reserve returns: the range and its pad bytes in stream order (for direction -1
+// pad[first_index] first, then pad[first_index - 1], ...).
+struct Reservation {
+  OwnRange range;
+  SecretBuffer pad;
+};
+
+// A range of the peer's half named by an incoming package, checked by BeginDecrypt.
+struct PeerRange {
+  std::string peer;
+  uint64_t first_index = 0;
+  uint64_t length = 0;
+  IndexRange indices;
+};
+
+// The outcome of a committed decrypt.
+struct DecryptResult {
+  // Bytes of never-seen pad between the furthest byte decrypted before and this range:
+  // > 0 means messages were probably dropped (warn the user).
+  uint64_t skipped = 0;
+  // The range lies behind the furthest byte decrypted before: a late, out-of-order
+  // message filling a gap.
+  bool late = false;
+};
+
+struct ContactInfo {
+  ContactMeta meta;
+  uint64_t own_half = 0;       // bytes in the owner's half
+  uint64_t own_used = 0;       // own bytes handed out or counted as used
+  uint64_t own_left = 0;       // own bytes that can still be handed out
+  uint64_t peer_half = 0;      // bytes in the peer's half
+  uint64_t decrypted = 0;      // peer bytes decrypted
+  uint64_t peer_skipped = 0;   // never-seen peer bytes behind the furthest decrypted byte
+  uint64_t burned = 0;         // bytes destroyed (both halves)
+  uint64_t pending_burn = 0;   // used bytes waiting for the next burn batch
+  uint64_t last_activity = 0;  // seconds since the epoch (0 = never)
+  uint64_t decrypt_intervals = 0;
+  uint64_t burn_intervals = 0;
+  uint64_t journal_bytes = 0;
+  uint64_t replays = 0;             // refused replays since the store was opened
+  uint64_t integrity_failures = 0;  // since the store was opened
+  // Estimated messages left at 100 bytes of pad each.
+  uint64_t MessagesLeft() const { return own_left / 100; }
+};
+
+}  // namespace otc::padstore
