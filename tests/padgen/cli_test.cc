@@ -192,9 +192,9 @@ TEST_F(CliTest, CtrlCStopsCleanlyAndResumeFinishes) {
 TEST_F(CliTest, SigkillAtRandomPointsThenResumeEndsWithIdenticalValidCopies) {
   const int rounds = testing::LongProfile() ? 40 : 4;
   std::mt19937 rng(std::random_device{}());
-  std::uniform_int_distribution<int> delay_ms(30, 700);
+  std::uniform_int_distribution<int> delay_ms(30, 500);
   std::string a = dir_ / "a", b = dir_ / "b";
-  std::vector<std::string> args = {"--size", "96M", "--chunk-size", "1M", "-o", a, "-o", b, "-q"};
+  std::vector<std::string> args = {"--size", "48M", "--chunk-size", "512K", "-o", a, "-o", b, "-q"};
   for (int i = 0; i < rounds; ++i) {
     std::vector<std::string> run = args;
     if (i > 0) run.push_back("--resume");
@@ -216,7 +216,7 @@ TEST_F(CliTest, SigkillAtRandomPointsThenResumeEndsWithIdenticalValidCopies) {
   auto r = RunPadgen(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::vector<uint8_t> pa = ReadAll(a);
-  ASSERT_EQ(pa.size(), 96u << 20);
+  ASSERT_EQ(pa.size(), 48u << 20);
   EXPECT_TRUE(pa == ReadAll(b));
   for (const std::string& p : {a, b}) {
     auto c = CheckManifest(p + ".manifest", p);
