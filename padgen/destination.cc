@@ -93,17 +93,16 @@ Result<DestinationCheck> CheckDestination(const DestinationSpec& spec, OpenMode 
       if (::access(path.c_str(), W_OK) != 0) {
         return Status::FromErrno(errno, spec.label + ": cannot write to " + path);
       }
-      return check;
-    }
-    if (!S_ISREG(st.st_mode)) {
+    } else if (!S_ISREG(st.st_mode)) {
       return Status::InvalidArgument(spec.label + ": " + path +
                                      " is neither a regular file nor a block device");
-    }
-    check.pad_exists = true;
-    check.allocated_bytes = static_cast<uint64_t>(st.st_blocks) * 512;
-    if (mode == OpenMode::kCreate) {
-      return Status::AlreadyExists(spec.label + ": a pad already exists at " + path + "; " +
-                                   WhatToDoWhenExists());
+    } else {
+      check.pad_exists = true;
+      check.allocated_bytes = static_cast<uint64_t>(st.st_blocks) * 512;
+      if (mode == OpenMode::kCreate) {
+        return Status::AlreadyExists(spec.label + ": a pad already exists at " + path + "; " +
+                                     WhatToDoWhenExists());
+      }
     }
   } else if (errno != ENOENT && errno != ENOTDIR) {
     return Status::FromErrno(errno, spec.label + ": cannot use " + path);
@@ -116,8 +115,9 @@ Result<DestinationCheck> CheckDestination(const DestinationSpec& spec, OpenMode 
     }
   }
 
-  // The nearest existing ancestor of the pad's directory must be a writable directory.
-  std::string dir = DirName(path);
+  // The nearest existing ancestor of the directory that will hold the pad file (for a
+  // block device: its manifest) must be a writable directory.
+  std::string dir = DirName(check.block_device ? spec.manifest_path : path);
   std::vector<std::string> missing;
   while (true) {
     if (::stat(dir.c_str(), &st) == 0) break;

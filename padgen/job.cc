@@ -20,7 +20,6 @@
 #include "padgen/stream_source.h"
 #include "padgen/verify.h"
 #include "padstore/manifest.h"
-#include "padstore/uid.h"
 
 namespace otc::padgen {
 namespace {
@@ -28,8 +27,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using json = nlohmann::json;
 
-constexpr uint64_t kMinChunk = 4096;
-constexpr uint64_t kMaxChunk = uint64_t{1} << 30;
 constexpr const char* kGenerator = "otc padgen 0.1.0";
 
 std::string ResumeAdvice() { return "re-run the same command with --resume to continue"; }
@@ -115,85 +112,6 @@ class Job {
   uint64_t header_size_ = 0;  // bytes of a manifest header written by this run
 };
 
-Status ValidateSourceSpec(const JobOptions& o) {
-  if (!o.hrngs.empty() && !o.source.empty()) {
-    return Status::InvalidArgument(
-        "--hrng and --source are alternatives: give --hrng DEV (repeatable) for hardware RNGs, "
-        "or --source random|file:PATH");
-  }
-  if (!o.source.empty() && o.source != "random" && o.source.rfind("file:", 0) != 0) {
-    return Status::InvalidArgument("unknown --source '" + o.source +
-                                   "': use --source random or --source file:PATH");
-  }
-  if (o.source == "file:") {
-    return Status::InvalidArgument("--source file: needs a path, e.g. --source file:/dev/shm/rnd");
-  }
-  for (const std::string& h : o.hrngs) {
-    if (h.empty()) return Status::InvalidArgument("--hrng needs a device path, e.g. /dev/hwrng");
-  }
-  return Status::Ok();
-}
-
-}  // namespace
-
-Status ValidateJobOptions(const JobOptions& o) {
-  if (o.size == 0) {
-    return Status::InvalidArgument("--size must be positive, e.g. --size 64M or --size 1T");
-  }
-  if (o.chunk_size < kMinChunk || o.chunk_size > kMaxChunk || o.chunk_size % kMinChunk != 0) {
-    return Status::InvalidArgument(
-        "--chunk-size must be a multiple of 4K between 4K and 1G (default 4M)");
-  }
-  if (o.users.empty() && o.outputs.empty()) {
-    return Status::InvalidArgument(
-        "no destination: give --user NAME=DIR twice for a pair pad, or -o FILE for a raw pad");
-  }
-  if (!o.users.empty() && !o.outputs.empty()) {
-    return Status::InvalidArgument(
-        "--user and -o are alternatives: a pair pad goes to two padstores (--user), a raw pad "
-        "to files (-o)");
-  }
-  if (!o.users.empty() && o.users.size() != 2) {
-    return Status::InvalidArgument("a pair pad needs exactly two --user NAME=DIR (got " +
-                                   std::to_string(o.users.size()) +
-                                   "); make one pad per pair of users");
-  }
-  for (const UserDestination& u : o.users) {
-    if (Status s = padstore::ValidateUid(u.name, "user name in --user"); !s.ok()) return s;
-    if (u.dir.empty()) {
-      return Status::InvalidArgument("--user " + u.name + "= needs a directory: --user " + u.name +
-                                     "=/media/" + u.name + "/otc");
-    }
-  }
-  if (o.users.size() == 2 && o.users[0].name == o.users[1].name) {
-    return Status::InvalidArgument("both --user entries are named '" + o.users[0].name +
-                                   "'; a pair pad is shared by two different users");
-  }
-  for (const std::string& out : o.outputs) {
-    if (out.empty()) return Status::InvalidArgument("-o needs a file name");
-  }
-  if (o.protocol != "otc1" && o.protocol != "otc2") {
-    return Status::InvalidArgument("unknown --protocol '" + o.protocol + "': use otc2 or otc1");
-  }
-  if (o.force && o.resume) {
-    return Status::InvalidArgument(
-        "--force starts a new pad and --resume continues one; give only one");
-  }
-  if (o.queue_depth < 1 || o.queue_depth > 256) {
-    return Status::InvalidArgument("--queue-depth must be between 1 and 256");
-  }
-  if (o.threads > 256) return Status::InvalidArgument("--threads must be at most 256");
-  Status s = ValidateSourceSpec(o);
-  if (!s.ok()) return s;
-  if (!o.hrngs.empty()) {
-    s = ValidateHealthTestConfig(o.health);
-    if (!s.ok()) return s;
-  }
-  return Status::Ok();
-}
-
-namespace {
-
 Status Job::BuildTargets() {
   if (!o_.users.empty()) {
     for (size_t i = 0; i < 2; ++i) {
@@ -213,7 +131,19 @@ Status Job::BuildTargets() {
       Target t;
       t.spec.label = out;
       t.spec.pad_path = out;
-      t.spec.manifest_path = out + ".manifest";
+      if (!o_.manifest_dir.empty()) {
+        t.spec.manifest_path =
+            o_.manifest_dir + "/" + std::filesystem::path(out).filename().string() + ".manifest";
+      } else {
+        struct stat st;
+        if (::stat(out.c_str(), &st) == 0 && S_ISBLK(st.st_mode)) {
+          return Status::InvalidArgument(
+              "-o " + out +
+              " is a block device: give --manifest-dir DIR for its manifest, on a "
+              "file system that survives a reboot (a manifest beside it would land in /dev)");
+        }
+        t.spec.manifest_path = out + ".manifest";
+      }
       targets_.push_back(std::move(t));
     }
   }
@@ -231,12 +161,24 @@ Status Job::CheckPaths() {
         same = same || CanonicalPath(a.store) == CanonicalPath(b.store) ||
                SameExistingFile(a.store, b.store);
       }
+      same = same || CanonicalPath(a.spec.manifest_path) == CanonicalPath(b.spec.manifest_path);
       if (same) {
         std::string what = a.store.empty() ? "-o " + b.spec.pad_path
                                            : "--user " + a.user + " and --user " + b.user;
         return Status::InvalidArgument(
             what + " name the same place (" + (a.store.empty() ? a.spec.pad_path : a.store) +
             "); every copy of the pad needs its own destination, ideally on its own drive");
+      }
+    }
+  }
+  std::vector<std::string> inputs = o_.hrngs;
+  if (o_.source.rfind("file:", 0) == 0) inputs.push_back(o_.source.substr(5));
+  for (const std::string& in : inputs) {
+    for (const Target& t : targets_) {
+      if (CanonicalPath(in) == CanonicalPath(t.spec.pad_path) ||
+          SameExistingFile(in, t.spec.pad_path)) {
+        return Status::InvalidArgument("the source " + in + " is also a destination (" +
+                                       t.spec.label + "); read from somewhere else");
       }
     }
   }
@@ -467,9 +409,11 @@ std::string Job::RenderProgress() {
   uint64_t done = std::max<uint64_t>(progress_.durable_bytes.load(),
                                      std::min<uint64_t>(o_.size, start_bytes_ + produced));
   double rate = seconds > 0 ? static_cast<double>(done - start_bytes_) / seconds : 0;
-  std::string line = ProgressBar(static_cast<double>(done) / static_cast<double>(o_.size), 24) +
-                     " " + FormatByteSize(done) + "/" + FormatByteSize(o_.size) + " " +
-                     FormatRate(rate);
+  const double fraction = static_cast<double>(done) / static_cast<double>(o_.size);
+  char percent[16];
+  std::snprintf(percent, sizeof percent, " %5.1f%% ", 100.0 * fraction);
+  std::string line = ProgressBar(fraction, 24) + percent + FormatByteSize(done) + "/" +
+                     FormatByteSize(o_.size) + " " + FormatRate(rate);
   if (stats.size() > 1) {
     line += " (";
     for (size_t i = 0; i < stats.size(); ++i) {

@@ -58,6 +58,7 @@ struct JobOptions {
   std::string source;                  // --source: "" (default), "random", "file:PATH"
   std::vector<UserDestination> users;  // pair mode: exactly two
   std::vector<std::string> outputs;    // raw mode: -o FILE (repeatable)
+  std::string manifest_dir;            // raw mode: manifests go here instead of beside each FILE
   std::string protocol = "otc2";
   bool force = false;
   bool resume = false;

@@ -70,15 +70,20 @@ int main(int argc, char** argv) {
                  "NAME=DIR: a user and their padstore directory (exactly two for a pair pad)");
   app.add_option("-o,--output", o.outputs,
                  "Raw mode: write a plain pad FILE with FILE.manifest beside it (repeatable)");
+  app.add_option("--manifest-dir", o.manifest_dir,
+                 "Raw mode: write the manifests here instead of beside each FILE (needed when "
+                 "FILE is a block device)");
   app.add_option("--protocol", o.protocol, "Protocol of the registered contacts: otc2 or otc1")
       ->capture_default_str();
   app.add_flag("--force", o.force, "Overwrite an existing pad (or write to a block device)");
   app.add_flag("--resume", o.resume,
                "Continue an interrupted run (give the same arguments as the first time)");
-  app.add_flag("--no-verify", no_verify, "Skip reading every copy back after writing");
+  auto* no_verify_opt =
+      app.add_flag("--no-verify", no_verify, "Skip reading every copy back after writing");
   bool verify_flag = false;
   app.add_flag("--verify", verify_flag,
-               "Read every copy back and check it against its manifest (the default)");
+               "Read every copy back and check it against its manifest (the default)")
+      ->excludes(no_verify_opt);
   app.add_flag("-q,--quiet", quiet, "Print only errors");
   app.add_flag("--json", json, "Print a JSON summary on stdout at the end");
   app.add_option("--chunk-size", chunk_text, "Bytes per manifest digest and write")

@@ -64,7 +64,10 @@ class Pipeline {
   const std::string& Label(size_t d) const { return targets_[d].destination->spec().label; }
   const std::string& PadPath(size_t d) const { return targets_[d].destination->spec().pad_path; }
 
-  void Fail(Status status);
+  // Records the first error and stops taking new chunks. `io` is true for a failed
+  // write, fdatasync or manifest append: then no further writes are started either. A
+  // source failure still lets the chunks already filled be written and recorded.
+  void Fail(Status status, bool io = true);
   void Wake();
   void FillerLoop();
   Status FillChunk(uint64_t chunk, std::span<uint8_t> out, std::vector<SecretBuffer>& stages);
@@ -101,6 +104,7 @@ class Pipeline {
   bool stopping_ = false;
   bool cancelled_ = false;
   bool shutdown_ = false;
+  bool io_failed_ = false;  // a write, fdatasync or manifest append failed
   Status error_;
   std::vector<uint64_t> durable_;     // per destination: chunks below this are durable
   std::vector<uint64_t> manifested_;  // per destination: chunks recorded in the manifest
@@ -119,9 +123,10 @@ void Pipeline::Wake() {
   [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
 }
 
-void Pipeline::Fail(Status status) {
+void Pipeline::Fail(Status status, bool io) {
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (io) io_failed_ = true;
     if (error_.ok() && !(cancelled_ && status.code() == Status::Code::kFailed &&
                          status.message() == "source stopped")) {
       error_ = std::move(status);
@@ -180,7 +185,11 @@ void Pipeline::FillerLoop() {
     std::span<uint8_t> data(s.buffer.data(), s.length);
     Status st = FillChunk(chunk, data, stages);
     if (!st.ok()) {
-      Fail(st);
+      Fail(st, /*io=*/false);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        free_slots_.push_back(slot);
+      }
       break;
     }
     digests_[chunk] = padstore::ChunkDigest(data);
@@ -297,7 +306,7 @@ void Pipeline::HandleCompletion(const IoRing::Completion& c) {
       bool stop;
       {
         std::lock_guard<std::mutex> lock(mu_);
-        stop = stopping_ && !error_.ok();
+        stop = io_failed_;
       }
       if (!stop) {
         Status st = SubmitWrite(slot, d);
@@ -376,7 +385,7 @@ Result<PipelineResult> Pipeline::Run() {
       std::lock_guard<std::mutex> lock(mu_);
       ready.swap(ready_slots_);
       fillers_done = fillers_running_ == 0;
-      failed = !error_.ok();
+      failed = io_failed_;
     }
     for (size_t slot : ready) {
       if (failed) {  // do not start new writes after a failure; just recycle the buffer

@@ -19,8 +19,10 @@
 // being filled.
 //
 // Any failed write, fdatasync or manifest append is fatal for the run (fail-stop, no
-// retry): the pipeline stops the source, waits for in-flight I/O, lets the manifests
-// record what is durable, and returns the error. Cancellation (Ctrl-C) does the same
+// retry): the pipeline stops the source, starts no further writes, waits for in-flight
+// I/O, lets the manifests record what is durable, and returns the error. A source
+// failure (device error or end, health-test abort) stops the filling but still writes,
+// syncs and records the chunks already filled. Cancellation (Ctrl-C) does the same
 // without an error.
 #pragma once
 

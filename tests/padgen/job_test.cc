@@ -145,7 +145,8 @@ TEST_F(JobTest, StuckHrngStopsTheRunAndNoFailingBlockIsWritten) {
     ASSERT_TRUE(c.header_ok);
     EXPECT_TRUE(c.digests_match);
     EXPECT_FALSE(c.complete);
-    EXPECT_GT(c.chunk_records, 10u);
+    // 255 good 4 KiB blocks after the startup bytes: 15 whole chunks, all kept.
+    EXPECT_EQ(c.chunk_records, 15u);
     std::vector<uint8_t> pad = ReadAll(p);
     uint64_t n = c.chunk_records * kChunk;
     EXPECT_TRUE(std::equal(pad.begin(), pad.begin() + n, good.begin() + 1024));
@@ -415,6 +416,61 @@ TEST_F(JobTest, CopiesOnOneFileSystemAreAddedUp) {
   EXPECT_EQ(out.exit_code, kExitOk) << out.status.ToString();
 }
 
+// A loop device over a file in the test directory, detached on destruction.
+class LoopDevice {
+ public:
+  explicit LoopDevice(const std::string& backing) {
+    if (::geteuid() != 0) return;
+    FILE* p = ::popen(("losetup -f --show " + backing + " 2>/dev/null").c_str(), "r");
+    if (p == nullptr) return;
+    char buf[128] = {};
+    if (std::fgets(buf, sizeof buf, p) != nullptr) path_ = buf;
+    ::pclose(p);
+    while (!path_.empty() && path_.back() == '\n') path_.pop_back();
+  }
+  ~LoopDevice() {
+    if (!path_.empty()) std::system(("losetup -d " + path_).c_str());
+  }
+  bool ok() const { return !path_.empty(); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+TEST_F(JobTest, BlockDeviceDestination) {
+  testing::WriteAll(dir_ / "disk.img", std::vector<uint8_t>(8 << 20, 0));
+  LoopDevice loop(dir_ / "disk.img");
+  if (!loop.ok()) GTEST_SKIP() << "needs root and a free loop device";
+  std::string file = dir_ / "copy";
+  JobOptions o = Raw(4 << 20, {loop.path(), file});
+  JobOutcome out = Run(o);  // no --manifest-dir: the manifest would land in /dev
+  EXPECT_EQ(out.exit_code, kExitUsage);
+  EXPECT_NE(out.status.message().find("--manifest-dir"), std::string::npos);
+  o.manifest_dir = dir_ / "manifests";
+  out = Run(o);  // no --force: writing a block device overwrites it
+  EXPECT_EQ(out.exit_code, kExitUsage);
+  EXPECT_NE(out.status.message().find("--force"), std::string::npos);
+  o.force = true;
+  o.size = 16 << 20;  // larger than the device
+  out = Run(o);
+  EXPECT_EQ(out.exit_code, kExitUsage);
+  EXPECT_EQ(out.status.code(), Status::Code::kNoSpace);
+  o.size = 4 << 20;
+  out = Run(o);
+  ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString();
+  std::vector<uint8_t> device = ReadAll(loop.path());
+  std::vector<uint8_t> copy = ReadAll(file);
+  ASSERT_EQ(copy.size(), 4u << 20);
+  EXPECT_TRUE(std::equal(copy.begin(), copy.end(), device.begin()));
+  std::string manifest =
+      dir_ / ("manifests/" + std::filesystem::path(loop.path()).filename().string() + ".manifest");
+  auto c = CheckManifest(manifest, loop.path());
+  EXPECT_TRUE(c.complete);
+  EXPECT_TRUE(c.digests_match);
+  EXPECT_TRUE(CheckManifest(dir_ / "manifests/copy.manifest", file).complete);
+}
+
 TEST_F(JobTest, ExistingPadNeedsResumeOrForce) {
   std::string a = dir_ / "a", b = dir_ / "b";
   JobOutcome first = Run(Raw(1 << 20, {a, b}));
@@ -441,6 +497,16 @@ TEST_F(JobTest, SamePathTwiceIsRejected) {
   out = Run(Raw(1 << 20, {a, dir_ / "link/a"}));
   EXPECT_EQ(out.exit_code, kExitUsage);
   EXPECT_FALSE(Exists(a));
+}
+
+TEST_F(JobTest, SourceThatIsAlsoADestinationIsRejected) {
+  testing::WriteAll(dir_ / "a", PseudoRandom(1 << 20, 1));
+  JobOptions o = Raw(1 << 20, {dir_ / "a", dir_ / "b"});
+  o.source = "file:" + dir_ / "a";
+  o.force = true;
+  JobOutcome out = Run(o);
+  EXPECT_EQ(out.exit_code, kExitUsage);
+  EXPECT_NE(out.status.message().find("also a destination"), std::string::npos);
 }
 
 TEST_F(JobTest, UnwritableDestinationIsRejectedBeforeAnyWork) {
