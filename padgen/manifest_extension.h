@@ -15,6 +15,10 @@
 //
 //   1  kTagToeplitz   Toeplitz extractor parameters and seed; value format in toeplitz.h
 //   2  kTagGetrandomMix  the pad was XORed with getrandom(2) output (--mix); empty value
+//  16  kTagGenerator  UTF-8 text: the program that wrote the pad ("otc padgen 0.1.0")
+//  17  kTagSource     UTF-8 text: where the raw bytes came from ("HRNG /dev/hwrng",
+//                     "getrandom (kernel CSPRNG, 2 threads)"), so whoever holds the pad can
+//                     tell a hardware pad from a computationally secure one
 //
 // New tags are added here; a tag number is never reused for a different meaning.
 #pragma once
@@ -30,6 +34,8 @@ namespace otc::padgen {
 
 inline constexpr uint16_t kTagToeplitz = 1;
 inline constexpr uint16_t kTagGetrandomMix = 2;
+inline constexpr uint16_t kTagGenerator = 16;
+inline constexpr uint16_t kTagSource = 17;
 
 struct ExtensionEntry {
   uint16_t tag = 0;

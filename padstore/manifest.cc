@@ -223,6 +223,32 @@ Status ManifestWriter::AppendChunk(const Digest128& digest) {
   return s;
 }
 
+Status ManifestWriter::AppendChunks(std::span<const Digest128> digests) {
+  if (failed_) return Status::Failed("manifest " + file_->path() + " failed earlier; not writing");
+  uint64_t count = (pad_size_ + chunk_size_ - 1) / chunk_size_;
+  if (digests.size() > count - digests_.size()) {
+    return Status::InvalidArgument("manifest " + file_->path() + " has room for " +
+                                   std::to_string(count - digests_.size()) + " more chunks, not " +
+                                   std::to_string(digests.size()));
+  }
+  if (digests.empty()) return Status::Ok();
+  std::vector<uint8_t> records;
+  records.reserve(digests.size() * kManifestRecordSize);
+  for (size_t i = 0; i < digests.size(); ++i) {
+    auto r = EncodeRecord(kChunkRecord, digests_.size() + i, digests[i]);
+    records.insert(records.end(), r.begin(), r.end());
+  }
+  Status s = WriteFully(*file_, offset_, records);
+  if (s.ok()) s = file_->DataSync();
+  if (!s.ok()) {
+    failed_ = true;  // fail-stop, as in AppendRecord
+    return s;
+  }
+  offset_ += records.size();
+  digests_.insert(digests_.end(), digests.begin(), digests.end());
+  return Status::Ok();
+}
+
 Result<Digest128> ManifestWriter::Finish() {
   uint64_t count = (pad_size_ + chunk_size_ - 1) / chunk_size_;
   if (digests_.size() != count) {

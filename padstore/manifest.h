@@ -92,6 +92,9 @@ class ManifestWriter {
 
   // Appends the digest of the next chunk (chunks_written()) and syncs.
   Status AppendChunk(const Digest128& digest);
+  // Appends the digests of the next digests.size() chunks with one write and one sync
+  // (padgen's group commit when several chunks became durable at once).
+  Status AppendChunks(std::span<const Digest128> digests);
   // Appends the final record after the last chunk and syncs; returns the pad id.
   Result<Digest128> Finish();
 

@@ -107,6 +107,7 @@ RelayService::RelayService(MessageStore* store, RelayOptions options)
 }
 
 void RelayService::SetServerStats(std::function<http::ServerStats()> stats) {
+  std::lock_guard lock(server_stats_mu_);
   server_stats_ = std::move(stats);
 }
 
@@ -346,7 +347,11 @@ void RelayService::HandleAck(const std::shared_ptr<Exchange>& exchange) {
 }
 
 void RelayService::HandleMetrics(Exchange& exchange) {
-  http::ServerStats server = server_stats_ ? server_stats_() : http::ServerStats{};
+  http::ServerStats server;
+  {
+    std::lock_guard lock(server_stats_mu_);
+    if (server_stats_) server = server_stats_();
+  }
   http::Response response(HttpStatus::ok, 11);
   response.set(http::Field::content_type, "text/plain; version=0.0.4");
   response.body() = metrics_.Render(store_->Stats(), server);

@@ -87,6 +87,7 @@ class RelayService final : public http::Handler, public std::enable_shared_from_
   RelayOptions options_;
   Metrics metrics_;
   RateLimiter limiter_;
+  std::mutex server_stats_mu_;  // set once the Server exists, while requests may run
   std::function<http::ServerStats()> server_stats_;
 
   std::atomic<uint64_t> next_poll_id_{1};

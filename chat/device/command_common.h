@@ -12,7 +12,7 @@
 namespace otc::device {
 
 struct OpenedDevice {
-  std::unique_ptr<Prompter> prompter;
+  std::unique_ptr<TtyPrompter> prompter;  // null for --confirm auto
   std::unique_ptr<DeviceService> service;
 };
 

@@ -75,7 +75,17 @@ class DeviceService {
 
   const std::string& owner() const;
   const SchemaLimits& limits() const { return limits_; }
+  // False once the store has stopped after a failed write or fsync (fail-stop): every pad
+  // operation is refused until the daemon is restarted.
+  bool Healthy() const { return store_ && !store_->failed(); }
   const ConfirmPolicy& confirm_policy() const { return confirmer_.policy(); }
+  // Whether a request carrying up to `message_bytes` may stop to ask the user (the daemon
+  // runs those off its io threads).
+  bool MayPrompt(uint64_t message_bytes) const {
+    ConfirmRequest r;
+    r.message_bytes = message_bytes;
+    return confirmer_.NeedsPrompt(r);
+  }
 
   Result<PackageResult> Package(std::string_view to, std::span<const uint8_t> message);
   Result<UnpackageResult> Unpackage(std::string_view from, std::span<const uint8_t> package);

@@ -28,10 +28,22 @@ bool IsYes(std::string_view line) {
 }  // namespace
 
 TtyPrompter::TtyPrompter(int in_fd, int out_fd, std::chrono::milliseconds timeout)
-    : in_fd_(in_fd), out_fd_(out_fd), timeout_(timeout) {}
+    : in_fd_(in_fd), out_fd_(out_fd), timeout_(timeout) {
+  if (::pipe2(cancel_pipe_, O_CLOEXEC | O_NONBLOCK) != 0) cancel_pipe_[0] = cancel_pipe_[1] = -1;
+}
 
 TtyPrompter::~TtyPrompter() {
   if (owned_fd_ >= 0) ::close(owned_fd_);
+  for (int fd : cancel_pipe_) {
+    if (fd >= 0) ::close(fd);
+  }
+}
+
+void TtyPrompter::Cancel() {
+  if (cancel_pipe_[1] >= 0) {
+    char byte = 1;
+    [[maybe_unused]] ssize_t n = ::write(cancel_pipe_[1], &byte, 1);
+  }
 }
 
 Result<std::unique_ptr<TtyPrompter>> TtyPrompter::Open(const std::string& path,
@@ -70,13 +82,15 @@ PromptAnswer TtyPrompter::ReadAnswer(std::chrono::steady_clock::time_point deadl
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) return PromptAnswer::kTimeout;
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count();
-    pollfd pfd{in_fd_, POLLIN, 0};
-    int r = ::poll(&pfd, 1, static_cast<int>(left) + 1);
+    pollfd fds[2] = {{in_fd_, POLLIN, 0}, {cancel_pipe_[0], POLLIN, 0}};
+    int r = ::poll(fds, cancel_pipe_[0] >= 0 ? 2 : 1, static_cast<int>(left) + 1);
     if (r < 0) {
       if (errno == EINTR) continue;
       return PromptAnswer::kError;
     }
-    if (r == 0) continue;  // re-check the deadline
+    if (r == 0) continue;                                      // re-check the deadline
+    if (fds[1].revents & POLLIN) return PromptAnswer::kError;  // cancelled (stays readable)
+    const pollfd& pfd = fds[0];
     if (pfd.revents & (POLLERR | POLLNVAL)) return PromptAnswer::kError;
     char buf[kMaxAnswer];
     ssize_t n = ::read(in_fd_, buf, sizeof(buf));
@@ -111,6 +125,7 @@ PromptAnswer TtyPrompter::Ask(std::string_view question) {
       WriteAll("\nno answer in time: denied\n");
       break;
     case PromptAnswer::kError:
+      WriteAll("\ndenied\n");
       break;
   }
   return answer;

@@ -39,6 +39,9 @@ class TtyPrompter : public Prompter {
 
   PromptAnswer Ask(std::string_view question) override;
 
+  // Denies the prompt being shown and every later one (shutdown). Thread-safe.
+  void Cancel();
+
  private:
   bool WriteAll(std::string_view text);
   PromptAnswer ReadAnswer(std::chrono::steady_clock::time_point deadline);
@@ -46,6 +49,7 @@ class TtyPrompter : public Prompter {
   int in_fd_;
   int out_fd_;
   int owned_fd_ = -1;
+  int cancel_pipe_[2] = {-1, -1};  // a byte written here wakes and denies prompts
   std::chrono::milliseconds timeout_;
   std::mutex mu_;  // one prompt on the terminal at a time
 };

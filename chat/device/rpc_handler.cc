@@ -56,6 +56,15 @@ void RpcHandler::Refuse(const std::shared_ptr<http::Exchange>& exchange, const S
   Fail(exchange, device::HttpStatus(category), CategoryName(category), status.message());
 }
 
+template <typename Fn>
+void RpcHandler::RunWork(bool may_block, Fn&& fn) {
+  if (may_block) {
+    boost::asio::post(pool_, std::forward<Fn>(fn));
+  } else {
+    fn();
+  }
+}
+
 void RpcHandler::Handle(std::shared_ptr<http::Exchange> exchange) {
   const http::Request& request = exchange->request();
   if (options_.token) {
@@ -102,12 +111,17 @@ void RpcHandler::Dispatch(const std::shared_ptr<http::Exchange>& exchange) {
 
   if (target.path == "/v1/health") {
     if (!expect(Verb::get)) return;
+    if (!service_->Healthy()) {
+      return Fail(
+          exchange, 503, "internal",
+          "the device's store stopped after an I/O error; see its audit log and restart it");
+    }
     exchange->Respond(JsonReply(200, HealthReply(service_->owner())));
     return;
   }
   if (target.path == "/v1/contacts") {
     if (!expect(Verb::get)) return;
-    boost::asio::post(pool_, [this, exchange] {
+    RunWork(false, [this, exchange] {
       auto contacts = service_->Contacts();
       if (!contacts.ok()) return Refuse(exchange, contacts.status());
       exchange->Respond(JsonReply(200, ContactsReply(service_->owner(), *contacts)));
@@ -131,7 +145,7 @@ void RpcHandler::Dispatch(const std::shared_ptr<http::Exchange>& exchange) {
         return bad(400, parsed.status().message());
       }
       auto req = std::make_shared<PackageRequest>(std::move(*parsed));
-      boost::asio::post(pool_, [this, exchange, req] {
+      RunWork(service_->MayPrompt(req->message.size()), [this, exchange, req] {
         auto result = service_->Package(req->to, req->message.span());
         req->message.Clear();
         if (!result.ok()) return Refuse(exchange, result.status());
@@ -151,7 +165,7 @@ void RpcHandler::Dispatch(const std::shared_ptr<http::Exchange>& exchange) {
       return bad(400, parsed.status().message());
     }
     auto req = std::make_shared<UnpackageRequest>(std::move(*parsed));
-    boost::asio::post(pool_, [this, exchange, req] {
+    RunWork(service_->MayPrompt(req->package.size()), [this, exchange, req] {
       auto result = service_->Unpackage(req->from, req->package);
       if (!result.ok()) return Refuse(exchange, result.status());
       std::string body =

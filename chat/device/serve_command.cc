@@ -96,6 +96,7 @@ int RunServe(const ServeArgs& args) {
   sigwait(&signals, &received);
   std::cerr << "otc-device: " << (received == SIGINT ? "SIGINT" : "SIGTERM")
             << ": finishing in-flight requests\n";
+  if (device->prompter) device->prompter->Cancel();  // pending prompts are denied
   (*server)->Shutdown(std::chrono::seconds(5));
   handler->Drain();
   server->reset();

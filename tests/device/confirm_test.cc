@@ -224,6 +224,18 @@ TEST(TtyPrompter, PromptsAreShownOneAtATime) {
   EXPECT_EQ(second.get(), PromptAnswer::kYes);
 }
 
+TEST(TtyPrompter, CancelDeniesThePendingPromptAndLaterOnes) {
+  Pty pty;
+  TtyPrompter prompter(pty.slave, pty.slave, 60s);
+  auto pending = std::async(std::launch::async, [&] { return prompter.Ask("ok? [y/N] "); });
+  pty.ReadUntil("[y/N] ");
+  prompter.Cancel();
+  // Long before the 60 s timeout.
+  ASSERT_EQ(pending.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(pending.get(), PromptAnswer::kError);
+  EXPECT_EQ(prompter.Ask("again? [y/N] "), PromptAnswer::kError);
+}
+
 TEST(TtyPrompter, OpenFailsClearlyWithoutATerminal) {
   auto p = TtyPrompter::Open("/dev/null", 1s);
   ASSERT_FALSE(p.ok());

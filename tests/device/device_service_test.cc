@@ -8,6 +8,7 @@
 
 #include "common/coding.h"
 #include "common/encoding.h"
+#include "common/fault_injection_env.h"
 #include "tests/device/device_test_util.h"
 
 namespace otc::device {
@@ -383,6 +384,31 @@ TEST_P(DeviceServiceTest, CursorsPersistAcrossRestarts) {
   }
   auto alice = Open("alice");
   EXPECT_EQ(*alice->GetCursor("http://127.0.0.1:9050"), 12u);
+}
+
+TEST_P(DeviceServiceTest, AFailedFsyncIsAnInternalErrorAndTheStoreStops) {
+  auto alice = Open("alice");
+  auto p = alice->Package("bob", Bytes("before the disk fails"));
+  ASSERT_TRUE(p.ok());
+  FaultInjectionEnv env;
+  DeviceOptions options;
+  options.confirm = *ConfirmPolicy::Parse("auto");
+  options.store.env = &env;
+  auto bob = DeviceService::Open(StoreDir(dir_, "bob"), std::move(options));
+  ASSERT_TRUE(bob.ok()) << bob.status().ToString();
+  EXPECT_TRUE((*bob)->Healthy());
+  env.FailNthSync(1, 5, "journal");  // the decrypt commit's fsync fails (EIO)
+  auto u = (*bob)->Unpackage("alice", p->package);
+  ASSERT_FALSE(u.ok());
+  EXPECT_EQ(u.status().code(), Code::kInternal);
+  // The client learns nothing about the device's state.
+  EXPECT_EQ(u.status().message(), "internal error on the device (details are in its audit log)");
+  EXPECT_FALSE((*bob)->Healthy());
+  env.ClearFaults();
+  // Fail-stop: nothing more until the device restarts, not even a retry of the same package.
+  EXPECT_EQ((*bob)->Unpackage("alice", p->package).status().code(), Code::kInternal);
+  EXPECT_EQ((*bob)->Package("alice", Bytes("x")).status().code(), Code::kInternal);
+  EXPECT_NE(AuditText("bob").find("INTERNAL op=unpackage peer=alice"), std::string::npos);
 }
 
 }  // namespace

@@ -25,6 +25,17 @@ using namespace std::chrono_literals;
 using otc::testing::RelayProcess;
 using otc::testing::TestDir;
 
+std::string ReadLog(const std::string& path) {
+  std::string text;
+  if (FILE* f = std::fopen(path.c_str(), "r")) {
+    char buf[4096];
+    size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+    std::fclose(f);
+  }
+  return text;
+}
+
 bool LongProfile() {
   const char* p = std::getenv("OTC_TEST_PROFILE");
   return p && std::string(p) == "long";
@@ -98,7 +109,7 @@ TEST(RelayProcess, SigtermAnswersHeldRequestsAndClosesTheDatabase) {
   relay.Signal(SIGTERM);
   ASSERT_EQ(held.wait_for(20s), std::future_status::ready);
   EXPECT_EQ(held.get(), 200);
-  EXPECT_EQ(relay.Wait(), 0);
+  EXPECT_EQ(relay.Wait(), 0) << ReadLog(dir.File("relay.log"));
   EXPECT_FALSE(std::filesystem::exists(dir.File("relay.db-wal")));  // cleanly closed
   // And the message is still there after a restart.
   RelayProcess again;
@@ -127,7 +138,7 @@ TEST(RelayProcess, RefsAreNotReusedAfterAckAndRestart) {
                                   ->body())["deleted"],
         3);
     relay.Signal(SIGTERM);
-    ASSERT_EQ(relay.Wait(), 0);
+    ASSERT_EQ(relay.Wait(), 0) << ReadLog(dir.File("relay.log"));
   }
   RelayProcess relay;
   ASSERT_TRUE(relay.Start(Args(dir), dir.File("relay.log")));

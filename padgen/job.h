@@ -1,0 +1,105 @@
+// A padgen run from start to finish: the library behind the `padgen` command.
+//
+//   1. check the options (two users or raw files, no duplicate paths, valid sizes);
+//   2. open the source (a missing HRNG is reported before anything is created);
+//   3. look at every destination: existing pads (--force / --resume), writability,
+//      free space per file system (all copies on one file system are added up);
+//   4. create the pad files (0600, preallocated, O_DIRECT where possible) and their
+//      manifests, or reopen them and truncate the manifests to the chunks durable on
+//      every copy (--resume); on any failure here, remove what this run created;
+//   5. print the first line (sources, size, expected duration at the measured rate);
+//   6. run the pipeline (pipeline.h) with a progress bar on a terminal;
+//   7. read every copy back and check it against its manifest (--verify, default);
+//   8. in pair mode, register the contact in both stores (store_registrar.h);
+//   9. report (one line, or the --json summary).
+//
+// Errors come back as a JobOutcome with the exit code the CLI returns:
+//   0 done; 1 failed during the run (I/O error, source failure, health-test abort: the
+//   pad is resumable with --resume); 2 bad arguments or setup (nothing was written);
+//   3 verification found a copy that differs from its manifest; 130 interrupted
+//   (resumable).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/env.h"
+#include "common/status.h"
+#include "padgen/destination.h"
+#include "padgen/health_test.h"
+#include "padgen/source.h"
+#include "padgen/store_registrar.h"
+#include "padgen/transform.h"
+
+namespace otc::padgen {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitVerifyFailed = 3;
+inline constexpr int kExitInterrupted = 130;
+
+struct UserDestination {
+  std::string name;  // the user who will hold this copy ("alice")
+  std::string dir;   // that user's padstore directory
+};
+
+struct JobOptions {
+  uint64_t size = 0;
+  uint64_t chunk_size = uint64_t{4} << 20;
+  std::vector<std::string> hrngs;      // --hrng DEV (repeatable)
+  std::string source;                  // --source: "" (default), "random", "file:PATH"
+  std::vector<UserDestination> users;  // pair mode: exactly two
+  std::vector<std::string> outputs;    // raw mode: -o FILE (repeatable)
+  std::string manifest_dir;            // raw mode: manifests go here instead of beside each FILE
+  std::string protocol = "otc2";
+  bool force = false;
+  bool resume = false;
+  bool verify = true;
+  size_t threads = 0;      // getrandom threads (0: one per CPU)
+  size_t queue_depth = 8;  // chunks in flight
+  size_t hrng_block = 64 << 10;
+  HealthTestConfig health;
+};
+
+// Where output goes and how it looks.
+struct JobUi {
+  FILE* err = stderr;
+  bool quiet = false;     // only errors
+  bool progress = false;  // draw a progress bar (the CLI sets it when stderr is a TTY)
+  std::chrono::milliseconds measure_budget{1000};  // how long to measure the source rate
+};
+
+// Test seams; production leaves them empty.
+struct JobHooks {
+  Env* env = nullptr;  // manifests and stores (default Env::Default())
+  IoHooks io;
+  // Replaces the source built from the options (tests: scripted streams).
+  std::function<Result<std::unique_ptr<PadSource>>()> make_source;
+  std::vector<Transform*> transforms;   // issue 5: --extract / --mix plug in here
+  RawObserver observer;                 // issue 5: --assess plugs in here
+  StoreRegistrar* registrar = nullptr;  // default: the padstore one
+  // Called after the pipeline and before verification (tests corrupt a copy here).
+  std::function<void()> after_write;
+};
+
+struct JobOutcome {
+  int exit_code = kExitOk;
+  Status status;           // why, when exit_code != 0
+  nlohmann::json summary;  // the --json document (also on failure)
+};
+
+// Validates options without touching the file system (exit code 2 on error).
+Status ValidateJobOptions(const JobOptions& options);
+
+JobOutcome RunJob(const JobOptions& options, const JobUi& ui, const JobHooks& hooks,
+                  const std::atomic<bool>& cancel);
+
+}  // namespace otc::padgen

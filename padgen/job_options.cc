@@ -1,0 +1,94 @@
+// Checking JobOptions before anything touches the file system (job.h).
+#include <string>
+
+#include "padgen/job.h"
+#include "padstore/uid.h"
+
+namespace otc::padgen {
+namespace {
+
+constexpr uint64_t kMinChunk = 4096;
+constexpr uint64_t kMaxChunk = uint64_t{1} << 30;
+
+Status ValidateSourceSpec(const JobOptions& o) {
+  if (!o.hrngs.empty() && !o.source.empty()) {
+    return Status::InvalidArgument(
+        "--hrng and --source are alternatives: give --hrng DEV (repeatable) for hardware RNGs, "
+        "or --source random|file:PATH");
+  }
+  if (!o.source.empty() && o.source != "random" && o.source.rfind("file:", 0) != 0) {
+    return Status::InvalidArgument("unknown --source '" + o.source +
+                                   "': use --source random or --source file:PATH");
+  }
+  if (o.source == "file:") {
+    return Status::InvalidArgument("--source file: needs a path, e.g. --source file:/dev/shm/rnd");
+  }
+  for (const std::string& h : o.hrngs) {
+    if (h.empty()) return Status::InvalidArgument("--hrng needs a device path, e.g. /dev/hwrng");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ValidateJobOptions(const JobOptions& o) {
+  if (o.size == 0) {
+    return Status::InvalidArgument("--size must be positive, e.g. --size 64M or --size 1T");
+  }
+  if (o.chunk_size < kMinChunk || o.chunk_size > kMaxChunk || o.chunk_size % kMinChunk != 0) {
+    return Status::InvalidArgument(
+        "--chunk-size must be a multiple of 4K between 4K and 1G (default 4M)");
+  }
+  if (o.users.empty() && o.outputs.empty()) {
+    return Status::InvalidArgument(
+        "no destination: give --user NAME=DIR twice for a pair pad, or -o FILE for a raw pad");
+  }
+  if (!o.users.empty() && !o.outputs.empty()) {
+    return Status::InvalidArgument(
+        "--user and -o are alternatives: a pair pad goes to two padstores (--user), a raw pad "
+        "to files (-o)");
+  }
+  if (!o.users.empty() && o.users.size() != 2) {
+    return Status::InvalidArgument("a pair pad needs exactly two --user NAME=DIR (got " +
+                                   std::to_string(o.users.size()) +
+                                   "); make one pad per pair of users");
+  }
+  for (const UserDestination& u : o.users) {
+    if (Status s = padstore::ValidateUid(u.name, "user name in --user"); !s.ok()) return s;
+    if (u.dir.empty()) {
+      return Status::InvalidArgument("--user " + u.name + "= needs a directory: --user " + u.name +
+                                     "=/media/" + u.name + "/otc");
+    }
+  }
+  if (o.users.size() == 2 && o.users[0].name == o.users[1].name) {
+    return Status::InvalidArgument("both --user entries are named '" + o.users[0].name +
+                                   "'; a pair pad is shared by two different users");
+  }
+  for (const std::string& out : o.outputs) {
+    if (out.empty()) return Status::InvalidArgument("-o needs a file name");
+  }
+  if (!o.manifest_dir.empty() && o.outputs.empty()) {
+    return Status::InvalidArgument(
+        "--manifest-dir is for raw pads (-o); a padstore keeps each manifest with its contact");
+  }
+  if (o.protocol != "otc1" && o.protocol != "otc2") {
+    return Status::InvalidArgument("unknown --protocol '" + o.protocol + "': use otc2 or otc1");
+  }
+  if (o.force && o.resume) {
+    return Status::InvalidArgument(
+        "--force starts a new pad and --resume continues one; give only one");
+  }
+  if (o.queue_depth < 1 || o.queue_depth > 256) {
+    return Status::InvalidArgument("--queue-depth must be between 1 and 256");
+  }
+  if (o.threads > 256) return Status::InvalidArgument("--threads must be at most 256");
+  Status s = ValidateSourceSpec(o);
+  if (!s.ok()) return s;
+  if (!o.hrngs.empty()) {
+    s = ValidateHealthTestConfig(o.health);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+}  // namespace otc::padgen

@@ -1,0 +1,151 @@
+// padgen: generate a one-time pad and write it, with verification digests, to both
+// users' drives (pair mode) or to plain files (raw mode). See job.h for what a run does
+// and padgen --help for the options and exit codes.
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include "common/byte_size.h"
+#include "padgen/job.h"
+
+namespace {
+
+std::atomic<bool> g_cancel{false};
+
+extern "C" void OnSignal(int sig) {
+  g_cancel.store(true);
+  std::signal(sig, SIG_DFL);  // a second Ctrl-C kills at once (still resumable)
+}
+
+constexpr const char* kFooter = R"(Examples:
+  padgen --hrng /dev/hwrng --size 1T --user alice=/media/alice/otc --user bob=/media/bob/otc
+  padgen --size 64G --user alice=/media/a/otc --user bob=/media/b/otc     (getrandom)
+  padgen --size 4G --source file:/dev/shm/random.bin -o /mnt/x/pad -o /mnt/y/pad
+  padgen --resume ...same arguments...       (after Ctrl-C, a crash or a power loss)
+
+Sizes take K, M, G, T, P suffixes (binary). The default source, getrandom, is the kernel
+ChaCha20 CSPRNG: computationally secure only. Use --hrng for an information-theoretic pad.
+
+Exit codes: 0 done; 1 failed during the run (the pad is resumable with --resume);
+2 bad arguments or setup, nothing written; 3 verification found a copy that differs
+from its manifest; 130 interrupted (resumable with --resume).)";
+
+int UsageError(const std::string& message) {
+  std::fprintf(stderr, "padgen: %s (see padgen --help)\n", message.c_str());
+  return otc::padgen::kExitUsage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using otc::padgen::JobOptions;
+  CLI::App app{
+      "padgen: generate a one-time pad from getrandom or hardware RNGs and write verified copies "
+      "to both users' padstores (or to plain files)",
+      "padgen"};
+  app.footer(kFooter);
+  app.get_formatter()->column_width(34);
+
+  JobOptions o;
+  std::string size_text;
+  std::string chunk_text = "4M";
+  std::string window_text = "1G";
+  std::string block_text = "64K";
+  std::vector<std::string> users;
+  bool no_verify = false;
+  bool quiet = false;
+  bool json = false;
+
+  app.add_option("--size", size_text, "Pad size, e.g. 64M, 1T (required)")->required();
+  app.add_option("--hrng", o.hrngs,
+                 "Hardware RNG to read (repeatable; read in parallel and concatenated): "
+                 "/dev/hwrng, a USB serial HRNG such as /dev/ttyACM0, or a FIFO");
+  app.add_option("--source", o.source,
+                 "random (getrandom, the default without --hrng) or file:PATH (a file or pipe)");
+  app.add_option("--user", users,
+                 "NAME=DIR: a user and their padstore directory (exactly two for a pair pad)");
+  app.add_option("-o,--output", o.outputs,
+                 "Raw mode: write a plain pad FILE with FILE.manifest beside it (repeatable)");
+  app.add_option("--manifest-dir", o.manifest_dir,
+                 "Raw mode: write the manifests here instead of beside each FILE (needed when "
+                 "FILE is a block device)");
+  app.add_option("--protocol", o.protocol, "Protocol of the registered contacts: otc2 or otc1")
+      ->capture_default_str();
+  app.add_flag("--force", o.force, "Overwrite an existing pad (or write to a block device)");
+  app.add_flag("--resume", o.resume,
+               "Continue an interrupted run (give the same arguments as the first time)");
+  auto* no_verify_opt =
+      app.add_flag("--no-verify", no_verify, "Skip reading every copy back after writing");
+  bool verify_flag = false;
+  app.add_flag("--verify", verify_flag,
+               "Read every copy back and check it against its manifest (the default)")
+      ->excludes(no_verify_opt);
+  app.add_flag("-q,--quiet", quiet, "Print only errors");
+  app.add_flag("--json", json, "Print a JSON summary on stdout at the end");
+  app.add_option("--chunk-size", chunk_text, "Bytes per manifest digest and write")
+      ->capture_default_str();
+  app.add_option("--threads", o.threads, "getrandom threads (default: one per CPU)");
+  app.add_option("--queue-depth", o.queue_depth, "Chunks in flight between source and disks")
+      ->capture_default_str();
+  app.add_option("--min-entropy", o.health.min_entropy,
+                 "Claimed min-entropy of HRNG output, bits per byte (0, 8]")
+      ->capture_default_str();
+  app.add_option("--health-alpha", o.health.alpha_exponent,
+                 "Health-test false-alarm rate alpha = 2^-N per sample")
+      ->capture_default_str();
+  app.add_option("--max-health-failures", o.health.max_failures,
+                 "Stop after this many health-test failures of one HRNG ...")
+      ->capture_default_str();
+  app.add_option("--health-failure-window", window_text, "... within this many of its bytes")
+      ->capture_default_str();
+  app.add_option("--hrng-block", block_text,
+                 "HRNG read block: the unit that is health-tested and discarded on failure")
+      ->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return UsageError(e.what());
+  }
+
+  auto size = otc::ParseByteSize(size_text);
+  if (!size.ok()) return UsageError("--size: " + size.status().message());
+  o.size = *size;
+  auto chunk = otc::ParseByteSize(chunk_text);
+  if (!chunk.ok()) return UsageError("--chunk-size: " + chunk.status().message());
+  o.chunk_size = *chunk;
+  auto window = otc::ParseByteSize(window_text);
+  if (!window.ok()) return UsageError("--health-failure-window: " + window.status().message());
+  o.health.failure_window = *window;
+  auto block = otc::ParseByteSize(block_text);
+  if (!block.ok()) return UsageError("--hrng-block: " + block.status().message());
+  if (*block > (uint64_t{64} << 20)) return UsageError("--hrng-block must be at most 64M");
+  o.hrng_block = static_cast<size_t>(*block);
+  for (const std::string& u : users) {
+    size_t eq = u.find('=');
+    if (eq == std::string::npos) {
+      return UsageError("--user '" + u + "' needs the form NAME=DIR, e.g. alice=/media/alice/otc");
+    }
+    o.users.push_back({u.substr(0, eq), u.substr(eq + 1)});
+  }
+  o.verify = !no_verify;
+
+  otc::padgen::JobUi ui;
+  ui.quiet = quiet;
+  ui.progress = ::isatty(STDERR_FILENO) == 1;
+
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  otc::padgen::JobOutcome out = otc::padgen::RunJob(o, ui, {}, g_cancel);
+  if (!out.status.ok()) std::fprintf(stderr, "padgen: error: %s\n", out.status.message().c_str());
+  if (json) std::cout << out.summary.dump(2) << std::endl;
+  return out.exit_code;
+}

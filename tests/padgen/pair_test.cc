@@ -1,0 +1,272 @@
+// Pair mode: padgen --user alice=DIR_A --user bob=DIR_B writes the pad into both users'
+// padstores and registers the contacts. These tests use the real padstore and protocol.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+
+#include "chat/protocol/protocol.h"
+#include "common/encoding.h"
+#include "padgen/job.h"
+#include "padgen/stream_source.h"
+#include "padstore/fsck.h"
+#include "padstore/store.h"
+#include "padstore/store_paths.h"
+#include "test_util.h"
+
+namespace otc::padgen {
+namespace {
+
+using testing::CheckManifest;
+using testing::Exists;
+using testing::PseudoRandom;
+using testing::ReadAll;
+using testing::ScratchMount;
+using testing::ScriptedStream;
+using testing::TempDir;
+
+class PairTest : public ::testing::Test {
+ protected:
+  std::string StoreA() { return dir_ / "alice-drive/otc"; }
+  std::string StoreB() { return dir_ / "bob-drive/otc"; }
+
+  JobOptions Pair(uint64_t size) {
+    JobOptions o;
+    o.size = size;
+    o.chunk_size = 256 << 10;
+    o.users = {{"alice", StoreA()}, {"bob", StoreB()}};
+    return o;
+  }
+
+  JobOutcome Run(const JobOptions& o, const JobHooks& hooks = {}) {
+    char* buf = nullptr;
+    size_t len = 0;
+    FILE* f = open_memstream(&buf, &len);
+    JobUi ui;
+    ui.err = f;
+    ui.measure_budget = std::chrono::milliseconds(50);
+    JobOutcome out = RunJob(o, ui, hooks, cancel_);
+    std::fclose(f);
+    messages_.assign(buf, len);
+    std::free(buf);
+    return out;
+  }
+
+  // No contact entry (meta) exists in either store.
+  void ExpectNoContacts() {
+    EXPECT_FALSE(Exists(padstore::StorePaths(StoreA()).Meta("bob")));
+    EXPECT_FALSE(Exists(padstore::StorePaths(StoreB()).Meta("alice")));
+  }
+
+  TempDir dir_;
+  std::atomic<bool> cancel_{false};
+  std::string messages_;
+};
+
+TEST_F(PairTest, SixtyFourMebibytePairPadIsReadyForBothDevices) {
+  JobOptions o = Pair(64 << 20);
+  o.chunk_size = 4 << 20;
+  JobOutcome out = Run(o);
+  ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString() << "\n" << messages_;
+
+  padstore::StorePaths a(StoreA()), b(StoreB());
+  // Both copies byte-identical, both manifests complete and matching.
+  std::vector<uint8_t> pad_a = ReadAll(a.Pad("bob"));
+  ASSERT_EQ(pad_a.size(), 64u << 20);
+  EXPECT_TRUE(pad_a == ReadAll(b.Pad("alice")));
+  for (auto [m, p] : {std::pair{a.Manifest("bob"), a.Pad("bob")},
+                      std::pair{b.Manifest("alice"), b.Pad("alice")}}) {
+    auto c = CheckManifest(m, p);
+    EXPECT_TRUE(c.complete) << m;
+    EXPECT_TRUE(c.digests_match) << m;
+  }
+  EXPECT_EQ(testing::FileMode(a.Pad("bob")), 0600u);
+
+  // Both stores pass fsck (which reads every unused chunk against the manifest).
+  for (const std::string& store : {StoreA(), StoreB()}) {
+    padstore::FsckReport report = padstore::Fsck(store, {});
+    EXPECT_EQ(report.ExitCode(), 0) << store;
+    for (const auto& p : report.problems)
+      ADD_FAILURE() << store << ": " << p.where << ": " << p.what;
+    ASSERT_EQ(report.contacts.size(), 1u);
+    EXPECT_EQ(report.contacts[0].chunks_verified, 16u);
+  }
+
+  // Contacts: alice has bob (+1), bob has alice (-1), otc2, same pad id.
+  auto sa = padstore::Store::Open(StoreA());
+  auto sb = padstore::Store::Open(StoreB());
+  ASSERT_TRUE(sa.ok()) << sa.status().ToString();
+  ASSERT_TRUE(sb.ok()) << sb.status().ToString();
+  auto ia = (*sa)->Info("bob");
+  auto ib = (*sb)->Info("alice");
+  ASSERT_TRUE(ia.ok() && ib.ok());
+  EXPECT_EQ(ia->meta.direction, padstore::Direction::kUp);
+  EXPECT_EQ(ib->meta.direction, padstore::Direction::kDown);
+  EXPECT_EQ(ia->meta.protocol, padstore::Protocol::kOtc2);
+  EXPECT_EQ(ia->meta.pad_id, ib->meta.pad_id);
+  EXPECT_EQ(HexEncode(ia->meta.pad_id), out.summary["pad_id"].get<std::string>());
+
+  // A message packaged on alice's store unpackages on bob's.
+  const std::string text = "meet at the usual place at nine";
+  std::vector<uint8_t> message(text.begin(), text.end());
+  auto cost = protocol::PadCost(protocol::Format::kOtc2, message.size());
+  ASSERT_TRUE(cost.ok());
+  auto r = (*sa)->Reserve("bob", *cost);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  protocol::MemoryPadStream send_stream(r->pad.span(), r->range.first_index,
+                                        protocol::Direction::kForward, r->range.first_index);
+  auto package = protocol::Package(protocol::Format::kOtc2, message, r->range.first_index,
+                                   protocol::Direction::kForward, send_stream);
+  ASSERT_TRUE(package.ok()) << package.status().ToString();
+  ASSERT_TRUE((*sa)->MarkUsed(r->range).ok());
+
+  auto header = protocol::ParsePackageHeader(protocol::Format::kOtc2, *package);
+  ASSERT_TRUE(header.ok());
+  auto range = (*sb)->BeginDecrypt("alice", header->index, header->pad_length);
+  ASSERT_TRUE(range.ok()) << range.status().ToString();
+  auto pad = (*sb)->ReadPad(*range);
+  ASSERT_TRUE(pad.ok());
+  protocol::MemoryPadStream recv_stream(pad->span(), header->index, protocol::Direction::kForward,
+                                        header->index);
+  auto plain = protocol::Unpackage(protocol::Format::kOtc2, *package, protocol::Direction::kForward,
+                                   recv_stream);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_EQ(std::string(plain->span().begin(), plain->span().end()), text);
+  EXPECT_TRUE((*sb)->CommitDecrypt(*range).ok());
+  EXPECT_TRUE((*sa)->Close().ok());
+  EXPECT_TRUE((*sb)->Close().ok());
+}
+
+TEST_F(PairTest, Otc1ProtocolIsRecorded) {
+  JobOptions o = Pair(1 << 20);
+  o.protocol = "otc1";
+  ASSERT_EQ(Run(o).exit_code, kExitOk);
+  auto sa = padstore::Store::Open(StoreA());
+  ASSERT_TRUE(sa.ok());
+  EXPECT_EQ((*sa)->Info("bob")->meta.protocol, padstore::Protocol::kOtc1);
+}
+
+TEST_F(PairTest, FailureMidRunRegistersNothingAndResumeRegistersBoth) {
+  JobHooks hooks;
+  hooks.io.on_complete = [](IoOp op, size_t dest, uint64_t offset, int res) {
+    return op == IoOp::kWrite && dest == 1 && offset == (1 << 20) ? -EIO : res;
+  };
+  JobOutcome out = Run(Pair(4 << 20), hooks);
+  ASSERT_EQ(out.exit_code, kExitFailed);
+  EXPECT_NE(out.status.message().find("bob"), std::string::npos) << out.status.message();
+  ExpectNoContacts();
+  JobOptions o = Pair(4 << 20);
+  o.resume = true;
+  out = Run(o);
+  ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString();
+  EXPECT_TRUE(Exists(padstore::StorePaths(StoreA()).Meta("bob")));
+  EXPECT_TRUE(Exists(padstore::StorePaths(StoreB()).Meta("alice")));
+  EXPECT_EQ(out.summary["registered"].size(), 2u);
+}
+
+TEST_F(PairTest, ExistingContactIsRefused) {
+  ASSERT_EQ(Run(Pair(1 << 20)).exit_code, kExitOk);
+  JobOutcome out = Run(Pair(1 << 20));
+  EXPECT_EQ(out.exit_code, kExitUsage);
+  EXPECT_NE(out.status.message().find("already has a contact bob"), std::string::npos)
+      << out.status.message();
+  JobOptions o = Pair(1 << 20);
+  o.force = true;  // --force never replaces a registered contact's pad
+  EXPECT_EQ(Run(o).exit_code, kExitUsage);
+}
+
+TEST_F(PairTest, SomeoneElsesStoreIsRefused) {
+  std::filesystem::create_directories(dir_ / "bob-drive");
+  ASSERT_TRUE(padstore::Store::Init(StoreB(), "carol").ok());
+  JobOutcome out = Run(Pair(1 << 20));
+  EXPECT_EQ(out.exit_code, kExitUsage);
+  EXPECT_NE(out.status.message().find("belongs to carol"), std::string::npos)
+      << out.status.message();
+  EXPECT_FALSE(Exists(StoreA()));
+}
+
+TEST_F(PairTest, StoreInUseIsReportedBeforeGenerating) {
+  std::filesystem::create_directories(dir_ / "bob-drive");
+  ASSERT_TRUE(padstore::Store::Init(StoreB(), "bob").ok());
+  auto daemon = padstore::Store::Open(StoreB());
+  ASSERT_TRUE(daemon.ok());
+  JobOutcome out = Run(Pair(1 << 20));
+  EXPECT_EQ(out.exit_code, kExitUsage);
+  EXPECT_NE(out.status.message().find("in use"), std::string::npos) << out.status.message();
+  EXPECT_FALSE(Exists(padstore::StorePaths(StoreB()).Pad("alice")));
+  ExpectNoContacts();
+}
+
+TEST_F(PairTest, BadInputsFailClearlyWithoutAHalfRegisteredContact) {
+  struct Case {
+    std::string name;
+    std::function<void(JobOptions&, JobHooks&)> setup;
+    int exit_code;
+    std::string message;
+  };
+  ScratchMount small("tmpfs", 4 << 20);
+  testing::WriteAll(dir_ / "rng", PseudoRandom(300 << 10, 3));
+  testing::WriteAll(dir_ / "a-file", {1});
+  auto scripted_eio = [](JobOptions&, JobHooks& h) {
+    h.make_source = []() -> Result<std::unique_ptr<PadSource>> {
+      std::vector<std::unique_ptr<ByteStream>> s;
+      s.push_back(
+          std::make_unique<ScriptedStream>("/dev/fake-hwrng", PseudoRandom(700 << 10, 4), EIO));
+      StreamSourceOptions so;
+      so.block_size = 4096;
+      return std::unique_ptr<PadSource>(new StreamSource(std::move(s), so));
+    };
+  };
+  std::vector<Case> cases = {
+      {"size 0", [](JobOptions& o, JobHooks&) { o.size = 0; }, kExitUsage, "--size"},
+      {"larger than free space",
+       [&](JobOptions& o, JobHooks&) {
+         if (small.ok()) o.users[1].dir = small.path() + "/otc";
+         o.size = 8 << 20;
+       },
+       kExitUsage, "not enough space"},
+      {"unwritable destination",
+       [&](JobOptions& o, JobHooks&) { o.users[1].dir = dir_ / "a-file/otc"; }, kExitUsage,
+       "not a directory"},
+      {"missing HRNG", [](JobOptions& o, JobHooks&) { o.hrngs = {"/dev/otc-no-hwrng"}; },
+       kExitUsage, "/dev/otc-no-hwrng"},
+      {"HRNG EOF mid-run",
+       [&](JobOptions& o, JobHooks&) {
+         o.hrngs = {dir_ / "rng"};
+         o.hrng_block = 4096;
+       },
+       kExitFailed, "end of file"},
+      {"HRNG EIO mid-run", scripted_eio, kExitFailed, "Input/output error"},
+      {"same path twice", [&](JobOptions& o, JobHooks&) { o.users[1].dir = StoreA(); }, kExitUsage,
+       "same place"},
+      {"third user",
+       [&](JobOptions& o, JobHooks&) {
+         o.users.push_back({"carol", dir_ / "carol"});
+       },
+       kExitUsage, "exactly two"},
+  };
+  for (const Case& c : cases) {
+    if (c.name == "larger than free space" && !small.ok()) continue;  // needs root
+    JobOptions o = Pair(1 << 20);
+    JobHooks hooks;
+    c.setup(o, hooks);
+    JobOutcome out = Run(o, hooks);
+    EXPECT_EQ(out.exit_code, c.exit_code) << c.name << ": " << out.status.ToString();
+    EXPECT_NE(out.status.message().find(c.message), std::string::npos)
+        << c.name << ": " << out.status.message();
+    ExpectNoContacts();
+    if (small.ok()) {
+      EXPECT_FALSE(Exists(padstore::StorePaths(small.path() + "/otc").Meta("alice")));
+      std::filesystem::remove_all(small.path() + "/otc");
+    }
+    // A run that failed mid-way leaves a resumable pad; start the next case afresh.
+    std::filesystem::remove_all(dir_ / "alice-drive");
+    std::filesystem::remove_all(dir_ / "bob-drive");
+  }
+}
+
+}  // namespace
+}  // namespace otc::padgen
