@@ -106,7 +106,9 @@ Result<json> HttpDeviceClient::Call(http::Verb verb, const std::string& target, 
     copts.timeout = timeout;
     Result<std::unique_ptr<http::Client>> c = http::Client::Connect(address_, copts);
     if (!c.ok()) {
-      if (c.status().code() == Status::Code::kInvalidArgument) return c.status();
+      // Always "unavailable", even for an address Connect refuses: callers retry, and a
+      // receiver must never take a connection problem for a bad package and discard it.
+      // (Addresses are validated when the client starts.)
       return Status::Unavailable("device at " + address_ + ": " + c.status().message());
     }
     conn_ = std::move(*c);

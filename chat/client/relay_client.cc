@@ -77,7 +77,9 @@ Result<json> HttpRelayClient::Call(http::Verb verb, const std::string& target, s
     copts.timeout = timeout;
     Result<std::unique_ptr<http::Client>> c = http::Client::Connect(address_, copts);
     if (!c.ok()) {
-      if (c.status().code() == Status::Code::kInvalidArgument) return c.status();
+      // Always "unavailable", even for an address Connect refuses: callers retry, and a
+      // receiver must never take a connection problem for a bad package and discard it.
+      // (Addresses are validated when the client starts.)
       return Status::Unavailable("relay at " + address_ + ": " + c.status().message());
     }
     conn_ = std::move(*c);
