@@ -1,6 +1,7 @@
 // End to end: padgen-made pads, a real otc-relay, real otc-device daemons (--confirm auto)
 // and the real `otc` client in scripted mode, all on Unix sockets in a temp dir.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <set>
@@ -55,10 +56,16 @@ TEST_F(ChatE2ETest, DirectMultiAndGroupSendInOrderWithQueuedMessagesDelivered) {
   ExpectSent(c.Otc("send", "alice", {"bob", "hello bob"}));
   ExpectSent(c.Otc("send", "alice", {"bob,carol", "hello both"}));
   // A group defined and used in the interactive client (driven through a pipe).
-  RunResult chat =
-      c.Otc("chat", "alice", {}, "group friends bob,carol\ngs friends group hi\nquit\n");
+  std::string history = c.dir() + "/alice-history";
+  RunResult chat = c.Otc("chat", "alice", {"--history", history},
+                         "group friends bob,carol\ngs friends group hi\nquit\n");
   EXPECT_EQ(chat.exit_code, 0) << chat.out << chat.err;
   EXPECT_NE(chat.out.find("alice -> friends (bob,carol): group hi"), std::string::npos) << chat.out;
+  // --history keeps the transcript, readable by alice only.
+  EXPECT_NE(ReadFile(history).find("alice -> friends (bob,carol): group hi"), std::string::npos);
+  struct stat st {};
+  ASSERT_EQ(stat(history.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
   // The group was persisted in alice's config dir.
   EXPECT_NE(ReadFile(c.ConfigDir("alice") + "/groups").find("friends = bob,carol"),
             std::string::npos);
