@@ -27,9 +27,14 @@ class FdByteStream final : public ByteStream {
     ::close(fd_);
   }
 
-  Result<size_t> Read(std::span<uint8_t> out, const std::atomic<bool>& stop) override {
+  Result<size_t> Read(std::span<uint8_t> out, const std::atomic<bool>& stop,
+                      std::chrono::milliseconds max_wait) override {
+    const auto start = std::chrono::steady_clock::now();
     while (true) {
       if (stop.load(std::memory_order_relaxed)) return size_t{0};
+      if (max_wait != kWaitForever && std::chrono::steady_clock::now() - start >= max_wait) {
+        return size_t{0};
+      }
       pollfd pfd{fd_, POLLIN, 0};
       int ready = ::poll(&pfd, 1, kPollSliceMs);
       if (ready < 0) {
@@ -58,9 +63,16 @@ class FdByteStream final : public ByteStream {
 }  // namespace
 
 Result<std::unique_ptr<ByteStream>> OpenByteStream(const std::string& path) {
+  // O_NONBLOCK so that opening a serial port does not wait for carrier detect; it is
+  // cleared again below. A FIFO is opened blocking instead (padgen waits for a writer,
+  // like cat): a non-blocking FIFO without a writer reads as end of file, and even a
+  // brief non-blocking open counts as a reader, so a writer that saw it come and go
+  // would get EPIPE. Hence the type is looked up before opening.
+  struct stat pre;
+  const bool fifo = ::stat(path.c_str(), &pre) == 0 && S_ISFIFO(pre.st_mode);
   int fd;
   do {
-    fd = ::open(path.c_str(), O_RDONLY | O_NOCTTY | O_CLOEXEC);
+    fd = ::open(path.c_str(), O_RDONLY | O_NOCTTY | O_CLOEXEC | (fifo ? 0 : O_NONBLOCK));
   } while (fd < 0 && errno == EINTR);
   if (fd < 0) {
     int err = errno;
@@ -80,6 +92,14 @@ Result<std::unique_ptr<ByteStream>> OpenByteStream(const std::string& path) {
   if (S_ISDIR(st.st_mode)) {
     ::close(fd);
     return Status::InvalidArgument(path + " is a directory, not a random source");
+  }
+  if (!S_ISFIFO(st.st_mode)) {
+    int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+      int err = errno;
+      ::close(fd);
+      return Status::FromErrno(err, "configuring " + path);
+    }
   }
   const char* kind = S_ISCHR(st.st_mode)    ? "character device"
                      : S_ISFIFO(st.st_mode) ? "fifo"

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -24,9 +25,12 @@ namespace otc::padgen {
 class ByteStream {
  public:
   virtual ~ByteStream() = default;
-  // Reads up to out.size() bytes. Returns 0 at end of stream, or when `stop` became
-  // true while waiting (the caller checks `stop` to tell the two apart).
-  virtual Result<size_t> Read(std::span<uint8_t> out, const std::atomic<bool>& stop) = 0;
+  // Reads up to out.size() bytes. Returns 0 at end of stream, when `stop` became true
+  // while waiting, or when nothing arrived within `max_wait` (the caller checks `stop`
+  // and the clock to tell these apart).
+  virtual Result<size_t> Read(std::span<uint8_t> out, const std::atomic<bool>& stop,
+                              std::chrono::milliseconds max_wait = kWaitForever) = 0;
+  static constexpr std::chrono::milliseconds kWaitForever = std::chrono::milliseconds::max();
   // The path, for messages ("/dev/hwrng").
   virtual const std::string& name() const = 0;
   // What the path turned out to be: "character device", "terminal", "fifo", "file".

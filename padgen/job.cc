@@ -13,6 +13,7 @@
 
 #include "common/byte_size.h"
 #include "common/encoding.h"
+#include "padgen/file_source.h"
 #include "padgen/manifest_extension.h"
 #include "padgen/pipeline.h"
 #include "padgen/progress.h"
@@ -198,12 +199,7 @@ Result<std::unique_ptr<PadSource>> Job::MakeSource() {
     return std::unique_ptr<PadSource>(std::move(*s));
   }
   if (o_.source.rfind("file:", 0) == 0) {
-    StreamSourceOptions so;
-    so.kind = "file";
-    so.health_tests = false;
-    so.block_size = size_t{1} << 20;
-    so.queue_blocks = 32;
-    Result<std::unique_ptr<StreamSource>> s = StreamSource::Open({o_.source.substr(5)}, so);
+    Result<std::unique_ptr<FileSource>> s = FileSource::Open(o_.source.substr(5));
     if (!s.ok()) return s.status();
     return std::unique_ptr<PadSource>(std::move(*s));
   }
@@ -557,6 +553,7 @@ JobOutcome Job::Run() {
     pc.chunk_size = o_.chunk_size;
     pc.start_chunk = resume_chunk_;
     pc.queue_depth = o_.queue_depth;
+    pc.sync_bytes = o_.sync_every;
     pc.hooks = hooks_.io;
     gen_start_ = Clock::now();
     std::unique_ptr<ProgressLine> bar;

@@ -63,8 +63,9 @@ struct JobOptions {
   bool force = false;
   bool resume = false;
   bool verify = true;
-  size_t threads = 0;      // getrandom threads (0: one per CPU)
-  size_t queue_depth = 8;  // chunks in flight
+  size_t threads = 0;                         // getrandom threads (0: one per CPU)
+  size_t queue_depth = 8;                     // chunks in flight
+  uint64_t sync_every = uint64_t{128} << 20;  // group-commit size (pipeline.h)
   size_t hrng_block = 64 << 10;
   HealthTestConfig health;
 };

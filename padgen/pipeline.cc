@@ -116,6 +116,7 @@ class Pipeline {
   std::vector<bool> sync_in_flight_;
   std::vector<bool> dest_failed_;
   std::vector<uint64_t> synced_;
+  std::vector<size_t> writes_in_flight_;
 };
 
 void Pipeline::Wake() {
@@ -241,8 +242,10 @@ Status Pipeline::SubmitWrite(size_t slot, size_t d) {
   int fd = (s.length % dest.offset_align() == 0 && done % dest.offset_align() == 0)
                ? dest.direct_fd()
                : dest.buffered_fd();
-  return ring_.Write(fd, s.buffer.data() + done, remaining, s.chunk * config_.chunk_size + done,
-                     Tag(kTagWrite, slot, d));
+  Status st = ring_.Write(fd, s.buffer.data() + done, remaining,
+                          s.chunk * config_.chunk_size + done, Tag(kTagWrite, slot, d));
+  if (st.ok()) ++writes_in_flight_[d];
+  return st;
 }
 
 void Pipeline::PublishDurable() {
@@ -281,6 +284,7 @@ void Pipeline::HandleCompletion(const IoRing::Completion& c) {
     return;
   }
   // A write.
+  --writes_in_flight_[d];
   const size_t slot = TagSlot(c.tag);
   Slot& s = slots_[slot];
   const uint64_t offset = s.chunk * config_.chunk_size + s.done[d];
@@ -358,6 +362,7 @@ Result<PipelineResult> Pipeline::Run() {
   sync_target_.assign(dests, config_.start_chunk);
   sync_in_flight_.assign(dests, false);
   dest_failed_.assign(dests, false);
+  writes_in_flight_.assign(dests, 0);
   PublishDurable();
 
   std::vector<std::thread> manifest_threads;
@@ -412,8 +417,18 @@ Result<PipelineResult> Pipeline::Run() {
     }
     if (failed) free_cv_.notify_all();
     bool sync_needed = false;
+    bool finishing;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      finishing = stopping_ || fillers_running_ == 0;
+    }
     for (size_t d = 0; d < dests; ++d) {
       if (dest_failed_[d] || sync_in_flight_[d] || contiguous_[d] <= synced_[d]) continue;
+      const uint64_t threshold =
+          targets_[d].destination->direct() ? config_.sync_bytes : config_.chunk_size;
+      const bool due = (contiguous_[d] - synced_[d]) * config_.chunk_size >= threshold ||
+                       writes_in_flight_[d] == 0 || finishing;
+      if (!due) continue;
       sync_needed = true;
       Status ss = ring_.DataSync(targets_[d].destination->direct_fd(), Tag(kTagSync, 0, d));
       if (!ss.ok()) {

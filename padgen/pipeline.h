@@ -6,17 +6,18 @@
 //   XXH3-128 and queue it;
 //   the writer thread (the caller's) submits each queued chunk to every destination at
 //   once with io_uring (O_DIRECT where available); a buffer is free again as soon as all
-//   its writes have completed. Whenever a destination has completed writes that no
-//   fdatasync covers yet and no fdatasync is in flight, it issues one (group commit:
-//   one per chunk when the source is slow, fewer when the disk is the limit);
+//   its writes have completed. A destination is fdatasync'ed (one sync in flight at a
+//   time) when `sync_bytes` of completed writes are not yet covered, or as soon as it
+//   is idle, or at the end: one sync per chunk when the source is slow, one per
+//   `sync_bytes` when the disk is the limit (each sync costs a device cache flush);
 //   one manifest thread per destination appends the digests of the chunks that its
 //   fdatasync made durable (ManifestWriter syncs each record).
 //
 // So a chunk's digest reaches a manifest only after the chunk is durable on that
 // destination, and after a crash every destination's manifest names a prefix of durable
-// chunks; --resume continues after the shortest. At most `queue_depth` chunks are in
-// flight, plus the one being filled: with a slow HRNG a crash loses at most the chunk
-// being filled.
+// chunks; --resume continues after the shortest. With a slow source (an HRNG) a crash
+// loses at most the chunk being filled; with a fast one, at most `sync_bytes` plus the
+// `queue_depth` chunks in flight (a fraction of a second of work).
 //
 // Any failed write, fdatasync or manifest append is fatal for the run (fail-stop, no
 // retry): the pipeline stops the source, starts no further writes, waits for in-flight
@@ -43,6 +44,11 @@ struct PipelineConfig {
   uint64_t chunk_size = padstore::kDefaultChunkSize;
   uint64_t start_chunk = 0;  // first chunk to generate (resume point)
   size_t queue_depth = 8;    // chunk buffers in flight
+  // Group commit: a destination is fdatasync'ed when this many written bytes are not yet
+  // covered by a sync, or as soon as it has no write in flight (the source is the
+  // bottleneck, so the sync is free), or at the end. Buffered (non-O_DIRECT)
+  // destinations are synced after every chunk.
+  uint64_t sync_bytes = uint64_t{128} << 20;
   IoHooks hooks;
 };
 

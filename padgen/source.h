@@ -1,7 +1,8 @@
 // PadSource: where pad bytes come from, as the generation pipeline sees it.
 //
-// Implementations: RandomSource (getrandom(2) on several threads, random_source.h) and
-// StreamSource (HRNG devices with health tests, or one file/pipe, stream_source.h).
+// Implementations: RandomSource (getrandom(2) on several threads, random_source.h),
+// StreamSource (HRNG devices with health tests, stream_source.h) and FileSource (one
+// file or pipe, file_source.h).
 //
 // The pipeline calls Fill() from PreferredFillers() threads at once; each call fills
 // one whole chunk buffer. A source that fails (device error, end of stream, repeated

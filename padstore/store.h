@@ -114,7 +114,9 @@ class Store {
   Status RecordIntegrityFailure(const PeerRange& range);
 
   // --- maintenance -------------------------------------------------------------------
-  // Burns all pending used pad and syncs every journal.
+  // Burns all pending used pad and syncs every journal. Used pad is otherwise burned in
+  // batches (StoreOptions::burn_batch), so the device should call this on a timer or
+  // when idle: with 100-byte messages a 1 MiB batch would otherwise wait ~10,000 messages.
   Status Flush();
   // Compacts every journal now.
   Status Checkpoint();

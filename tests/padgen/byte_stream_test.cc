@@ -125,5 +125,21 @@ TEST(ByteStreamTest, StopEndsAReadOnASilentDevice) {
   ::close(keep_open);
 }
 
+TEST(ByteStreamTest, ReadGivesUpAfterMaxWait) {
+  TempDir dir;
+  std::string fifo = dir / "fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  int keep_open = ::open(fifo.c_str(), O_RDWR);
+  Result<std::unique_ptr<ByteStream>> s = OpenByteStream(fifo);
+  ASSERT_TRUE(s.ok());
+  std::atomic<bool> stop{false};
+  uint8_t buf[16];
+  Result<size_t> r = (*s)->Read(buf, stop, std::chrono::milliseconds(150));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r, 0u);
+  EXPECT_FALSE(stop.load());
+  ::close(keep_open);
+}
+
 }  // namespace
 }  // namespace otc::padgen

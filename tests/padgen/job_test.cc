@@ -48,6 +48,7 @@ class JobTest : public ::testing::Test {
     o.chunk_size = kChunk;
     o.outputs = outputs;
     o.queue_depth = 4;
+    o.sync_every = kChunk;  // sync every chunk, so failures leave a resumable prefix
     return o;
   }
 
@@ -121,6 +122,7 @@ TEST_F(JobTest, DefaultChunkSize) {
   std::string a = dir_ / "a", b = dir_ / "b";
   JobOptions o = Raw(16 << 20, {a, b});
   o.chunk_size = padstore::kDefaultChunkSize;
+  o.sync_every = JobOptions{}.sync_every;
   JobOutcome out = Run(o);
   ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString();
   ExpectGoodCopies({a, b}, 16 << 20);

@@ -145,7 +145,8 @@ ScriptedStream::ScriptedStream(std::string name, std::vector<uint8_t> data, int 
       error_at_end_(error_at_end),
       max_read_(max_read) {}
 
-Result<size_t> ScriptedStream::Read(std::span<uint8_t> out, const std::atomic<bool>& stop) {
+Result<size_t> ScriptedStream::Read(std::span<uint8_t> out, const std::atomic<bool>& stop,
+                                    std::chrono::milliseconds) {
   if (stop.load()) return size_t{0};
   if (pos_ == data_.size()) {
     if (error_at_end_ != 0) return Status::FromErrno(error_at_end_, "reading " + name_);

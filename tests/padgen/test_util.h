@@ -67,7 +67,8 @@ class ScriptedStream final : public ByteStream {
  public:
   ScriptedStream(std::string name, std::vector<uint8_t> data, int error_at_end = 0,
                  size_t max_read = 4096);
-  Result<size_t> Read(std::span<uint8_t> out, const std::atomic<bool>& stop) override;
+  Result<size_t> Read(std::span<uint8_t> out, const std::atomic<bool>& stop,
+                      std::chrono::milliseconds max_wait = kWaitForever) override;
   const std::string& name() const override { return name_; }
   const char* kind() const override { return "scripted"; }
 
