@@ -28,9 +28,14 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(Env& env, const std::string& pa
 Status AuditLog::Append(std::string_view event, std::string_view details) {
   std::lock_guard lock(mu_);
   if (failed_) return Status::Failed("audit log " + file_->path() + " failed earlier");
-  std::string line = FormatUtc(clock_()) + " " + std::string(event);
-  if (!details.empty()) line += " " + std::string(details);
-  line += "\n";
+  std::string line = FormatUtc(clock_());  // += only: GCC 12 warns falsely on a + chain
+  line += ' ';
+  line += event;
+  if (!details.empty()) {
+    line += ' ';
+    line += details;
+  }
+  line += '\n';
   Status s = WriteFully(*file_, offset_, AsBytes(line));
   if (s.ok()) s = file_->DataSync();
   if (!s.ok()) {

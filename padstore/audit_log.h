@@ -2,11 +2,11 @@
 //
 // One line per event, fsync'd before Append returns:
 //
-//   2026-11-26T06:09:46Z REPLAY peer=bob range=[100, 140) first_index=100 length=40: ...
+//   2026-11-26T06:09:46Z REPLAY peer=bob first_index=139 length=40 range=[100, 140): ...
 //
-// Events: REGISTER, IMPORT, OPEN, RECOVERY, JOURNAL_DAMAGE, REPLAY, SKIP, LATE, INTEGRITY,
-// RANGE (pad range outside the sender's half), OWNER_CLAIM, UNKNOWN_PEER, EXHAUSTED,
-// FAIL_STOP. Lines never contain pad bytes or plaintext: only uids, indices, lengths
+// Events: REGISTER (also for imports: with the initial usage), JOURNAL_DAMAGE, REPLAY,
+// SKIP, LATE, INTEGRITY, RANGE (pad range outside the sender's half), OWNER_CLAIM,
+// UNKNOWN_PEER, FAIL_STOP. Lines never contain pad bytes or plaintext: only uids, indices, lengths
 // and counts. Thread-safe.
 #pragma once
 

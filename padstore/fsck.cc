@@ -1,6 +1,9 @@
 #include "padstore/fsck.h"
 
+#include <openssl/crypto.h>
 #include <sys/stat.h>
+
+#define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack, so it can be wiped
 #include <xxhash.h>
 
 #include <algorithm>
@@ -229,8 +232,14 @@ void Checker::CheckPad(const std::string& peer, const ContactMeta& meta, const S
   uint64_t total = 0;
   for (const IndexRange& e : extents) total += e.size();
   // Streaming digest per chunk; the scanner delivers bytes in file order.
-  XXH3_state_t* xxh = XXH3_createState();
-  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> xxh_guard(xxh, XXH3_freeState);
+  // The digest state buffers unused pad bytes: wiped when the scan ends.
+  XXH3_state_t xxh_state;
+  XXH3_state_t* xxh = &xxh_state;
+  struct Wiper {
+    XXH3_state_t* s;
+    ~Wiper() { OPENSSL_cleanse(s, sizeof *s); }
+  } wiper{xxh};
+  XXH3_INITSTATE(xxh);
   uint64_t current_chunk = UINT64_MAX;
   uint64_t done = 0, last_progress = 0;
   IntervalSet bad_burns;  // bytes of burned ranges that are not zero

@@ -2,12 +2,17 @@
 
 #include <fcntl.h>
 #include <liburing.h>
+#include <openssl/crypto.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 namespace otc::padstore {
 namespace {
@@ -19,8 +24,13 @@ struct Request {
   size_t length;    // bytes the caller wants
 };
 
-struct AlignedFree {
-  void operator()(uint8_t* p) const { std::free(p); }
+// Scan buffers hold pad: wiped before they are freed.
+struct WipeAndFree {
+  size_t size;
+  void operator()(uint8_t* p) const {
+    OPENSSL_cleanse(p, size);
+    std::free(p);
+  }
 };
 
 class Fd {
@@ -96,12 +106,12 @@ Status ScanFile(const std::string& path, const std::vector<IndexRange>& extents,
     }
   }
   const unsigned depth = std::max(1u, options.queue_depth);
-  std::vector<std::unique_ptr<uint8_t, AlignedFree>> buffers;
+  std::vector<std::unique_ptr<uint8_t, WipeAndFree>> buffers;
   for (unsigned i = 0; i < depth; ++i) {
     void* p = nullptr;
     if (posix_memalign(&p, kAlign, block) != 0)
       return Status::Internal("out of memory for scan buffers");
-    buffers.emplace_back(static_cast<uint8_t*>(p));
+    buffers.emplace_back(static_cast<uint8_t*>(p), WipeAndFree{block});
   }
   auto round_up = [](size_t n) { return (n + kAlign - 1) / kAlign * kAlign; };
 
@@ -122,73 +132,116 @@ Status ScanFile(const std::string& path, const std::vector<IndexRange>& extents,
     io_uring* ring;
     ~RingGuard() { io_uring_queue_exit(ring); }
   } ring_guard{&ring};
-
-  // Slot i holds request `next_to_consume + k` for k < depth; results by request index.
-  std::vector<int> result(depth, 0);
-  std::vector<bool> done(depth, false);
-  size_t next_submit = 0, next_consume = 0, in_flight = 0;
-  auto submit = [&](size_t req) -> Status {
-    io_uring_sqe* sqe = io_uring_get_sqe(&ring);
-    if (sqe == nullptr) return Status::Internal("io_uring submission queue full");
-    const Request& r = requests[req];
-    size_t slot = req % depth;
-    size_t len = direct ? round_up(r.length) : r.length;
-    io_uring_prep_read(sqe, fd, buffers[slot].get(), static_cast<unsigned>(len), r.offset);
-    io_uring_sqe_set_data64(sqe, req);
-    done[slot] = false;
-    ++in_flight;
-    return Status::Ok();
-  };
-  // Before returning early: wait for what is still in flight (the kernel writes into
-  // the buffers until then).
-  auto drain = [&] {
-    while (in_flight > 0) {
+  // Twice as many buffers as reads in flight: this thread keeps `depth` reads queued while
+  // a consumer thread digests completed buffers in file order, so a slow or preempted
+  // digest does not let the disk's queue run dry.
+  for (unsigned i = depth; i < 2 * depth; ++i) {
+    void* p = nullptr;
+    if (posix_memalign(&p, kAlign, block) != 0)
+      return Status::Internal("out of memory for scan buffers");
+    buffers.emplace_back(static_cast<uint8_t*>(p), WipeAndFree{block});
+  }
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<size_t> ready;  // requests completed and in order, for the consumer
+  std::vector<size_t> free_buffers;
+  for (size_t i = 0; i < buffers.size(); ++i) free_buffers.push_back(i);
+  std::vector<size_t> buffer_of(requests.size());
+  bool io_done = false;
+  Status consumer_status;
+  std::thread consumer([&] {
+    for (size_t next = 0; next < requests.size(); ++next) {
+      size_t req;
+      {
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return !ready.empty() || io_done; });
+        if (ready.empty()) return;  // the reader stopped early
+        req = ready.front();
+        ready.pop_front();
+      }
+      const Request& r = requests[req];
+      Status s = consume(r.offset, {buffers[buffer_of[req]].get(), r.length});
+      std::lock_guard lock(mu);
+      free_buffers.push_back(buffer_of[req]);
+      if (!s.ok()) consumer_status = s;
+      cv.notify_all();
+      if (!s.ok()) return;
+    }
+  });
+  std::vector<int> result(requests.size(), 0);
+  std::vector<char> done(requests.size(), 0);
+  size_t next_submit = 0, next_ready = 0, in_flight = 0;
+  Status io_status;
+  auto finish = [&](Status s) {
+    while (in_flight > 0) {  // the kernel writes into the buffers until these complete
       io_uring_cqe* cqe = nullptr;
       if (io_uring_wait_cqe(&ring, &cqe) < 0) break;
       io_uring_cqe_seen(&ring, cqe);
       --in_flight;
     }
+    {
+      std::lock_guard lock(mu);
+      io_done = true;
+      cv.notify_all();
+    }
+    consumer.join();
+    if (s.ok()) s = consumer_status;
+    return s;
   };
-  while (next_consume < requests.size()) {
-    while (next_submit < requests.size() && next_submit < next_consume + depth) {
-      if (Status s = submit(next_submit++); !s.ok()) return s;
-    }
-    if (io_uring_submit(&ring) < 0) return Status::IOError("io_uring_submit failed for " + path);
-    // Wait until the next request in file order has completed.
-    while (!done[next_consume % depth]) {
-      io_uring_cqe* cqe = nullptr;
-      int rc = io_uring_wait_cqe(&ring, &cqe);
-      if (rc == -EINTR) continue;
-      if (rc < 0) return Status::FromErrno(-rc, "waiting for reads of " + path);
-      size_t req = static_cast<size_t>(io_uring_cqe_get_data64(cqe));
-      result[req % depth] = cqe->res;
-      done[req % depth] = true;
-      --in_flight;
-      io_uring_cqe_seen(&ring, cqe);
-    }
-    const Request& r = requests[next_consume];
-    uint8_t* buf = buffers[next_consume % depth].get();
-    int res = result[next_consume % depth];
-    if (res < 0) {
-      drain();
-      return Status::FromErrno(-res, "reading " + path);
-    }
-    if (static_cast<size_t>(res) < r.length) {
-      Status s = PreadFully(fd, buf + res, r.offset + res, r.length - res, direct, path);
-      if (!s.ok()) {
-        drain();
-        return s;
+  while (next_ready < requests.size()) {
+    // Queue reads while there are free buffers and room in the ring.
+    {
+      std::unique_lock lock(mu);
+      if (!consumer_status.ok()) {
+        lock.unlock();
+        return finish(Status::Ok());
+      }
+      // With nothing in flight, wait for the consumer to free a buffer.
+      cv.wait(lock,
+              [&] { return !free_buffers.empty() || in_flight > 0 || !consumer_status.ok(); });
+      while (next_submit < requests.size() && in_flight < depth && !free_buffers.empty()) {
+        io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+        if (sqe == nullptr) break;
+        const size_t req = next_submit++;
+        const size_t buf = free_buffers.back();
+        free_buffers.pop_back();
+        buffer_of[req] = buf;
+        const Request& r = requests[req];
+        size_t len = direct ? round_up(r.length) : r.length;
+        io_uring_prep_read(sqe, fd, buffers[buf].get(), static_cast<unsigned>(len), r.offset);
+        io_uring_sqe_set_data64(sqe, req);
+        ++in_flight;
       }
     }
-    stats->bytes_read += r.length;
-    Status s = consume(r.offset, {buf, r.length});
-    ++next_consume;
-    if (!s.ok()) {
-      drain();
-      return s;
+    if (io_uring_submit(&ring) < 0)
+      return finish(Status::IOError("io_uring_submit failed for " + path));
+    if (in_flight == 0) continue;
+    io_uring_cqe* cqe = nullptr;
+    int rc = io_uring_wait_cqe(&ring, &cqe);
+    if (rc == -EINTR) continue;
+    if (rc < 0) return finish(Status::FromErrno(-rc, "waiting for reads of " + path));
+    const size_t req = static_cast<size_t>(io_uring_cqe_get_data64(cqe));
+    result[req] = cqe->res;
+    done[req] = 1;
+    --in_flight;
+    io_uring_cqe_seen(&ring, cqe);
+    // Hand completed reads to the consumer in file order.
+    while (next_ready < requests.size() && done[next_ready]) {
+      const Request& r = requests[next_ready];
+      const int res = result[next_ready];
+      if (res < 0) return finish(Status::FromErrno(-res, "reading " + path));
+      if (static_cast<size_t>(res) < r.length) {
+        uint8_t* buf = buffers[buffer_of[next_ready]].get();
+        Status s = PreadFully(fd, buf + res, r.offset + res, r.length - res, direct, path);
+        if (!s.ok()) return finish(s);
+      }
+      stats->bytes_read += r.length;
+      std::lock_guard lock(mu);
+      ready.push_back(next_ready++);
+      cv.notify_all();
     }
   }
-  return Status::Ok();
+  return finish(Status::Ok());
 }
 
 }  // namespace otc::padstore

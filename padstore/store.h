@@ -114,7 +114,9 @@ class Store {
   Status RecordIntegrityFailure(const PeerRange& range);
 
   // --- maintenance -------------------------------------------------------------------
-  // Burns all pending used pad and syncs every journal.
+  // Burns all pending used pad and syncs every journal. Used pad is otherwise burned in
+  // batches (StoreOptions::burn_batch), so the device should call this on a timer or
+  // when idle: with 100-byte messages a 1 MiB batch would otherwise wait ~10,000 messages.
   Status Flush();
   // Compacts every journal now.
   Status Checkpoint();
@@ -124,6 +126,8 @@ class Store {
 
   bool failed() const { return fail_.failed(); }
   Status failure() const { return fail_.status(); }
+  // The Env all durable I/O of this store goes through.
+  Env& env() const { return *options_.env; }
 
  private:
   Store(StorePaths paths, std::string owner, StoreOptions options, std::unique_ptr<FileLock> lock);
@@ -132,8 +136,6 @@ class Store {
   // The contact, or NotFound / its load error. Logs unknown peers and owner claims.
   Result<Contact*> Find(std::string_view peer, bool incoming) const;
   Status StoreAudit(std::string_view event, const std::string& details) const;
-
-  Env& env() const { return *options_.env; }
 
   StorePaths paths_;
   std::string owner_;

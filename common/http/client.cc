@@ -74,12 +74,16 @@ struct Client::Impl {
     if (address.kind == ListenAddress::Kind::kTcp) {
       net::ip::tcp::endpoint endpoint(net::ip::make_address(address.host), address.port);
       net::generic::stream_protocol::endpoint generic(endpoint);
-      socket->open(generic.protocol());
+      error_code open_ec;
+      socket->open(generic.protocol(), open_ec);
+      if (open_ec) return open_ec;
       socket->async_connect(generic, on_connect);
     } else {
       net::generic::stream_protocol::endpoint generic(
           net::local::stream_protocol::endpoint(address.path));
-      socket->open(generic.protocol());
+      error_code open_ec;
+      socket->open(generic.protocol(), open_ec);
+      if (open_ec) return open_ec;
       socket->async_connect(generic, on_connect);
     }
     error_code ec = RunUntil(done, result, deadline);

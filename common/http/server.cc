@@ -69,7 +69,9 @@ std::string RemoteAddress(const Socket& socket) {
 }
 
 uint16_t LocalPort(const Acceptor& acceptor) {
-  auto endpoint = acceptor.local_endpoint();
+  error_code ec;
+  auto endpoint = acceptor.local_endpoint(ec);
+  if (ec) return 0;
   const sockaddr* sa = endpoint.data();
   if (sa->sa_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in*>(sa)->sin_port);
   if (sa->sa_family == AF_INET6) {

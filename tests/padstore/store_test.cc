@@ -436,6 +436,29 @@ TEST_F(StoreTest, RegistrationChecksTheManifestAndThePad) {
   EXPECT_EQ(ok->meta.split, 500u);
 }
 
+TEST_F(StoreTest, PadgenCanWriteThePadInPlaceAndThenRegister) {
+  // padgen: init (idempotent), write STORE/contacts/carol/{pad,manifest}, then register.
+  ASSERT_TRUE(Store::Init(store_dir(), "alice").ok());
+  ASSERT_TRUE(Store::Init(store_dir(), "alice").ok());
+  std::filesystem::create_directories(store_dir() + "/contacts/carol");
+  testing::WritePad(pad_path("carol"), contact_file("manifest", "carol"), 2000, kSeed);
+  ContactSpec spec;
+  spec.peer = "carol";
+  spec.pad_path = pad_path("carol");
+  spec.manifest_path = contact_file("manifest", "carol");
+  spec.direction = Direction::kDown;
+  spec.protocol = Protocol::kOtc1;
+  auto info = RegisterContact(store_dir(), "alice", spec);
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->meta.protocol, Protocol::kOtc1);
+  EXPECT_EQ(info->own_left, 1000u);
+  auto store = OpenStore();
+  auto r = store->Reserve("carol", 4);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(ToVector(r->pad), Reversed(PadBytes(kSeed, 1996, 2000)));
+  EXPECT_EQ(store->Peers(), (std::vector<std::string>{"carol"}));
+}
+
 TEST_F(StoreTest, PadCanStayOutsideTheStoreBehindASymlink) {
   ASSERT_TRUE(Store::Init(store_dir(), "alice").ok());
   testing::WritePad(dir_.File("drive.pad"), dir_.File("drive.manifest"), 1000, kSeed);

@@ -1,0 +1,128 @@
+// otc recv: print what waits on the relay (and, with --follow, what arrives), for scripts.
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <mutex>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "chat/client/app.h"
+#include "chat/client/app_setup.h"
+#include "chat/client/receiver.h"
+#include "chat/client/stop_signal.h"
+#include "chat/client/transcript.h"
+#include "chat/client/utf8.h"
+#include "common/encoding.h"
+#include "common/secret_buffer.h"
+
+namespace otc::client {
+
+namespace {
+
+std::string IsoTime(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+int RunRecv(const CommonFlags& flags, const RecvFlags& recv) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);  // before any thread starts
+
+  auto prepared = Prepare(flags, true);
+  if (std::holds_alternative<int>(prepared)) return std::get<int>(prepared);
+  std::unique_ptr<Setup> setup = std::move(std::get<std::unique_ptr<Setup>>(prepared));
+  auto device = setup->NewDevice();
+  auto relay = setup->NewRelay();
+  if (!device.ok() || !relay.ok()) return kExitUsage;
+
+  std::mutex out_mu;
+  auto print = [&](const std::string& line) {
+    std::lock_guard<std::mutex> lock(out_mu);
+    std::fwrite(line.data(), 1, line.size(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+  };
+
+  StopSignal stop;
+  std::atomic<int> failures{0};
+  std::atomic<bool> gave_up{false};
+  BackoffPolicy policy;
+  Sleeper sleeper = [&](std::chrono::milliseconds d) {
+    if (!recv.follow && ++failures > 2 * policy.attempts) {
+      gave_up = true;
+      stop.Stop();
+      return false;
+    }
+    return stop.Sleep(d);
+  };
+
+  ReceiverOptions ro;
+  ro.user = setup->config.user;
+  ro.relay_key = setup->relay.ToString();
+  ro.wait_seconds = recv.follow ? recv.wait_seconds : 0;
+  ro.backoff = policy;
+  ReceiverSink sink;
+  sink.on_warning = [&](const Warning& w) {
+    std::lock_guard<std::mutex> lock(out_mu);
+    std::fprintf(stderr, "%s\n", FormatWarning(w, std::time(nullptr)).c_str());
+  };
+  sink.on_delivery = [&](Delivery&& d) {
+    if (recv.json) {
+      nlohmann::json j;
+      j["from"] = d.from;
+      j["ref"] = d.ref;
+      j["index"] = d.index ? nlohmann::json(*d.index) : nlohmann::json(nullptr);
+      j["time"] = IsoTime(d.time);
+      if (!d.text) {
+        j["text"] = nullptr;
+      } else if (IsValidUtf8(*d.text)) {
+        j["text"] = *d.text;
+      } else {
+        j["text"] = nullptr;
+        j["text_b64"] = Base64Encode(AsBytes(*d.text));
+      }
+      nlohmann::json w = nlohmann::json::array();
+      for (const Warning& x : d.warnings) w.push_back(std::string(WarningCode(x.kind)));
+      j["warnings"] = w;
+      print(j.dump());
+    } else {
+      for (const Warning& w : d.warnings) print(FormatWarning(w, d.time));
+      if (d.text) print(FormatIncoming(d.from, *d.text, d.time));
+    }
+    if (d.text) Wipe({reinterpret_cast<uint8_t*>(d.text->data()), d.text->size()});
+  };
+  Receiver receiver(**device, **relay, ro, sink, sleeper);
+
+  if (!recv.follow) {
+    if (!receiver.Start(stop.flag())) return kExitUnreachable;
+    while (true) {
+      int n = receiver.PollOnce(stop.flag());
+      if (n < 0) return gave_up ? kExitUnreachable : kExitOk;
+      if (n == 0) return kExitOk;
+    }
+  }
+
+  std::thread worker([&] { receiver.Run(stop.flag()); });
+  int sig = 0;
+  sigwait(&set, &sig);
+  stop.Stop();
+  receiver.Quiesce();
+  std::fflush(stdout);
+  std::_Exit(kExitOk);  // the worker may be inside a long-poll; it has been quiesced
+  worker.join();
+}
+
+}  // namespace otc::client

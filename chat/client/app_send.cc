@@ -1,0 +1,85 @@
+// otc send: one message to one or more recipients, then exit (for scripts).
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <iterator>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "chat/client/app.h"
+#include "chat/client/app_setup.h"
+#include "chat/client/names.h"
+#include "chat/client/sender.h"
+#include "chat/client/stop_signal.h"
+#include "chat/client/transcript.h"
+#include "common/secret_buffer.h"
+
+namespace otc::client {
+
+int RunSend(const CommonFlags& flags, const SendFlags& send) {
+  Result<std::vector<std::string>> to = ParseUidList(send.to);
+  if (!to.ok()) {
+    PrintError(to.status().message());
+    return kExitUsage;
+  }
+  std::string text;
+  if (send.text) {
+    text = *send.text;
+  } else {
+    text.assign(std::istreambuf_iterator<char>(std::cin), {});
+    if (text.ends_with("\n")) text.pop_back();
+  }
+  auto prepared = Prepare(flags, true);
+  if (std::holds_alternative<int>(prepared)) return std::get<int>(prepared);
+  std::unique_ptr<Setup> setup = std::move(std::get<std::unique_ptr<Setup>>(prepared));
+  auto device = setup->NewDevice();
+  auto relay = setup->NewRelay();
+  if (!device.ok() || !relay.ok()) return kExitUsage;
+
+  StopSignal never;
+  Sender sender(**device, **relay, setup->config.user, BackoffPolicy{}, never.AsSleeper());
+  sender.SetRetryObserver([](const Warning& w) {
+    std::fprintf(stderr, "%s\n", FormatWarning(w, std::time(nullptr)).c_str());
+  });
+  if (Result<std::vector<ContactInfo>> c = (*device)->Contacts(); c.ok()) {
+    std::map<std::string, uint64_t> totals;
+    for (const ContactInfo& i : *c) {
+      if (i.pad_total > 0) totals[i.peer] = i.pad_total;
+    }
+    sender.SetPadTotals(std::move(totals));
+  }
+  int code = kExitOk;
+  for (const SendOutcome& o : sender.SendMany(*to, text)) {
+    for (const Warning& w : o.warnings) {
+      std::fprintf(stderr, "%s\n", FormatWarning(w, std::time(nullptr)).c_str());
+    }
+    if (send.json) {
+      nlohmann::json j = {{"to", o.to}, {"sent", o.status.ok()}};
+      if (o.status.ok()) {
+        j["ref"] = o.ref;
+        j["index"] = o.index;
+        j["pad_left"] = o.pad_left;
+      } else {
+        j["error"] = std::string(CodeName(o.status.code()));
+        j["message"] = o.status.message();
+      }
+      std::printf("%s\n", j.dump().c_str());
+    } else if (o.status.ok()) {
+      // The transcript line the interactive client would show.
+      std::string line = FormatOutgoing(setup->config.user, o.to, text, std::time(nullptr));
+      std::printf("%s\n", line.c_str());
+    }
+    if (!o.status.ok()) {
+      PrintError("not sent to " + o.to + ": " + o.status.message() +
+                 (o.pad_spent ? " (its pad is used up)" : ""));
+      bool relay_side = o.pad_spent;
+      if (code == kExitOk) code = ExitCodeFor(o.status, relay_side);
+    }
+  }
+  Wipe({reinterpret_cast<uint8_t*>(text.data()), text.size()});
+  std::fflush(stdout);
+  return code;
+}
+
+}  // namespace otc::client

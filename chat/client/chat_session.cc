@@ -1,0 +1,267 @@
+#include "chat/client/chat_session.h"
+
+#include <ctime>
+#include <map>
+
+#include "chat/client/transcript.h"
+#include "common/byte_size.h"
+#include "common/secret_buffer.h"
+
+namespace otc::client {
+
+namespace {
+
+std::string Join(const std::vector<std::string>& v, std::string_view sep) {
+  std::string out;
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? std::string(sep) : "") + v[i];
+  return out;
+}
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+}  // namespace
+
+ChatSession::ChatSession(ChatSessionOptions options, ChatConnections connections, GroupBook groups,
+                         Output& out)
+    : options_(std::move(options)),
+      conn_(std::move(connections)),
+      out_(out),
+      groups_(std::move(groups)) {
+  sender_ = std::make_unique<Sender>(*conn_.send_device, *conn_.send_relay, options_.user,
+                                     options_.send_backoff, send_stop_.AsSleeper());
+  sender_->SetRetryObserver([this](const Warning& w) { Warn(w); });
+  rx_ = std::make_shared<ReceiverRuntime>();
+  rx_->device = std::move(conn_.recv_device);
+  rx_->relay = std::move(conn_.recv_relay);
+  ReceiverOptions ro;
+  ro.user = options_.user;
+  ro.relay_key = options_.relay_name;
+  ro.wait_seconds = options_.wait_seconds;
+  ro.backoff = options_.receive_backoff;
+  ReceiverSink sink;
+  sink.on_delivery = [this](Delivery&& d) { OnDelivery(std::move(d)); };
+  sink.on_warning = [this](const Warning& w) { Warn(w); };
+  rx_->receiver =
+      std::make_unique<Receiver>(*rx_->device, *rx_->relay, ro, sink, rx_->stop.AsSleeper());
+}
+
+ChatSession::~ChatSession() { Shutdown(); }
+
+void ChatSession::Start() {
+  if (started_) return;
+  started_ = true;
+  worker_ = std::thread([this] { WorkerLoop(); });
+  receiver_thread_ = std::thread([rx = rx_] {
+    rx->receiver->Run(rx->stop.flag());
+    std::lock_guard<std::mutex> lock(rx->mu);
+    rx->done = true;
+    rx->cv.notify_all();
+  });
+  Enqueue([this] { DoContacts(false); });
+}
+
+void ChatSession::Shutdown() {
+  if (!started_ || shut_down_) return;
+  shut_down_ = true;
+  Drain();  // typed sends finish (or are reported) before we go
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    worker_exit_ = true;
+  }
+  queue_cv_.notify_all();
+  worker_.join();
+  rx_->stop.Stop();
+  rx_->relay->Interrupt();
+  // The receiver is either in a long-poll (abandoned: nothing fetched after the stop is
+  // processed) or finishing one message, which Quiesce waits for. After it, the receiver
+  // calls nothing of this session again.
+  rx_->receiver->Quiesce();
+  std::unique_lock<std::mutex> lock(rx_->mu);
+  if (rx_->cv.wait_for(lock, std::chrono::milliseconds(200), [this] { return rx_->done; })) {
+    lock.unlock();
+    receiver_thread_.join();
+  } else {
+    lock.unlock();
+    receiver_thread_.detach();  // still in a long-poll; it owns a reference to rx_
+  }
+}
+
+void ChatSession::Enqueue(std::function<void()> job) {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    queue_.push_back(std::move(job));
+  }
+  queue_cv_.notify_all();
+}
+
+void ChatSession::Drain() {
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  queue_cv_.wait(lock, [this] { return (queue_.empty() && !worker_busy_) || !started_; });
+}
+
+void ChatSession::WorkerLoop() {
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  while (true) {
+    queue_cv_.wait(lock, [this] { return !queue_.empty() || worker_exit_; });
+    if (queue_.empty()) return;
+    std::function<void()> job = std::move(queue_.front());
+    queue_.pop_front();
+    worker_busy_ = true;
+    lock.unlock();
+    job();
+    lock.lock();
+    worker_busy_ = false;
+    queue_cv_.notify_all();
+  }
+}
+
+void ChatSession::Warn(const Warning& w) { out_.Line(FormatWarning(w, std::time(nullptr))); }
+
+void ChatSession::OnDelivery(Delivery&& d) {
+  for (const Warning& w : d.warnings) Warn(w);
+  if (d.text) {
+    out_.Line(FormatIncoming(d.from, *d.text, d.time));
+    Wipe({reinterpret_cast<uint8_t*>(d.text->data()), d.text->size()});
+  }
+}
+
+void ChatSession::DoContacts(bool print) {
+  Result<std::vector<ContactInfo>> c = conn_.send_device->Contacts();
+  if (!c.ok()) {
+    if (print)
+      out_.Line(FormatWarning({WarningKind::kDeviceUnreachable, "", c.status().message()},
+                              std::time(nullptr)));
+    return;
+  }
+  std::vector<std::string> names;
+  std::map<std::string, uint64_t> totals;
+  for (const ContactInfo& i : *c) {
+    names.push_back(i.peer);
+    if (i.pad_total > 0) totals[i.peer] = i.pad_total;
+  }
+  sender_->SetPadTotals(std::move(totals));
+  {
+    std::lock_guard<std::mutex> lock(contacts_mu_);
+    contacts_ = names;
+  }
+  if (!print) return;
+  if (c->empty()) {
+    out_.Line("no contacts on the device");
+    return;
+  }
+  for (const ContactInfo& i : *c) {
+    std::string line = "  " + i.peer + "  " + (i.protocol.empty() ? "?" : i.protocol) + "  " +
+                       FormatByteSize(i.pad_left) + " pad left, ~" +
+                       std::to_string(i.messages_left) + " messages";
+    if (i.pad_total > 0) {
+      line += " (" + std::to_string(i.pad_left * 100 / i.pad_total) + "% of " +
+              FormatByteSize(i.pad_total) + ")";
+    }
+    out_.Line(line);
+  }
+}
+
+void ChatSession::DoSend(std::vector<std::string> to, std::string label, std::string text) {
+  std::vector<SendOutcome> outcomes = sender_->SendMany(to, text);
+  std::vector<std::string> sent;
+  for (const SendOutcome& o : outcomes) {
+    for (const Warning& w : o.warnings) Warn(w);
+    if (o.status.ok()) {
+      sent.push_back(o.to);
+    } else {
+      std::string why = o.status.message();
+      if (o.pad_spent) why += "; its pad is used up";
+      Warn({WarningKind::kSendFailed, o.to, why + "; your message was: " + text});
+    }
+  }
+  if (!sent.empty()) {
+    std::string target = Join(sent, ",");
+    if (!label.empty()) target = label + " (" + target + ")";
+    out_.Line(FormatOutgoing(options_.user, target, text, std::time(nullptr)));
+  }
+  Wipe({reinterpret_cast<uint8_t*>(text.data()), text.size()});
+}
+
+bool ChatSession::HandleLine(std::string_view line) {
+  Result<Command> parsed = ParseCommand(line);
+  if (!parsed.ok()) {
+    out_.Line(parsed.status().message());
+    return true;
+  }
+  bool keep_going = true;
+  std::visit(Overloaded{
+                 [](const EmptyCommand&) {},
+                 [&](const SendCommand& c) { Enqueue([this, c] { DoSend(c.to, "", c.text); }); },
+                 [&](const GroupSendCommand& c) {
+                   std::optional<std::vector<std::string>> members;
+                   {
+                     std::lock_guard<std::mutex> lock(groups_mu_);
+                     members = groups_.Members(c.group);
+                   }
+                   if (!members) {
+                     out_.Line("no group named '" + c.group + "': define it with group " + c.group +
+                               " USER1,USER2,...");
+                     return;
+                   }
+                   Enqueue([this, c, m = *members] { DoSend(m, c.group, c.text); });
+                 },
+                 [&](const GroupDefineCommand& c) {
+                   std::lock_guard<std::mutex> lock(groups_mu_);
+                   if (c.name.empty()) {
+                     if (groups_.groups().empty())
+                       out_.Line("no groups: group NAME USER1,USER2,...");
+                     for (const auto& [name, members] : groups_.groups()) {
+                       out_.Line("  " + name + ": " + Join(members, ","));
+                     }
+                   } else if (c.members.empty()) {
+                     auto m = groups_.Members(c.name);
+                     out_.Line(m ? "  " + c.name + ": " + Join(*m, ",")
+                                 : "no group named '" + c.name + "'");
+                   } else {
+                     Status s = groups_.Define(c.name, c.members);
+                     out_.Line(s.ok() ? "group " + c.name + " = " + Join(c.members, ",")
+                                      : "group not saved: " + s.message());
+                   }
+                 },
+                 [&](const UngroupCommand& c) {
+                   std::lock_guard<std::mutex> lock(groups_mu_);
+                   Status s = groups_.Remove(c.name);
+                   out_.Line(s.ok() ? "group " + c.name + " removed" : s.message());
+                 },
+                 [&](const IdCommand&) {
+                   out_.Line("user " + options_.user + ", device " + options_.device_name +
+                             ", relay " + options_.relay_name);
+                 },
+                 [&](const HelpCommand&) {
+                   std::string help = HelpText();
+                   size_t pos = 0;
+                   while (pos < help.size()) {
+                     size_t nl = help.find('\n', pos);
+                     out_.Line(help.substr(pos, nl - pos));
+                     pos = nl + 1;
+                   }
+                 },
+                 [&](const ClearCommand&) { out_.ClearScreen(); },
+                 [&](const QuitCommand&) { keep_going = false; },
+                 [&](const ContactsCommand&) { Enqueue([this] { DoContacts(true); }); },
+             },
+             *parsed);
+  return keep_going;
+}
+
+std::vector<std::string> ChatSession::ContactNames() const {
+  std::lock_guard<std::mutex> lock(contacts_mu_);
+  return contacts_;
+}
+
+std::vector<std::string> ChatSession::GroupNames() const {
+  std::lock_guard<std::mutex> lock(groups_mu_);
+  return groups_.Names();
+}
+
+}  // namespace otc::client

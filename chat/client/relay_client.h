@@ -1,0 +1,58 @@
+// RelayApi over HTTP: talks to `otc-relay` (docs/PROTOCOL.md "Relay API"; the 2015 names
+// /check /send /getmessages /getnextref plus the wait= long-poll and /ack).
+//
+// Error mapping: no connection, a timeout, 429 (rate limited) and 5xx are kUnavailable,
+// so callers retry; 413 is kTooLarge; another 4xx is kInvalidArgument with the relay's
+// message; a 2xx reply that does not parse is kInternal. The relay is untrusted, so
+// every field of a reply is type-checked; what it says is never trusted beyond that.
+//
+// Thread-safe (calls serialized on one connection); give the long-poll its own instance.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "chat/client/api.h"
+#include "chat/client/endpoint.h"
+#include "common/http/client.h"
+
+namespace otc::client {
+
+struct RelayClientOptions {
+  std::chrono::milliseconds timeout{10'000};  // for a long-poll: wait + this
+};
+
+class HttpRelayClient final : public RelayApi {
+ public:
+  static Result<std::unique_ptr<HttpRelayClient>> Create(const Endpoint& endpoint,
+                                                         RelayClientOptions options = {});
+
+  Status Check() override;
+  Result<uint64_t> Send(const std::string& sender, const std::string& recipient,
+                        const std::string& contents) override;
+  Result<std::vector<RelayMessage>> GetMessages(const std::string& recipient, uint64_t start_ref,
+                                                uint32_t maxcount, uint32_t wait_seconds) override;
+  Result<uint64_t> NextRef(const std::string& recipient) override;
+  Status Ack(const std::string& recipient, uint64_t up_to_ref) override;
+
+ private:
+  HttpRelayClient(std::string address, RelayClientOptions options)
+      : address_(std::move(address)), options_(options) {}
+  Result<nlohmann::json> Call(http::Verb verb, const std::string& target, std::string body,
+                              std::chrono::milliseconds timeout);
+
+  std::mutex mu_;
+  std::string address_;
+  RelayClientOptions options_;
+  std::unique_ptr<http::Client> conn_;
+};
+
+// The Status for a non-2xx relay reply (see the mapping above).
+Status RelayErrorStatus(int http_status, std::string_view body);
+
+// Parses a /getmessages reply body, checking every field's type.
+Result<std::vector<RelayMessage>> ParseRelayMessages(const nlohmann::json& reply);
+
+}  // namespace otc::client

@@ -1,0 +1,141 @@
+#include "chat/client/transcript.h"
+
+#include <cstdio>
+
+#include "common/byte_size.h"
+
+namespace otc::client {
+
+std::string_view WarningCode(WarningKind kind) {
+  switch (kind) {
+    case WarningKind::kReplay:
+      return "replay";
+    case WarningKind::kSkipped:
+      return "skipped";
+    case WarningKind::kLate:
+      return "late";
+    case WarningKind::kIntegrity:
+      return "integrity";
+    case WarningKind::kMalformed:
+      return "malformed";
+    case WarningKind::kUnknownContact:
+      return "unknown_contact";
+    case WarningKind::kDenied:
+      return "denied";
+    case WarningKind::kPadLow:
+      return "pad_low";
+    case WarningKind::kPadExhausted:
+      return "pad_exhausted";
+    case WarningKind::kDeviceUnreachable:
+      return "device_unreachable";
+    case WarningKind::kRelayUnreachable:
+      return "relay_unreachable";
+    case WarningKind::kSendFailed:
+      return "send_failed";
+    case WarningKind::kRecovered:
+      return "recovered";
+  }
+  return "unknown";
+}
+
+std::string TimeStamp(std::time_t when) {
+  std::tm tm{};
+  localtime_r(&when, &tm);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "[%02d:%02d:%02d]", tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
+std::string SanitizeForTerminal(std::string_view text, std::string_view indent) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    bool c1 = c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+              static_cast<unsigned char>(text[i + 1]) <= 0x9F;  // U+0080..U+009F (C1 controls)
+    if (c == '\n') {
+      out += '\n';
+      out += indent;
+    } else if ((c < 0x20 && c != '\t') || c == 0x7F || c1) {
+      unsigned char shown = c1 ? static_cast<unsigned char>(text[++i]) : c;
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", shown);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+std::string FormatIncoming(std::string_view from, std::string_view text, std::time_t when) {
+  return TimeStamp(when) + " " + SanitizeForTerminal(from) + ": " + SanitizeForTerminal(text);
+}
+
+std::string FormatOutgoing(std::string_view me, std::string_view to, std::string_view text,
+                           std::time_t when) {
+  return TimeStamp(when) + " " + SanitizeForTerminal(me) + " -> " + SanitizeForTerminal(to) + ": " +
+         SanitizeForTerminal(text);
+}
+
+std::string FormatWarning(const Warning& w, std::time_t when) {
+  std::string peer = SanitizeForTerminal(w.peer);
+  std::string who = peer.empty() ? "" : peer + ": ";
+  std::string what;
+  switch (w.kind) {
+    case WarningKind::kReplay:
+      what =
+          "REPLAY refused: a package reusing pad already decrypted was rejected (the relay may "
+          "be replaying old messages)";
+      break;
+    case WarningKind::kSkipped:
+      what = "SKIPPED pad before this message: earlier messages may have been dropped";
+      break;
+    case WarningKind::kLate:
+      what = "LATE message: it was sent before one already shown (reordered in transit)";
+      break;
+    case WarningKind::kIntegrity:
+      what = "INTEGRITY check FAILED, message discarded unread (possible forgery or tampering)";
+      break;
+    case WarningKind::kMalformed:
+      what = "MALFORMED package discarded (garbled or truncated in transit)";
+      break;
+    case WarningKind::kUnknownContact:
+      what = "message from someone you share no pad with, discarded";
+      break;
+    case WarningKind::kDenied:
+      what = "decryption DENIED on the device, message discarded";
+      break;
+    case WarningKind::kPadLow:
+      what = "PAD LOW: less than 1% of the pad to this contact is left";
+      break;
+    case WarningKind::kPadExhausted:
+      what = "PAD EXHAUSTED: no pad left to send to this contact";
+      break;
+    case WarningKind::kDeviceUnreachable:
+      what = "DEVICE UNREACHABLE, retrying";
+      break;
+    case WarningKind::kRelayUnreachable:
+      what = "RELAY UNREACHABLE, retrying";
+      break;
+    case WarningKind::kSendFailed:
+      what = "NOT SENT";
+      break;
+    case WarningKind::kRecovered:
+      what = "reachable again";
+      break;
+  }
+  std::string line = TimeStamp(when) + " !! " + who + what;
+  if (!w.detail.empty()) line += " (" + SanitizeForTerminal(w.detail) + ")";
+  return line;
+}
+
+std::optional<Warning> PadLowWarning(std::string_view peer, uint64_t left, uint64_t total) {
+  if (total == 0) return std::nullopt;
+  // left < 1% of total, in integers: 100 * left < total.
+  if (static_cast<unsigned __int128>(left) * 100 >= total) return std::nullopt;
+  return Warning{WarningKind::kPadLow, std::string(peer),
+                 FormatByteSize(left) + " of " + FormatByteSize(total) + " left"};
+}
+
+}  // namespace otc::client

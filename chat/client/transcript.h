@@ -1,0 +1,64 @@
+// What the user sees: transcript lines for messages and clearly marked warnings.
+//
+// Every line starts with a local time "[HH:MM:SS]". Incoming: "[..] bob: text"; outgoing:
+// "[..] alice -> bob: text". Warnings start with "!! " and name what happened and what it
+// may mean, e.g. "[..] !! bob: integrity check FAILED, message discarded (possible forgery)".
+// Text from the network (message text, names) is made safe for a terminal: control
+// characters and escape sequences are shown as \xNN, a newline continues on an indented
+// line. The text of a message that failed its integrity check is never available here:
+// the device does not release it.
+#pragma once
+
+#include <cstdint>
+#include <ctime>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace otc::client {
+
+enum class WarningKind {
+  kReplay,             // the device refused a package whose pad was already used
+  kSkipped,            // pad was skipped before this message: earlier ones may be lost
+  kLate,               // a message older than one already shown (reordered by the relay)
+  kIntegrity,          // tag mismatch: possible forgery, text discarded
+  kMalformed,          // the package is not a valid package (garbled, truncated, oversized)
+  kUnknownContact,     // from someone the device has no pad with
+  kDenied,             // the device's owner refused to decrypt it
+  kPadLow,             // below 1% of the pad left towards a contact
+  kPadExhausted,       // no pad left to send to a contact
+  kDeviceUnreachable,  // device did not answer (retrying)
+  kRelayUnreachable,   // relay did not answer (retrying)
+  kSendFailed,         // a message was not sent (the text is repeated so it is not lost)
+  kRecovered,          // a peer that was unreachable answers again
+};
+
+struct Warning {
+  WarningKind kind;
+  std::string peer;    // contact concerned, may be empty
+  std::string detail;  // extra words (an error message, a percentage); no plaintext of others
+};
+
+// Stable snake_case code used in --json output ("replay", "skipped", "late", ...).
+std::string_view WarningCode(WarningKind kind);
+
+// One line (no trailing newline) for a warning.
+std::string FormatWarning(const Warning& w, std::time_t when);
+
+// "[HH:MM:SS] from: text" (incoming) — `text` is sanitized.
+std::string FormatIncoming(std::string_view from, std::string_view text, std::time_t when);
+// "[HH:MM:SS] me -> to: text" (outgoing, shown once the relay stored it).
+std::string FormatOutgoing(std::string_view me, std::string_view to, std::string_view text,
+                           std::time_t when);
+
+// Terminal-safe text (see above). `indent` is put after each newline.
+std::string SanitizeForTerminal(std::string_view text, std::string_view indent = "    ");
+
+// "[HH:MM:SS]" in local time.
+std::string TimeStamp(std::time_t when);
+
+// A pad-low warning if `left` is below 1% of `total` (and total is known), else nothing.
+std::optional<Warning> PadLowWarning(std::string_view peer, uint64_t left, uint64_t total);
+
+}  // namespace otc::client

@@ -1,0 +1,89 @@
+#include "chat/device/confirm.h"
+
+#include "common/byte_size.h"
+
+namespace otc::device {
+
+Result<ConfirmPolicy> ConfirmPolicy::Parse(std::string_view text) {
+  ConfirmPolicy policy;
+  if (text == "tty") {
+    policy.mode = Mode::kTty;
+    return policy;
+  }
+  if (text == "auto") {
+    policy.mode = Mode::kAuto;
+    return policy;
+  }
+  constexpr std::string_view kLimit = "limit:";
+  if (text.substr(0, kLimit.size()) == kLimit) {
+    auto limit = ParseByteSize(text.substr(kLimit.size()), ByteSizeOptions{.allow_zero = true});
+    if (!limit.ok()) {
+      return Status::InvalidArgument("--confirm " + std::string(text) +
+                                     ": the limit must be a byte size, e.g. limit:100 or limit:4K");
+    }
+    policy.mode = Mode::kLimit;
+    policy.limit = *limit;
+    return policy;
+  }
+  return Status::InvalidArgument("--confirm " + std::string(text) +
+                                 ": expected tty, limit:N (N message bytes) or auto");
+}
+
+std::string ConfirmPolicy::ToString() const {
+  switch (mode) {
+    case Mode::kTty:
+      return "tty";
+    case Mode::kAuto:
+      return "auto";
+    case Mode::kLimit:
+      return "limit:" + std::to_string(limit);
+  }
+  return "tty";
+}
+
+std::string PromptText(const ConfirmRequest& request) {
+  const bool encrypt = request.op == ConfirmRequest::Op::kEncrypt;
+  std::string text;
+  text += encrypt ? request.owner : request.peer;
+  text += " \u2192 ";
+  text += encrypt ? request.peer : request.owner;
+  text += encrypt ? ": encrypt " : ": decrypt ";
+  text += std::to_string(request.message_bytes);
+  text += " bytes (";
+  text += std::to_string(request.pad_bytes);
+  text += " pad bytes)? [y/N] ";
+  return text;
+}
+
+Confirmer::Confirmer(ConfirmPolicy policy, Prompter* prompter)
+    : policy_(policy), prompter_(prompter) {}
+
+bool Confirmer::NeedsPrompt(const ConfirmRequest& request) const {
+  switch (policy_.mode) {
+    case ConfirmPolicy::Mode::kAuto:
+      return false;
+    case ConfirmPolicy::Mode::kLimit:
+      return request.message_bytes > policy_.limit;
+    case ConfirmPolicy::Mode::kTty:
+      return true;
+  }
+  return true;
+}
+
+Status Confirmer::Confirm(const ConfirmRequest& request) {
+  if (!NeedsPrompt(request)) return Status::Ok();
+  if (prompter_ == nullptr) return Status::Denied("no terminal to ask the user on");
+  switch (prompter_->Ask(PromptText(request))) {
+    case PromptAnswer::kYes:
+      return Status::Ok();
+    case PromptAnswer::kNo:
+      return Status::Denied("the user declined");
+    case PromptAnswer::kTimeout:
+      return Status::Denied("the confirmation prompt timed out");
+    case PromptAnswer::kError:
+      return Status::Denied("the confirmation terminal failed");
+  }
+  return Status::Denied("the confirmation prompt failed");
+}
+
+}  // namespace otc::device

@@ -1,0 +1,298 @@
+#include "chat/device/device_service.h"
+
+#include <algorithm>
+
+#include "chat/device/error_category.h"
+#include "padstore/uid.h"
+
+namespace otc::device {
+namespace {
+
+protocol::Format FormatOf(padstore::Protocol p) {
+  return p == padstore::Protocol::kOtc1 ? protocol::Format::kOtc1 : protocol::Format::kOtc2;
+}
+
+protocol::Direction DirectionOf(padstore::Direction d) {
+  return d == padstore::Direction::kUp ? protocol::Direction::kForward
+                                       : protocol::Direction::kBackward;
+}
+
+// What a client is told for each category when no more specific safe text is given.
+std::string DefaultClientMessage(ErrorCategory category, std::string_view peer) {
+  switch (category) {
+    case ErrorCategory::kBadRequest:
+      return "malformed request";
+    case ErrorCategory::kUnknownContact:
+      return "unknown contact " + std::string(peer);
+    case ErrorCategory::kPadExhausted:
+      return "not enough pad left for " + std::string(peer);
+    case ErrorCategory::kDenied:
+      return "the device's user did not approve the request";
+    case ErrorCategory::kReplay:
+      return "this package's pad was already decrypted: a replayed or duplicated message";
+    case ErrorCategory::kIntegrity:
+      return "the package failed its integrity check: it was altered or forged";
+    case ErrorCategory::kTooLarge:
+      return "over the size limit";
+    case ErrorCategory::kUnauthorized:
+      return "missing or wrong bearer token";
+    case ErrorCategory::kInternal:
+      return "internal error on the device (details are in its audit log)";
+  }
+  return "internal error on the device";
+}
+
+// Message bytes a package carries at most (shown in the confirmation prompt).
+uint64_t CarriedBytes(protocol::Format format, size_t package_size) {
+  const size_t overhead = format == protocol::Format::kOtc1 ? 38 : 30;
+  return package_size > overhead ? package_size - overhead : 0;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<DeviceService>> DeviceService::Open(const std::string& store_dir,
+                                                           DeviceOptions options) {
+  if (options.confirm.MayPrompt() && options.prompter == nullptr) {
+    return Status::InvalidArgument("--confirm " + options.confirm.ToString() +
+                                   " needs a terminal to prompt on");
+  }
+  if (options.max_message == 0 || options.max_message > protocol::kMaxMessageSizeLimit) {
+    return Status::InvalidArgument("the message size limit must be between 1 byte and 1G");
+  }
+  if (options.store.env == nullptr) options.store.env = Env::Default();
+  auto store = padstore::Store::Open(store_dir, options.store);
+  if (!store.ok()) return store.status();
+  auto audit = DeviceAudit::Open(options.store.env, store_dir);
+  if (!audit.ok()) return audit.status();
+  auto cursors = CursorStore::Open(options.store.env, store_dir);
+  if (!cursors.ok()) return cursors.status();
+  return std::unique_ptr<DeviceService>(new DeviceService(std::move(options), std::move(*store),
+                                                          std::move(*audit), std::move(*cursors)));
+}
+
+DeviceService::DeviceService(DeviceOptions options, std::unique_ptr<padstore::Store> store,
+                             std::unique_ptr<DeviceAudit> audit,
+                             std::unique_ptr<CursorStore> cursors)
+    : options_(std::move(options)),
+      confirmer_(options_.confirm, options_.prompter),
+      store_(std::move(store)),
+      audit_(std::move(audit)),
+      cursors_(std::move(cursors)) {
+  protocol_options_.max_message_size = options_.max_message;
+  protocol_options_.hide_length = false;
+  limits_.max_message = options_.max_message;
+  protocol::Options hidden = protocol_options_;
+  hidden.hide_length = true;
+  // The largest package either format can carry for the limit (otc2 with a hidden length
+  // is padded to its bucket; the sender's setting, not ours, decides).
+  uint64_t otc1 =
+      *protocol::PackageSize(protocol::Format::kOtc1, options_.max_message, protocol_options_);
+  uint64_t otc2 = *protocol::PackageSize(protocol::Format::kOtc2, options_.max_message, hidden);
+  limits_.max_package = std::max(otc1, otc2);
+}
+
+DeviceService::~DeviceService() { Close().ok(); }
+
+const std::string& DeviceService::owner() const { return store_->owner(); }
+
+Status DeviceService::Close() {
+  if (!store_) return Status::Ok();
+  return store_->Close();
+}
+
+void DeviceService::Audit(std::string_view event, std::string_view details) {
+  audit_->Record(event, details).ok();
+}
+
+Status DeviceService::Refuse(std::string_view op, std::string_view peer, const Status& s) {
+  const ErrorCategory category = CategoryFor(s.code());
+  std::string details = "op=" + std::string(op) + " peer=" + DeviceAudit::Sanitize(peer);
+  if (category == ErrorCategory::kInternal) {
+    audit_->Record("INTERNAL", details + ": " + s.ToString()).ok();
+  } else {
+    audit_
+        ->Record(category == ErrorCategory::kDenied ? "DENIED" : "REFUSED",
+                 details + " category=" + std::string(CategoryName(category)) + ": " + s.message())
+        .ok();
+  }
+  std::string message;
+  switch (category) {
+    case ErrorCategory::kBadRequest:
+    case ErrorCategory::kTooLarge:
+    case ErrorCategory::kDenied:
+      // Our own, chat/protocol's and the confirmer's messages name fields, sizes and
+      // indices only.
+      message = s.message();
+      break;
+    default:
+      message = DefaultClientMessage(category, DeviceAudit::Sanitize(peer));
+  }
+  // Keep the code (it decides the category); kNotFound etc. stay what they are, but any
+  // internal code becomes kInternal so nothing about the device's state leaks.
+  return Status::Error(category == ErrorCategory::kInternal ? Status::Code::kInternal : s.code(),
+                       message);
+}
+
+void DeviceService::MaybeReportLowPad(const std::string& peer, const padstore::ContactInfo& info) {
+  if (info.own_left * 100 >= info.own_half) return;
+  std::lock_guard<std::mutex> lock(low_mu_);
+  if (!low_reported_.insert(peer).second) return;
+  audit_
+      ->Record("PAD_LOW", "peer=" + peer + " own_left=" + std::to_string(info.own_left) +
+                              " own_half=" + std::to_string(info.own_half) +
+                              ": below 1% of the own half; make a new pad")
+      .ok();
+}
+
+Result<PackageResult> DeviceService::Package(std::string_view to,
+                                             std::span<const uint8_t> message) {
+  constexpr std::string_view kOp = "package";
+  if (Status s = padstore::ValidateUid(to, "contact"); !s.ok()) return Refuse(kOp, to, s);
+  if (to == owner()) {
+    return Refuse(kOp, to,
+                  Status::InvalidArgument("the device's owner is not a contact of its own"));
+  }
+  auto info = store_->Info(to);
+  if (!info.ok()) return Refuse(kOp, to, info.status());
+  const std::string peer(to);
+  const protocol::Format format = FormatOf(info->meta.protocol);
+  protocol::Options options = protocol_options_;
+  options.hide_length = options_.hide_length && format == protocol::Format::kOtc2;
+  auto cost = protocol::PadCost(format, message.size(), options);
+  if (!cost.ok()) return Refuse(kOp, to, cost.status());
+  if (*cost > info->own_left) {
+    return Refuse(
+        kOp, to,
+        Status::Exhausted("not enough pad left for " + peer + ": " + std::to_string(*cost) +
+                          " bytes needed, " + std::to_string(info->own_left) + " left"));
+  }
+  ConfirmRequest question{ConfirmRequest::Op::kEncrypt, owner(), to, message.size(), *cost};
+  if (Status s = confirmer_.Confirm(question); !s.ok()) return Refuse(kOp, to, s);
+
+  auto reservation = store_->Reserve(to, *cost);
+  if (!reservation.ok()) return Refuse(kOp, to, reservation.status());
+  const padstore::OwnRange range = reservation->range;
+  // The reservation's pad is in stream order: a forward stream from its first byte.
+  protocol::MemoryPadStream stream(reservation->pad.span(), 0, protocol::Direction::kForward);
+  auto package = protocol::Package(format, message, range.first_index,
+                                   DirectionOf(info->meta.direction), stream, options);
+  reservation->pad.Clear();
+  // Used whether or not packaging worked: a reserved range is never handed out again.
+  Status used = store_->MarkUsed(range);
+  if (!package.ok()) return Refuse(kOp, to, Status::Internal(package.status().ToString()));
+  if (!used.ok()) return Refuse(kOp, to, used);
+
+  PackageResult result;
+  result.package = std::move(*package);
+  result.index = range.first_index;
+  auto after = store_->Info(to);
+  if (after.ok()) {
+    result.pad_left = after->own_left;
+    result.pad_low = after->own_left * 100 < after->own_half;
+    MaybeReportLowPad(peer, *after);
+  }
+  return result;
+}
+
+Result<UnpackageResult> DeviceService::Unpackage(std::string_view from,
+                                                 std::span<const uint8_t> package) {
+  constexpr std::string_view kOp = "unpackage";
+  if (Status s = padstore::ValidateUid(from, "sender"); !s.ok()) return Refuse(kOp, from, s);
+  if (from == owner()) {
+    return Refuse(kOp, from,
+                  Status::InvalidArgument(
+                      "a package cannot come from the device's own owner; refused, no pad read"));
+  }
+  auto info = store_->Info(from);
+  if (!info.ok()) return Refuse(kOp, from, info.status());
+  const protocol::Format format = FormatOf(info->meta.protocol);
+  const protocol::Direction sender_direction =
+      DirectionOf(padstore::Opposite(info->meta.direction));
+  auto header = protocol::ParsePackageHeader(format, package, protocol_options_);
+  if (!header.ok()) return Refuse(kOp, from, header.status());
+  // Range wholly inside the sender's half and not a replay; no pad is read yet.
+  auto range = store_->BeginDecrypt(from, header->index, header->pad_length);
+  if (!range.ok()) {
+    Status s = range.status();
+    if (s.code() == Status::Code::kInvalidArgument) {
+      s = Status::InvalidArgument("the package's pad range is not inside " + std::string(from) +
+                                  "'s half of the pad; refused, no pad read");
+    }
+    return Refuse(kOp, from, s);
+  }
+  ConfirmRequest question{ConfirmRequest::Op::kDecrypt, owner(), from,
+                          CarriedBytes(format, package.size()), header->pad_length};
+  if (Status s = confirmer_.Confirm(question); !s.ok()) return Refuse(kOp, from, s);
+
+  auto pad = store_->ReadPad(*range);
+  if (!pad.ok()) return Refuse(kOp, from, pad.status());
+  protocol::MemoryPadStream stream(pad->span(), 0, protocol::Direction::kForward);
+  auto plaintext =
+      protocol::Unpackage(format, package, sender_direction, stream, protocol_options_);
+  pad->Clear();
+  if (!plaintext.ok()) {
+    const Status& s = plaintext.status();
+    if (s.code() == Status::Code::kIntegrity) {
+      // Consumes nothing: the same range can still carry the genuine package.
+      Status recorded = store_->RecordIntegrityFailure(*range);
+      if (!recorded.ok()) return Refuse(kOp, from, recorded);
+      return Refuse(kOp, from, s);
+    }
+    if (s.code() == Status::Code::kInvalidArgument || s.code() == Status::Code::kTooLarge ||
+        s.code() == Status::Code::kUnsupported) {
+      return Refuse(kOp, from, s);
+    }
+    return Refuse(kOp, from, Status::Internal(s.ToString()));
+  }
+  // Persist the decrypt before the plaintext leaves this function.
+  auto committed = store_->CommitDecrypt(*range);
+  if (!committed.ok()) return Refuse(kOp, from, committed.status());
+  UnpackageResult result;
+  result.plaintext = std::move(*plaintext);
+  result.index = header->index;
+  result.skipped = committed->skipped;
+  if (result.skipped > 0) {
+    audit_
+        ->Record("SKIP", "peer=" + std::string(from) + " index=" + std::to_string(result.index) +
+                             " skipped=" + std::to_string(result.skipped) +
+                             ": never-seen pad before this message (dropped messages?)")
+        .ok();
+  }
+  return result;
+}
+
+Result<std::vector<ContactInfo>> DeviceService::Contacts() {
+  std::vector<ContactInfo> out;
+  for (const std::string& peer : store_->Peers()) {
+    auto info = store_->Info(peer);
+    if (!info.ok()) {
+      Audit("INTERNAL", "op=contacts peer=" + peer + ": " + info.status().ToString());
+      continue;
+    }
+    const protocol::Format format = FormatOf(info->meta.protocol);
+    protocol::Options options = protocol_options_;
+    options.hide_length = options_.hide_length && format == protocol::Format::kOtc2;
+    ContactInfo c;
+    c.peer = peer;
+    c.protocol = std::string(protocol::FormatName(format));
+    c.pad_left = info->own_left;
+    // Estimated for 100-byte messages in this contact's format.
+    c.messages_left = info->own_left / *protocol::PadCost(format, 100, options);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Result<uint64_t> DeviceService::GetCursor(const std::string& relay) {
+  if (Status s = ValidateRelayKey(relay); !s.ok()) return s;
+  return cursors_->Get(relay);
+}
+
+Status DeviceService::PutCursor(const std::string& relay, uint64_t cursor) {
+  if (Status s = ValidateRelayKey(relay); !s.ok()) return s;
+  Status s = cursors_->Put(relay, cursor);
+  if (!s.ok()) return Refuse("cursor", "-", s);
+  return s;
+}
+
+}  // namespace otc::device

@@ -1,0 +1,122 @@
+// DeviceService: the pad device's core, the only code in otc that touches pad bytes.
+//
+// Both front ends call it: the daemon (`otc-device serve`, rpc_handler.h) and the offline
+// CLI (`otc-device package|unpackage`). It owns the open padstore::Store (one process per
+// store: a second opener gets Busy "store ... is in use by PID n"), the confirmation
+// policy, the device audit log and the relay cursors. Thread-safe: many requests may run
+// at once; padstore serializes what must be serialized per contact.
+//
+// Package(to, message):
+//   contact lookup -> pad cost -> user confirmation (a denial consumes nothing) ->
+//   Store::Reserve (pad never handed out before) -> chat/protocol Package -> MarkUsed
+//   (the pad is burned in batches) -> the package, its index, own pad bytes left.
+// Unpackage(from, package):
+//   `from` must be a contact, never the owner -> ParsePackageHeader (framing, no pad) ->
+//   Store::BeginDecrypt (range wholly inside the sender's half, not a replay; no pad read)
+//   -> user confirmation -> read the pad -> chat/protocol Unpackage (tag checked in
+//   constant time before any plaintext exists) -> on a tag failure RecordIntegrityFailure
+//   (consumes nothing) -> CommitDecrypt (the decrypt log is persisted) -> only then is the
+//   plaintext returned.
+//
+// Errors are Status values whose code maps to an RPC category (error_category.h) and whose
+// message is safe to show to a (possibly malicious) client: internal details go to the
+// device audit log instead. Pad and plaintext buffers are SecretBuffers (wiped).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "chat/device/confirm.h"
+#include "chat/device/cursor_store.h"
+#include "chat/device/device_audit.h"
+#include "chat/device/rpc_schema.h"
+#include "chat/protocol/protocol.h"
+#include "common/secret_buffer.h"
+#include "common/status.h"
+#include "padstore/store.h"
+
+namespace otc::device {
+
+struct DeviceOptions {
+  ConfirmPolicy confirm;         // default tty
+  Prompter* prompter = nullptr;  // required unless confirm is auto; not owned
+  // Largest message accepted (plaintext bytes).
+  size_t max_message = protocol::kDefaultMaxMessageSize;
+  // otc2 contacts: pad packages to size buckets (chat/protocol/otc2.h).
+  bool hide_length = false;
+  padstore::StoreOptions store;  // env, batches, burn mode
+};
+
+struct PackageResult {
+  std::vector<uint8_t> package;
+  uint64_t index = 0;     // the package's pad index
+  uint64_t pad_left = 0;  // own pad bytes left for this contact afterwards
+  bool pad_low = false;   // under 1% of the own half is left
+};
+
+struct UnpackageResult {
+  SecretBuffer plaintext;
+  uint64_t index = 0;
+  uint64_t skipped = 0;  // never-seen pad before this message: > 0 = dropped messages?
+};
+
+class DeviceService {
+ public:
+  static Result<std::unique_ptr<DeviceService>> Open(const std::string& store_dir,
+                                                     DeviceOptions options);
+  ~DeviceService();
+
+  const std::string& owner() const;
+  const SchemaLimits& limits() const { return limits_; }
+  // False once the store has stopped after a failed write or fsync (fail-stop): every pad
+  // operation is refused until the daemon is restarted.
+  bool Healthy() const { return store_ && !store_->failed(); }
+  const ConfirmPolicy& confirm_policy() const { return confirmer_.policy(); }
+  // Whether a request carrying up to `message_bytes` may stop to ask the user (the daemon
+  // runs those off its io threads).
+  bool MayPrompt(uint64_t message_bytes) const {
+    ConfirmRequest r;
+    r.message_bytes = message_bytes;
+    return confirmer_.NeedsPrompt(r);
+  }
+
+  Result<PackageResult> Package(std::string_view to, std::span<const uint8_t> message);
+  Result<UnpackageResult> Unpackage(std::string_view from, std::span<const uint8_t> package);
+  Result<std::vector<ContactInfo>> Contacts();
+  Result<uint64_t> GetCursor(const std::string& relay);
+  Status PutCursor(const std::string& relay, uint64_t cursor);
+
+  // Audit an event the front end saw (unauthorized requests, malformed bodies).
+  void Audit(std::string_view event, std::string_view details);
+
+  // Burns pending used pad and closes the store (the daemon calls it after the server
+  // stopped). Later calls fail.
+  Status Close();
+
+ private:
+  DeviceService(DeviceOptions options, std::unique_ptr<padstore::Store> store,
+                std::unique_ptr<DeviceAudit> audit, std::unique_ptr<CursorStore> cursors);
+
+  // The client-facing error for `s` (code kept, message made safe), after auditing it.
+  Status Refuse(std::string_view op, std::string_view peer, const Status& s);
+  void MaybeReportLowPad(const std::string& peer, const padstore::ContactInfo& info);
+
+  DeviceOptions options_;
+  protocol::Options protocol_options_;
+  SchemaLimits limits_;
+  Confirmer confirmer_;
+  std::unique_ptr<padstore::Store> store_;
+  std::unique_ptr<DeviceAudit> audit_;
+  std::unique_ptr<CursorStore> cursors_;
+  std::mutex low_mu_;
+  std::set<std::string> low_reported_;  // contacts whose PAD_LOW is already logged
+};
+
+}  // namespace otc::device

@@ -1,0 +1,210 @@
+// otc-relay: the One Time Chat relay, an untrusted store-and-forward server.
+//
+// Exit codes: 0 clean shutdown (SIGTERM/SIGINT), 1 the storage failed while running
+// (fail-stop; restart to recover from the WAL), 2 bad command line, 3 could not start
+// (database or listen address).
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "common/byte_size.h"
+#include "common/http/server.h"
+#include "relay/params.h"
+#include "relay/relay_service.h"
+#include "relay/retention.h"
+#include "relay/sqlite_store.h"
+
+namespace {
+
+using namespace otc;
+using namespace otc::relay;
+
+constexpr int kExitOk = 0, kExitFailed = 1, kExitUsage = 2, kExitStart = 3;
+
+void Log(std::string_view line) {
+  std::string out = "otc-relay: ";
+  out += line;
+  out += '\n';
+  std::fwrite(out.data(), 1, out.size(), stderr);
+}
+
+// Thousands of held long-polls need thousands of descriptors: use the hard limit.
+void RaiseFileLimit() {
+  rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+std::chrono::milliseconds ToMs(std::chrono::seconds s) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(s);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "otc-relay: the One Time Chat relay. Stores opaque messages until their recipient "
+      "fetches them; it never sees pad or plaintext.\n"
+      "Exit codes: 0 clean shutdown, 1 storage failed, 2 bad usage, 3 could not start."};
+  std::string listen = "127.0.0.1:9050";
+  std::string db = "relay.db";
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  std::string max_message = "64K";
+  std::string retention = "off";
+  double rate_limit = 50;
+  double burst = 0;
+  std::string read_timeout = "10s", idle_timeout = "60s", shutdown_grace = "10s";
+  size_t max_connections = 10000;
+  bool json = false;
+  app.add_option("--listen", listen,
+                 "HOST:PORT (IP literal, port 0 = ephemeral) or unix:/path/to/socket")
+      ->capture_default_str();
+  app.add_option("--db", db, "SQLite database file (created mode 0600)")->capture_default_str();
+  app.add_option("--threads", threads, "I/O threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 256u));
+  app.add_option("--max-message", max_message, "largest message (decoded contents), e.g. 64K")
+      ->capture_default_str();
+  app.add_option("--retention", retention,
+                 "delete undelivered messages older than this (e.g. 30d, 12h), or off")
+      ->capture_default_str();
+  app.add_option("--rate-limit", rate_limit, "requests per second per client address, 0 = off")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--burst", burst, "requests an address may make at once (default 2x rate)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--read-timeout", read_timeout, "time allowed to send one request")
+      ->capture_default_str();
+  app.add_option("--idle-timeout", idle_timeout, "keep-alive connections idle longer are closed")
+      ->capture_default_str();
+  app.add_option("--max-connections", max_connections, "open connections at most")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--shutdown-grace", shutdown_grace,
+                 "on SIGTERM, how long in-flight requests may take to finish")
+      ->capture_default_str();
+  app.add_flag("--json", json, "print the startup line as JSON: {\"listen\":...,\"db\":...}");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? kExitOk : kExitUsage;
+  }
+
+  auto usage = [](const std::string& message) {
+    Log(message);
+    return kExitUsage;
+  };
+  if (Result<http::ListenAddress> a = http::ParseListenAddress(listen); !a.ok()) {
+    return usage("--listen: " + a.status().message());
+  }
+  Result<uint64_t> max_bytes = ParseByteSize(max_message);
+  if (!max_bytes.ok()) return usage("--max-message: " + max_bytes.status().message());
+  if (*max_bytes > (16u << 20)) return usage("--max-message: at most 16M");
+  Result<std::chrono::seconds> keep = ParseDuration(retention);
+  if (!keep.ok()) return usage("--retention: " + keep.status().message());
+  Result<std::chrono::seconds> read_to = ParseDuration(read_timeout);
+  Result<std::chrono::seconds> idle_to = ParseDuration(idle_timeout);
+  Result<std::chrono::seconds> grace = ParseDuration(shutdown_grace);
+  if (!read_to.ok() || read_to->count() == 0) {
+    return usage("--read-timeout: give a duration such as 10s");
+  }
+  if (!idle_to.ok() || idle_to->count() == 0) {
+    return usage("--idle-timeout: give a duration such as 60s");
+  }
+  if (!grace.ok()) return usage("--shutdown-grace: give a duration such as 10s");
+
+  // Signals are taken synchronously by this thread; block them before any thread starts
+  // so none of the server's threads receives them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  RaiseFileLimit();
+
+  SqliteStoreOptions store_options;
+  store_options.path = db;
+  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(store_options);
+  if (!store.ok()) {
+    Log(store.status().ToString());
+    if (store.status().code() == Status::Code::kBusy) {
+      Log("another otc-relay is using " + db + "; stop it or pass a different --db");
+    }
+    return kExitStart;
+  }
+
+  RelayOptions options;
+  options.max_message_bytes = *max_bytes;
+  options.rate_limit = rate_limit;
+  options.burst = burst;
+  options.log = Log;
+  auto service = RelayService::Create(store->get(), options);
+
+  http::ServerOptions server_options;
+  server_options.listen = listen;
+  server_options.threads = static_cast<int>(threads);
+  server_options.max_body_bytes = BodyLimitFor(*max_bytes);
+  server_options.read_timeout = ToMs(*read_to);
+  server_options.idle_timeout = ToMs(*idle_to);
+  server_options.max_connections = max_connections;
+  Result<std::unique_ptr<http::Server>> server = http::Server::Start(server_options, service);
+  if (!server.ok()) {
+    Log(server.status().ToString());
+    Log("pass a free address with --listen (e.g. 127.0.0.1:9050 or unix:/run/otc/relay.sock)");
+    (void)(*store)->Close();
+    return kExitStart;
+  }
+  http::Server* srv = server->get();
+  service->SetServerStats([srv] { return srv->stats(); });
+
+  std::unique_ptr<RetentionSweeper> sweeper;
+  if (keep->count() > 0) {
+    sweeper = std::make_unique<RetentionSweeper>(
+        store->get(), *keep, nullptr,
+        [service](uint64_t n) { service->metrics().CountDeleted(/*by_ack=*/false, n); });
+    sweeper->Start(RetentionSweeper::DefaultInterval(*keep));
+  }
+
+  std::string bound = (*server)->address().ToString();
+  if (json) {
+    std::cout << nlohmann::json{{"listen", bound}, {"db", db}}.dump() << std::endl;
+  } else {
+    std::cout << "otc-relay listening on " << bound << " (database " << db << ")" << std::endl;
+  }
+
+  int exit_code = kExitOk;
+  while (true) {
+    timespec tick{0, 200'000'000};
+    int sig = sigtimedwait(&signals, nullptr, &tick);
+    if (sig == SIGTERM || sig == SIGINT) {
+      Log(std::string("received ") + (sig == SIGTERM ? "SIGTERM" : "SIGINT") +
+          "; finishing in-flight requests");
+      break;
+    }
+    if ((*store)->failed()) {
+      Log("storage failed: " + (*store)->failure().ToString() + "; stopping (restart to recover)");
+      exit_code = kExitFailed;
+      break;
+    }
+  }
+  if (sweeper) sweeper->Stop();
+  bool clean = (*server)->Shutdown(ToMs(*grace));
+  if (!clean) Log("some requests did not finish within --shutdown-grace and were dropped");
+  server->reset();
+  Status closed = (*store)->Close();
+  if (!closed.ok()) {
+    Log("closing the database: " + closed.ToString());
+    exit_code = kExitFailed;
+  }
+  Log("stopped");
+  return exit_code;
+}

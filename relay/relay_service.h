@@ -1,0 +1,99 @@
+// RelayService: the relay's HTTP API (the 2015 endpoints plus extensions) as an
+// http::Handler over a MessageStore. The wire format is documented in docs/PROTOCOL.md
+// ("Relay API"); in short:
+//
+//   GET  /check                                   -> {"status":"ok"}
+//   POST /send  sender_uid, recipient_uid, contents (base64)
+//                                                 -> {"received":true,"ref":N}
+//   GET  /getmessages?recipient_uid=U&start_ref=R[&maxcount=K][&wait=S]
+//        -> {"recipient_uid":U,"count":C,"messages":[{"ref","recipient_uid","sender_uid",
+//            "contents"}],"complete":bool}
+//   GET  /getnextref?recipient_uid=U              -> {"nextref":N}
+//   POST /ack   recipient_uid, up_to_ref          -> {"deleted":N}
+//   GET  /metrics                                 -> Prometheus text
+//
+// Every failure is {"error":"<category>","message":...} with a 4xx/5xx status. The relay
+// never interprets contents beyond checking they are strict base64 within the size limit.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "common/http/server.h"
+#include "relay/message_store.h"
+#include "relay/metrics.h"
+#include "relay/rate_limiter.h"
+
+namespace otc::relay {
+
+class LongPoll;
+
+struct RelayOptions {
+  uint64_t max_message_bytes = 64 * 1024;  // decoded contents; more -> 413
+  uint64_t default_maxcount = 100;         // /getmessages without maxcount
+  uint64_t max_maxcount = 1000;
+  size_t max_response_bytes = 8u << 20;  // contents per /getmessages answer (>= 1 message)
+  std::chrono::milliseconds max_wait{60'000};
+  double rate_limit = 0;  // requests per second per address; 0 = unlimited
+  double burst = 0;       // bucket size; 0 = 2 * rate_limit
+  // Operator log (store failures); never given message contents.
+  std::function<void(std::string_view)> log;
+};
+
+// The HTTP body limit the server needs so that a message of max_message_bytes fits in
+// any accepted encoding (base64 inside a percent-encoded form is at most 3x its length).
+uint64_t BodyLimitFor(uint64_t max_message_bytes);
+
+class RelayService final : public http::Handler, public std::enable_shared_from_this<RelayService> {
+ public:
+  // `store` must outlive the service and every request it handles.
+  static std::shared_ptr<RelayService> Create(MessageStore* store, RelayOptions options);
+
+  void Handle(std::shared_ptr<http::Exchange> exchange) override;
+  void OnShutdown() override;
+  void OnRejected(std::string_view category) override { metrics_.CountError(category); }
+
+  // Where /metrics reads connection counts (the Server is created after the service).
+  void SetServerStats(std::function<http::ServerStats()> stats);
+  Metrics& metrics() { return metrics_; }
+  MessageStore& store() { return *store_; }
+
+  // Used by LongPoll.
+  Result<FetchResult> FetchFor(std::string_view recipient, uint64_t start_ref, uint64_t maxcount);
+  void RespondMessages(http::Exchange& exchange, std::string_view recipient,
+                       Result<FetchResult> result);
+  bool RegisterPoll(uint64_t id, std::weak_ptr<LongPoll> poll);
+  void UnregisterPoll(uint64_t id);
+
+ private:
+  RelayService(MessageStore* store, RelayOptions options);
+
+  void Fail(http::Exchange& exchange, http::HttpStatus status, std::string_view category,
+            std::string_view message);
+  void HandleSend(const std::shared_ptr<http::Exchange>& exchange);
+  void HandleGetMessages(const std::shared_ptr<http::Exchange>& exchange);
+  void HandleGetNextRef(http::Exchange& exchange);
+  void HandleAck(const std::shared_ptr<http::Exchange>& exchange);
+  void HandleMetrics(http::Exchange& exchange);
+  void HandleCheck(http::Exchange& exchange);
+
+  MessageStore* store_;
+  RelayOptions options_;
+  Metrics metrics_;
+  RateLimiter limiter_;
+  std::mutex server_stats_mu_;  // set once the Server exists, while requests may run
+  std::function<http::ServerStats()> server_stats_;
+
+  std::atomic<uint64_t> next_poll_id_{1};
+  std::mutex polls_mu_;
+  bool shutting_down_ = false;
+  std::unordered_map<uint64_t, std::weak_ptr<LongPoll>> polls_;
+};
+
+}  // namespace otc::relay

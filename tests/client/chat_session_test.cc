@@ -1,0 +1,213 @@
+#include "chat/client/chat_session.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "tests/client/fakes.h"
+#include "tests/common/test_dir.h"
+
+namespace otc::client {
+namespace {
+
+using testing::FakeDevice;
+using testing::FakeRelay;
+
+// Forwards to a shared fake, guarded by one mutex (the session uses two threads).
+class SharedDevice : public DeviceApi {
+ public:
+  SharedDevice(FakeDevice& d, std::mutex& mu) : d_(d), mu_(mu) {}
+  Result<PackageResult> Package(const std::string& to, std::string_view m) override {
+    std::lock_guard<std::mutex> l(mu_);
+    return d_.Package(to, m);
+  }
+  Result<UnpackageResult> Unpackage(const std::string& f, const std::string& p) override {
+    std::lock_guard<std::mutex> l(mu_);
+    return d_.Unpackage(f, p);
+  }
+  Result<std::vector<ContactInfo>> Contacts() override {
+    std::lock_guard<std::mutex> l(mu_);
+    return d_.Contacts();
+  }
+  Result<std::string> Health() override { return std::string("alice"); }
+  Result<uint64_t> GetCursor(const std::string& r) override {
+    std::lock_guard<std::mutex> l(mu_);
+    return d_.GetCursor(r);
+  }
+  Status PutCursor(const std::string& r, uint64_t n) override {
+    std::lock_guard<std::mutex> l(mu_);
+    return d_.PutCursor(r, n);
+  }
+
+ private:
+  FakeDevice& d_;
+  std::mutex& mu_;
+};
+
+class SharedRelay : public RelayApi {
+ public:
+  SharedRelay(FakeRelay& r, std::mutex& mu) : r_(r), mu_(mu) {}
+  Status Check() override { return Status::Ok(); }
+  Result<uint64_t> Send(const std::string& s, const std::string& r, const std::string& c) override {
+    std::lock_guard<std::mutex> l(mu_);
+    return r_.Send(s, r, c);
+  }
+  Result<std::vector<RelayMessage>> GetMessages(const std::string& r, uint64_t s, uint32_t m,
+                                                uint32_t) override {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      auto got = r_.GetMessages(r, s, m, 0);
+      if (!got.ok() || !got->empty()) return got;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // a short "long-poll"
+    return std::vector<RelayMessage>{};
+  }
+  Result<uint64_t> NextRef(const std::string& r) override { return r_.NextRef(r); }
+  Status Ack(const std::string& r, uint64_t u) override {
+    std::lock_guard<std::mutex> l(mu_);
+    return r_.Ack(r, u);
+  }
+
+ private:
+  FakeRelay& r_;
+  std::mutex& mu_;
+};
+
+class Capture : public Output {
+ public:
+  void Line(const std::string& line) override {
+    std::lock_guard<std::mutex> l(mu);
+    lines.push_back(line);
+  }
+  void ClearScreen() override { ++clears; }
+  bool WaitFor(std::string_view fragment) {
+    for (int i = 0; i < 2000; ++i) {
+      {
+        std::lock_guard<std::mutex> l(mu);
+        for (const std::string& s : lines) {
+          if (s.find(fragment) != std::string::npos) return true;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return false;
+  }
+  std::string All() {
+    std::lock_guard<std::mutex> l(mu);
+    std::string out;
+    for (const std::string& s : lines) out += s + "\n";
+    return out;
+  }
+  std::mutex mu;
+  std::vector<std::string> lines;
+  int clears = 0;
+};
+
+class ChatSessionTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<ChatSession> Make() {
+    ChatConnections c;
+    c.send_device = std::make_unique<SharedDevice>(device_, mu_);
+    c.recv_device = std::make_unique<SharedDevice>(device_, mu_);
+    c.send_relay = std::make_unique<SharedRelay>(relay_, mu_);
+    c.recv_relay = std::make_unique<SharedRelay>(relay_, mu_);
+    ChatSessionOptions o;
+    o.user = "alice";
+    o.device_name = "unix:/dev.sock";
+    o.relay_name = "http://127.0.0.1:9050";
+    o.send_backoff.initial = std::chrono::milliseconds(1);
+    o.send_backoff.attempts = 2;
+    o.receive_backoff.initial = std::chrono::milliseconds(1);
+    auto groups = GroupBook::Load(*Env::Default(), dir_.File("groups"));
+    auto s = std::make_unique<ChatSession>(o, std::move(c), std::move(*groups), out_);
+    s->Start();
+    return s;
+  }
+  TestDir dir_;
+  std::mutex mu_;
+  FakeDevice device_;
+  FakeRelay relay_;
+  Capture out_;
+};
+
+TEST_F(ChatSessionTest, SendShowsTheOutgoingLineAfterTheRelayStoredIt) {
+  auto s = Make();
+  EXPECT_TRUE(s->HandleLine("send bob hello   there"));
+  s->Drain();
+  EXPECT_TRUE(out_.WaitFor("alice -> bob: hello   there")) << out_.All();
+  std::lock_guard<std::mutex> l(mu_);
+  ASSERT_EQ(relay_.messages.size(), 1u);
+  EXPECT_EQ(relay_.messages[0].contents, "PKG:bob:0:hello   there");
+}
+
+TEST_F(ChatSessionTest, IncomingMessagesQueuedBeforeStartAppear) {
+  relay_.messages.push_back({1, "bob", "alice", "PKG:alice:0:you there?"});
+  auto s = Make();
+  EXPECT_TRUE(out_.WaitFor("bob: you there?")) << out_.All();
+}
+
+TEST_F(ChatSessionTest, ForgeryIsAWarningAndNeverShowsText) {
+  relay_.messages.push_back({1, "bob", "alice", "FORGED secret-looking text"});
+  auto s = Make();
+  EXPECT_TRUE(out_.WaitFor("!! bob: INTEGRITY check FAILED")) << out_.All();
+  EXPECT_EQ(out_.All().find("secret-looking"), std::string::npos);
+}
+
+TEST_F(ChatSessionTest, GroupDefinePersistsAndGroupSendIsOnePackagePerMember) {
+  auto s = Make();
+  s->HandleLine("group friends bob,carol,alice");
+  EXPECT_TRUE(out_.WaitFor("group friends = bob,carol,alice"));
+  EXPECT_EQ(s->GroupNames(), std::vector<std::string>{"friends"});
+  s->HandleLine("gs friends dinner at 8");
+  s->Drain();
+  EXPECT_TRUE(out_.WaitFor("alice -> friends (bob,carol): dinner at 8")) << out_.All();
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    ASSERT_EQ(relay_.messages.size(), 2u);  // not to alice herself
+    EXPECT_EQ(relay_.messages[0].recipient, "bob");
+    EXPECT_EQ(relay_.messages[1].recipient, "carol");
+  }
+  auto reloaded = GroupBook::Load(*Env::Default(), dir_.File("groups"));
+  EXPECT_EQ(*reloaded->Members("friends"), (std::vector<std::string>{"bob", "carol", "alice"}));
+  s->HandleLine("gs nobody hi");
+  EXPECT_TRUE(out_.WaitFor("no group named 'nobody'"));
+}
+
+TEST_F(ChatSessionTest, FailedSendIsReportedWithTheTypedText) {
+  relay_.send_failures = 100;
+  auto s = Make();
+  s->HandleLine("send bob please do not lose me");
+  s->Drain();
+  EXPECT_TRUE(out_.WaitFor("!! bob: RELAY UNREACHABLE")) << out_.All();
+  EXPECT_TRUE(out_.WaitFor("!! bob: NOT SENT")) << out_.All();
+  EXPECT_TRUE(out_.WaitFor("your message was: please do not lose me")) << out_.All();
+}
+
+TEST_F(ChatSessionTest, QuitWaitsForTypedSends) {
+  auto s = Make();
+  s->HandleLine("ms bob,carol last words");
+  EXPECT_FALSE(s->HandleLine("quit"));
+  s->Shutdown();
+  std::lock_guard<std::mutex> l(mu_);
+  EXPECT_EQ(relay_.messages.size(), 2u);
+}
+
+TEST_F(ChatSessionTest, ContactsIdHelpClearAndErrors) {
+  auto s = Make();
+  s->HandleLine("contacts");
+  EXPECT_TRUE(out_.WaitFor("  bob  otc2  ")) << out_.All();
+  EXPECT_EQ(s->ContactNames(), std::vector<std::string>{"bob"});
+  s->HandleLine("id");
+  EXPECT_TRUE(out_.WaitFor("user alice, device unix:/dev.sock, relay http://127.0.0.1:9050"));
+  s->HandleLine("help");
+  EXPECT_TRUE(out_.WaitFor("gs NAME MESSAGE"));
+  s->HandleLine("clear");
+  EXPECT_EQ(out_.clears, 1);
+  s->HandleLine("sned bob x");
+  EXPECT_TRUE(out_.WaitFor("unknown command 'sned'"));
+  EXPECT_TRUE(s->HandleLine(""));
+}
+
+}  // namespace
+}  // namespace otc::client

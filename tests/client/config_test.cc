@@ -1,0 +1,106 @@
+#include "chat/client/config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+
+#include "tests/common/test_dir.h"
+
+namespace otc::client {
+namespace {
+
+EnvLookup MapEnv(std::map<std::string, std::string> m) {
+  return [m](const char* name) -> std::optional<std::string> {
+    auto it = m.find(name);
+    if (it == m.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+TEST(ConfigTest, ParsesKeysCommentsBlankLinesAndHome) {
+  auto env = MapEnv({{"HOME", "/home/al"}});
+  auto v = ParseConfigText(
+      "# comment\n\n  user = alice  \ndevice=unix:~/dev.sock\r\n"
+      "relay = http://127.0.0.1:9\ntoken_file = ~/t\nhistory = /tmp/h\n",
+      "cfg", env);
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->user, "alice");
+  EXPECT_EQ(v->device, "unix:~/dev.sock");  // only a value *starting* with ~/ is expanded
+  EXPECT_EQ(v->relay, "http://127.0.0.1:9");
+  EXPECT_EQ(v->token_file, "/home/al/t");
+  EXPECT_EQ(v->history, "/tmp/h");
+}
+
+TEST(ConfigTest, UnknownKeyNamesFileAndLine) {
+  auto v = ParseConfigText("user = a\nrelai = x\n", "/c/config", MapEnv({}));
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.status().message().find("/c/config:2"), std::string::npos);
+  EXPECT_NE(v.status().message().find("unknown key 'relai'"), std::string::npos);
+}
+
+TEST(ConfigTest, LineWithoutEquals) {
+  auto v = ParseConfigText("user alice\n", "cfg", MapEnv({}));
+  ASSERT_FALSE(v.ok());
+  EXPECT_NE(v.status().message().find("cfg:1: expected 'key = value'"), std::string::npos);
+}
+
+TEST(ConfigTest, ConfigDirPrecedence) {
+  EXPECT_EQ(*ResolveConfigDir(std::string("/flag"), MapEnv({{"OTC_CONFIG_DIR", "/e"}})), "/flag");
+  EXPECT_EQ(*ResolveConfigDir(std::nullopt,
+                              MapEnv({{"OTC_CONFIG_DIR", "/e"}, {"XDG_CONFIG_HOME", "/x"}})),
+            "/e");
+  EXPECT_EQ(*ResolveConfigDir(std::nullopt, MapEnv({{"XDG_CONFIG_HOME", "/x"}, {"HOME", "/h"}})),
+            "/x/otc");
+  EXPECT_EQ(*ResolveConfigDir(std::nullopt, MapEnv({{"HOME", "/h"}})), "/h/.config/otc");
+  EXPECT_FALSE(ResolveConfigDir(std::nullopt, MapEnv({})).ok());
+}
+
+TEST(ConfigTest, FlagsBeatEnvBeatFileBeatDefaults) {
+  ConfigValues file, env, flags;
+  file.user = "file-user";
+  file.device = "unix:/file";
+  file.relay = "http://file:1";
+  file.history = "/file-h";
+  env.device = "unix:/env";
+  env.relay = "http://env:2";
+  flags.relay = "http://flag:3";
+  ClientConfig c = MergeConfig("/d", file, env, flags);
+  EXPECT_EQ(c.config_dir, "/d");
+  EXPECT_EQ(c.user, "file-user");
+  EXPECT_EQ(c.device, "unix:/env");
+  EXPECT_EQ(c.relay, "http://flag:3");
+  EXPECT_EQ(c.history, "/file-h");
+  EXPECT_EQ(c.token_file, "");
+  ClientConfig d = MergeConfig("/d", {}, {}, {});
+  EXPECT_EQ(d.relay, "http://127.0.0.1:9050");
+  EXPECT_EQ(d.history, "");  // history is off unless asked for
+}
+
+TEST(ConfigTest, LoadReadsFileFromDirAndEnvOverrides) {
+  TestDir dir;
+  std::ofstream(dir.File("config")) << "user = alice\nrelay = http://127.0.0.1:1\n";
+  ConfigValues flags;
+  flags.device = "unix:/flag.sock";
+  auto c = LoadClientConfig(std::nullopt, flags,
+                            MapEnv({{"OTC_CONFIG_DIR", dir.path()}, {"OTC_RELAY", "unix:/r"}}));
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->config_dir, dir.path());
+  EXPECT_EQ(c->user, "alice");
+  EXPECT_EQ(c->relay, "unix:/r");
+  EXPECT_EQ(c->device, "unix:/flag.sock");
+}
+
+TEST(ConfigTest, LoadWithoutFileIsFineAndMalformedFileIsNot) {
+  TestDir dir;
+  auto none = LoadClientConfig(dir.path(), {}, MapEnv({}));
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->user, "");
+  std::ofstream(dir.File("config")) << "colour = blue\n";
+  auto bad = LoadClientConfig(dir.path(), {}, MapEnv({}));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find(dir.File("config") + ":1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace otc::client

@@ -1,0 +1,127 @@
+#include "chat/client/transcript.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "chat/client/history_file.h"
+#include "tests/common/test_dir.h"
+
+namespace otc::client {
+namespace {
+
+class TranscriptTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    setenv("TZ", "UTC", 1);
+    tzset();
+  }
+  // 1970-01-02 03:04:05 UTC
+  static constexpr std::time_t kWhen = 86400 + 3 * 3600 + 4 * 60 + 5;
+};
+
+TEST_F(TranscriptTest, IncomingAndOutgoing) {
+  EXPECT_EQ(FormatIncoming("bob", "hello there", kWhen), "[03:04:05] bob: hello there");
+  EXPECT_EQ(FormatOutgoing("alice", "bob", "hi", kWhen), "[03:04:05] alice -> bob: hi");
+}
+
+TEST_F(TranscriptTest, EscapesAndControlCharactersAreNeutralised) {
+  EXPECT_EQ(SanitizeForTerminal("a\x1b[2Jb"), "a\\x1b[2Jb");
+  EXPECT_EQ(SanitizeForTerminal("bell\x07 del\x7f"), "bell\\x07 del\\x7f");
+  EXPECT_EQ(SanitizeForTerminal("csi\xc2\x9b"
+                                "31m"),
+            "csi\\x9b31m");  // U+009B (C1 CSI)
+  EXPECT_EQ(SanitizeForTerminal("caf\xc3\xa9 \xe2\x9c\x93\ttab"), "caf\xc3\xa9 \xe2\x9c\x93\ttab");
+  EXPECT_EQ(SanitizeForTerminal("one\ntwo", "  "), "one\n  two");
+  EXPECT_EQ(SanitizeForTerminal("cr\rx"), "cr\\x0dx");
+  EXPECT_EQ(FormatIncoming("b\x1b", "x", kWhen), "[03:04:05] b\\x1b: x");
+}
+
+TEST_F(TranscriptTest, WarningsAreMarkedAndSayWhatHappened) {
+  struct Case {
+    WarningKind kind;
+    const char* fragment;
+    const char* code;
+  } cases[] = {
+      {WarningKind::kReplay, "REPLAY refused", "replay"},
+      {WarningKind::kSkipped, "earlier messages may have been dropped", "skipped"},
+      {WarningKind::kLate, "LATE message", "late"},
+      {WarningKind::kIntegrity, "possible forgery", "integrity"},
+      {WarningKind::kMalformed, "MALFORMED", "malformed"},
+      {WarningKind::kUnknownContact, "share no pad", "unknown_contact"},
+      {WarningKind::kDenied, "DENIED", "denied"},
+      {WarningKind::kPadLow, "less than 1%", "pad_low"},
+      {WarningKind::kPadExhausted, "PAD EXHAUSTED", "pad_exhausted"},
+      {WarningKind::kDeviceUnreachable, "DEVICE UNREACHABLE", "device_unreachable"},
+      {WarningKind::kRelayUnreachable, "RELAY UNREACHABLE", "relay_unreachable"},
+      {WarningKind::kSendFailed, "NOT SENT", "send_failed"},
+      {WarningKind::kRecovered, "reachable again", "recovered"},
+  };
+  for (const Case& c : cases) {
+    std::string line = FormatWarning({c.kind, "bob", "why"}, kWhen);
+    EXPECT_TRUE(line.starts_with("[03:04:05] !! bob: ")) << line;
+    EXPECT_NE(line.find(c.fragment), std::string::npos) << line;
+    EXPECT_TRUE(line.ends_with(" (why)")) << line;
+    EXPECT_EQ(WarningCode(c.kind), c.code);
+  }
+  EXPECT_EQ(FormatWarning({WarningKind::kRelayUnreachable, "", ""}, kWhen),
+            "[03:04:05] !! RELAY UNREACHABLE, retrying");
+}
+
+TEST_F(TranscriptTest, PadLowBelowOnePercentOnly) {
+  EXPECT_FALSE(PadLowWarning("bob", 100, 10000).has_value());  // exactly 1%
+  EXPECT_TRUE(PadLowWarning("bob", 99, 10000).has_value());
+  EXPECT_FALSE(PadLowWarning("bob", 103, 10240).has_value());  // 1.006%
+  auto w = PadLowWarning("bob", 102, 10240);                   // 0.996%
+  ASSERT_TRUE(w.has_value());
+  EXPECT_EQ(w->kind, WarningKind::kPadLow);
+  EXPECT_EQ(w->peer, "bob");
+  EXPECT_EQ(w->detail, "102 of 10K left");
+  EXPECT_FALSE(PadLowWarning("bob", 0, 0).has_value());  // total unknown
+  EXPECT_TRUE(PadLowWarning("bob", 0, 1).has_value());
+}
+
+TEST(TranscriptFileTest, CreatedWith0600AndAppends) {
+  TestDir dir;
+  std::string path = dir.File("history");
+  {
+    auto f = TranscriptFile::Open(*Env::Default(), path);
+    ASSERT_TRUE(f.ok()) << f.status().ToString();
+    ASSERT_TRUE((*f)->Append("one").ok());
+  }
+  {
+    auto f = TranscriptFile::Open(*Env::Default(), path);
+    ASSERT_TRUE(f.ok());
+    ASSERT_TRUE((*f)->Append("two").ok());
+  }
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_EQ(text, "one\ntwo\n");
+}
+
+TEST(TranscriptFileTest, WiderModeIsTightened) {
+  TestDir dir;
+  std::string path = dir.File("history");
+  std::ofstream(path) << "old\n";
+  ASSERT_EQ(chmod(path.c_str(), 0644), 0);
+  bool tightened = false;
+  auto f = TranscriptFile::Open(*Env::Default(), path, &tightened);
+  ASSERT_TRUE(f.ok());
+  EXPECT_TRUE(tightened);
+  struct stat st {};
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST(TranscriptFileTest, DirectoryIsRefused) {
+  TestDir dir;
+  EXPECT_FALSE(TranscriptFile::Open(*Env::Default(), dir.path()).ok());
+}
+
+}  // namespace
+}  // namespace otc::client

@@ -1,0 +1,184 @@
+#include "chat/device/rpc_schema.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "common/encoding.h"
+
+namespace otc::device {
+namespace {
+
+using Code = Status::Code;
+
+std::string MessageOf(const PackageRequest& r) {
+  return std::string(reinterpret_cast<const char*>(r.message.data()), r.message.size());
+}
+
+TEST(PackageRequest, AcceptsTextAndBinary) {
+  SchemaLimits limits;
+  auto text = ParsePackageRequest(R"({"to":"bob","message":"h\u00e9llo \u2192"})", limits);
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_EQ(text->to, "bob");
+  EXPECT_EQ(MessageOf(*text), "h\xc3\xa9llo \xe2\x86\x92");
+  auto binary = ParsePackageRequest(R"({"message_b64":"AP8Q","to":"b.o_b-1"})", limits);
+  ASSERT_TRUE(binary.ok()) << binary.status().ToString();
+  EXPECT_EQ(binary->to, "b.o_b-1");
+  EXPECT_EQ(MessageOf(*binary), std::string("\x00\xff\x10", 3));
+  auto empty = ParsePackageRequest(R"({"to":"bob","message":""})", limits);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->message.size(), 0u);
+}
+
+TEST(PackageRequest, RejectsMalformedBodies) {
+  SchemaLimits limits;
+  struct Case {
+    const char* body;
+    const char* why;
+  };
+  for (Case c : {
+           Case{"", "empty"},
+           Case{"{", "truncated"},
+           Case{"not json", "garbage"},
+           Case{"[\"bob\",\"hi\"]", "array"},
+           Case{"\"hi\"", "string"},
+           Case{R"({"to":"bob","message":"hi"} x)", "trailing garbage"},
+           Case{R"({"to":"bob","message":"hi","extra":1})", "unknown field"},
+           Case{R"({"to":"bob","message":"hi","from":"alice"})", "client picks sender"},
+           Case{R"({"to":"bob","message":"hi","to":"carol"})", "duplicate field"},
+           Case{R"({"message":"hi"})", "missing to"},
+           Case{R"({"to":"bob"})", "missing message"},
+           Case{R"({"to":"bob","message":"hi","message_b64":"aGk="})", "both messages"},
+           Case{R"({"to":7,"message":"hi"})", "to not a string"},
+           Case{R"({"to":"bob","message":["hi"]})", "message not a string"},
+           Case{R"({"to":"bob","message":null})", "message null"},
+           Case{R"({"to":"bob","message_b64":5})", "message_b64 not a string"},
+           Case{R"({"to":"Bob","message":"hi"})", "upper-case uid"},
+           Case{R"({"to":"../etc","message":"hi"})", "path in uid"},
+           Case{R"({"to":"..","message":"hi"})", "dot-dot uid"},
+           Case{R"({"to":"","message":"hi"})", "empty uid"},
+           Case{R"({"to":"bob","message_b64":"aGk"})", "base64 without padding"},
+           Case{R"({"to":"bob","message_b64":"a Gk="})", "base64 with space"},
+           Case{R"({"to":"bob","message_b64":"aGl="})", "base64 non-canonical bits"},
+           Case{R"({"to":"bob","message_b64":"!!!!"})", "base64 bad characters"},
+           Case{"{\"to\":\"bob\",\"message\":\"\xff\xfe\"}", "invalid UTF-8"},
+       }) {
+    auto r = ParsePackageRequest(c.body, limits);
+    ASSERT_FALSE(r.ok()) << c.why;
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << c.why;
+  }
+  std::string long_uid = R"({"to":")" + std::string(65, 'a') + R"(","message":"hi"})";
+  EXPECT_EQ(ParsePackageRequest(long_uid, limits).status().code(), Code::kInvalidArgument);
+  std::string max_uid = R"({"to":")" + std::string(64, 'a') + R"(","message":"hi"})";
+  EXPECT_TRUE(ParsePackageRequest(max_uid, limits).ok());
+}
+
+TEST(PackageRequest, ErrorsNeverQuoteTheMessage) {
+  auto r = ParsePackageRequest(R"({"to":"Bob","message":"the secret plan"})", SchemaLimits{});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message().find("secret"), std::string::npos);
+}
+
+TEST(PackageRequest, EnforcesTheMessageLimit) {
+  SchemaLimits limits;
+  limits.max_message = 10;
+  EXPECT_TRUE(ParsePackageRequest(R"({"to":"bob","message":"0123456789"})", limits).ok());
+  EXPECT_EQ(ParsePackageRequest(R"({"to":"bob","message":"0123456789a"})", limits).status().code(),
+            Code::kTooLarge);
+  std::string ten = Base64Encode(AsBytes("0123456789"));
+  std::string eleven = Base64Encode(AsBytes("0123456789a"));
+  EXPECT_TRUE(ParsePackageRequest(R"({"to":"bob","message_b64":")" + ten + "\"}", limits).ok());
+  EXPECT_EQ(ParsePackageRequest(R"({"to":"bob","message_b64":")" + eleven + "\"}", limits)
+                .status()
+                .code(),
+            Code::kTooLarge);
+  std::string huge = Base64Encode(std::vector<uint8_t>(1000, 1));
+  EXPECT_EQ(
+      ParsePackageRequest(R"({"to":"bob","message_b64":")" + huge + "\"}", limits).status().code(),
+      Code::kTooLarge);
+}
+
+TEST(UnpackageRequest, AcceptsAndValidates) {
+  SchemaLimits limits;
+  limits.max_package = 6;
+  auto ok = ParseUnpackageRequest(R"({"from":"alice","package":"AAECAwQF"})", limits);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->from, "alice");
+  EXPECT_EQ(ok->package, (std::vector<uint8_t>{0, 1, 2, 3, 4, 5}));
+  EXPECT_EQ(
+      ParseUnpackageRequest(R"({"from":"alice","package":"AAECAwQFBg=="})", limits).status().code(),
+      Code::kTooLarge);
+  for (const char* bad :
+       {R"({"from":"alice"})", R"({"package":"AAEC"})",
+        R"({"from":"alice","package":"AAEC","to":"bob"})", R"({"from":"alice","package":7})",
+        R"({"from":1,"package":"AAEC"})", R"({"from":"alice","package":"AAE"})",
+        R"({"from":"alice","package":"A=EC"})", R"({"from":"ALICE","package":"AAEC"})", "{}",
+        "null"}) {
+    auto r = ParseUnpackageRequest(bad, limits);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), Code::kInvalidArgument) << bad;
+  }
+}
+
+TEST(CursorRequest, OnlyUnsignedIntegers) {
+  auto ok = ParseCursorRequest(R"({"cursor":18446744073709551615})");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(*ok, 18446744073709551615ull);
+  EXPECT_EQ(*ParseCursorRequest(R"({"cursor":0})"), 0u);
+  for (const char* bad : {R"({"cursor":-1})", R"({"cursor":1.5})", R"({"cursor":"7"})",
+                          R"({"cursor":18446744073709551616})", R"({"cursor":null})", "{}",
+                          R"({"cursor":1,"x":2})", R"({"cursor":true})"}) {
+    EXPECT_EQ(ParseCursorRequest(bad).status().code(), Code::kInvalidArgument) << bad;
+  }
+}
+
+TEST(RelayKey, Validation) {
+  EXPECT_TRUE(ValidateRelayKey("http://127.0.0.1:9050").ok());
+  EXPECT_FALSE(ValidateRelayKey("").ok());
+  EXPECT_FALSE(ValidateRelayKey("http://a b").ok());
+  EXPECT_FALSE(ValidateRelayKey(std::string(2049, 'a')).ok());
+  EXPECT_TRUE(ValidateRelayKey(std::string(2048, 'a')).ok());
+}
+
+TEST(Utf8, Validation) {
+  auto valid = [](std::string_view s) { return IsValidUtf8(AsBytes(s)); };
+  EXPECT_TRUE(valid(""));
+  EXPECT_TRUE(valid("plain"));
+  EXPECT_TRUE(valid("\xc3\xa9\xe2\x86\x92\xf0\x9f\x98\x80"));
+  EXPECT_FALSE(valid("\xff"));
+  EXPECT_FALSE(valid("\xc3"));              // truncated
+  EXPECT_FALSE(valid("\xc0\xaf"));          // overlong '/'
+  EXPECT_FALSE(valid("\xe0\x80\xaf"));      // overlong
+  EXPECT_FALSE(valid("\xed\xa0\x80"));      // surrogate
+  EXPECT_FALSE(valid("\xf4\x90\x80\x80"));  // above U+10FFFF
+  EXPECT_FALSE(valid("\xe2\x86"));          // truncated
+  EXPECT_FALSE(valid("a\x80"));             // stray continuation
+}
+
+TEST(Replies, AreTheDocumentedJson) {
+  using nlohmann::json;
+  std::vector<uint8_t> package = {1, 2, 3};
+  EXPECT_EQ(json::parse(PackageReply(package, 42, 1000, false)),
+            json::parse(R"({"package":"AQID","index":42,"pad_left":1000,"pad_low":false})"));
+  EXPECT_EQ(json::parse(PackageReply(package, 0, 7, true)),
+            json::parse(R"({"package":"AQID","index":0,"pad_left":7,"pad_low":true})"));
+  EXPECT_EQ(json::parse(UnpackageReply(AsBytes("he said \"hi\"\n\x01"), 7, true)),
+            json::parse(R"({"message":"he said \"hi\"\n\u0001","index":7,"skipped":true})"));
+  std::vector<uint8_t> binary = {0xff, 0x00};
+  EXPECT_EQ(json::parse(UnpackageReply(binary, 0, false)),
+            json::parse(R"({"message_b64":"/wA=","index":0,"skipped":false})"));
+  EXPECT_EQ(json::parse(CursorReply("http://r/\"x", 9)),
+            json::parse(R"({"relay":"http://r/\"x","cursor":9})"));
+  EXPECT_EQ(json::parse(HealthReply("alice")), json::parse(R"({"status":"ok","owner":"alice"})"));
+  EXPECT_EQ(json::parse(ContactsReply("alice", {{"bob", "otc2", 500, 3}, {"carol", "otc1", 0, 0}})),
+            json::parse(R"({"owner":"alice","contacts":[
+              {"peer":"bob","protocol":"otc2","pad_left":500,"messages_left":3},
+              {"peer":"carol","protocol":"otc1","pad_left":0,"messages_left":0}]})"));
+  EXPECT_EQ(json::parse(ContactsReply("alice", {})),
+            json::parse(R"({"owner":"alice","contacts":[]})"));
+  EXPECT_EQ(json::parse(ErrorReply("replay", "already decrypted")),
+            json::parse(R"({"error":"replay","message":"already decrypted"})"));
+}
+
+}  // namespace
+}  // namespace otc::device

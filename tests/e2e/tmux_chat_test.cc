@@ -1,0 +1,122 @@
+// The interactive client in a real terminal (tmux): a message from bob appears while
+// alice has a half-typed line; the half-typed line stays intact and sends correctly.
+// Also: tab completion of a contact name, and quitting.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/e2e/cluster.h"
+
+namespace otc::e2e {
+namespace {
+
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char ch : s) {
+    if (ch == '\'') {
+      out += "'\\''";
+    } else {
+      out += ch;
+    }
+  }
+  return out + "'";
+}
+
+class Tmux {
+ public:
+  explicit Tmux(std::string scratch)
+      : scratch_(std::move(scratch)), socket_("otc-e2e-" + std::to_string(getpid())) {}
+  ~Tmux() { Run({TMUX_BIN, "-L", socket_, "kill-server"}, scratch_); }
+
+  bool Start(const std::vector<std::string>& argv) {
+    std::string cmd;
+    for (const std::string& a : argv) cmd += ShellQuote(a) + " ";
+    cmd += "; echo OTC-EXITED-$?; sleep 30";
+    return Run({TMUX_BIN, "-L", socket_, "new-session", "-d", "-s", "otc", "-x", "120", "-y", "30",
+                cmd},
+               scratch_)
+               .exit_code == 0;
+  }
+  void Type(const std::string& literal) {
+    Run({TMUX_BIN, "-L", socket_, "send-keys", "-t", "otc", "-l", literal}, scratch_);
+  }
+  void Key(const std::string& key) {
+    Run({TMUX_BIN, "-L", socket_, "send-keys", "-t", "otc", key}, scratch_);
+  }
+  std::string Capture() {
+    return Run({TMUX_BIN, "-L", socket_, "capture-pane", "-p", "-t", "otc"}, scratch_).out;
+  }
+  bool WaitFor(const std::string& needle, std::chrono::seconds timeout = std::chrono::seconds(20)) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (Capture().find(needle) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+  // The last line of the pane that is not blank.
+  std::string LastLine() {
+    std::vector<std::string> lines = Lines(Capture());
+    while (!lines.empty() && lines.back().find_first_not_of(' ') == std::string::npos) {
+      lines.pop_back();
+    }
+    return lines.empty() ? "" : lines.back();
+  }
+
+ private:
+  std::string scratch_;
+  std::string socket_;
+};
+
+TEST(TmuxChatE2ETest, IncomingMessageDoesNotBreakAHalfTypedLine) {
+  Cluster c(Pairs{{"alice", "bob"}});
+  ASSERT_EQ(c.error(), "");
+  ASSERT_TRUE(c.StartAll()) << c.error();
+  Tmux tmux(c.dir());
+  ASSERT_TRUE(tmux.Start(c.OtcArgs("chat", "alice", {})));
+  ASSERT_TRUE(tmux.WaitFor("alice>")) << tmux.Capture();  // capture-pane drops trailing blanks
+
+  // Tab completion of a contact name (the contact list comes from the device).
+  ASSERT_TRUE(tmux.WaitFor("Type help")) << tmux.Capture();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  tmux.Type("send b");
+  tmux.Key("Tab");
+  ASSERT_TRUE(tmux.WaitFor("alice> send bob")) << tmux.Capture();
+  tmux.Type("completed");
+  tmux.Key("Enter");
+  ASSERT_TRUE(tmux.WaitFor("alice -> bob: completed")) << tmux.Capture();
+
+  // Half a line typed, then bob's message arrives.
+  tmux.Type("send bob half-typ");
+  ASSERT_TRUE(tmux.WaitFor("alice> send bob half-typ"));
+  RunResult sent = c.Otc("send", "bob", {"alice", "ping from bob"});
+  ASSERT_EQ(sent.exit_code, 0) << sent.err;
+  ASSERT_TRUE(tmux.WaitFor("bob: ping from bob")) << tmux.Capture();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::string screen = tmux.Capture();
+  EXPECT_EQ(tmux.LastLine(), "alice> send bob half-typ") << screen;
+  // bob's line is above the input line, on a line of its own.
+  size_t msg = screen.find("bob: ping from bob");
+  size_t input = screen.rfind("alice> send bob half-typ");
+  EXPECT_LT(msg, input) << screen;
+
+  tmux.Type("ed line");
+  tmux.Key("Enter");
+  ASSERT_TRUE(tmux.WaitFor("alice -> bob: half-typed line")) << tmux.Capture();
+
+  RunResult bob = c.Otc("recv", "bob", {"--json"});
+  ASSERT_EQ(bob.exit_code, 0) << bob.err;
+  std::vector<std::string> texts;
+  for (const std::string& l : Lines(bob.out)) texts.push_back(nlohmann::json::parse(l)["text"]);
+  EXPECT_EQ(texts, (std::vector<std::string>{"completed", "half-typed line"}));
+
+  tmux.Type("quit");
+  tmux.Key("Enter");
+  EXPECT_TRUE(tmux.WaitFor("OTC-EXITED-0")) << tmux.Capture();
+}
+
+}  // namespace
+}  // namespace otc::e2e
