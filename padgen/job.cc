@@ -673,6 +673,14 @@ JobOutcome Job::Run() {
             FormatDuration(gen_seconds) + " (" +
             FormatRate(summary_["rate_bytes_per_second"].get<double>()) + ")";
   }
+  if (source_) {
+    uint64_t failures = 0;
+    for (const StreamStats& st : source_->Stats()) failures += st.rct_failures + st.apt_failures;
+    if (failures > 0) {
+      done += "; " + std::to_string(failures) +
+              " HRNG block(s) failed a health test and were discarded";
+    }
+  }
   done += o_.verify ? ", verified" : ", not verified (--no-verify)";
   if (!registered.empty()) done += ", contacts registered";
   done += "; pad id " + summary_["pad_id"].get<std::string>();
