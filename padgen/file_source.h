@@ -26,7 +26,8 @@ class FileSource final : public PadSource {
   std::string Describe() const override { return "file:" + stream_->name(); }
   Status Start() override { return Status::Ok(); }
   Status Fill(std::span<uint8_t> out) override;
-  size_t PreferredFillers() const override { return 1; }
+  size_t PreferredFillers() const override { return 2; }
+  bool Ordered() const override { return true; }
   double MeasureRate(std::chrono::milliseconds budget) override;
   std::vector<StreamStats> Stats() const override;
   void Stop() override { stop_ = true; }

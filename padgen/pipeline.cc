@@ -71,6 +71,8 @@ class Pipeline {
   void Wake();
   void FillerLoop();
   Status FillChunk(uint64_t chunk, std::span<uint8_t> out, std::vector<SecretBuffer>& stages);
+  // source_.Fill, in chunk order for an Ordered() source.
+  Status FillFromSource(uint64_t chunk, std::span<uint8_t> raw);
   void ManifestLoop(size_t d);
   Status SubmitWrite(size_t slot, size_t d);
   void HandleCompletion(const IoRing::Completion& c);
@@ -97,6 +99,8 @@ class Pipeline {
   std::mutex mu_;
   std::condition_variable free_cv_;
   std::condition_variable manifest_cv_;
+  std::condition_variable fill_cv_;  // an Ordered() source's turn moved on, or stop
+  uint64_t fill_turn_ = 0;           // the chunk whose Fill may run next
   std::vector<size_t> free_slots_;
   std::deque<size_t> ready_slots_;
   uint64_t next_chunk_ = 0;
@@ -136,14 +140,31 @@ void Pipeline::Fail(Status status, bool io) {
   }
   free_cv_.notify_all();
   manifest_cv_.notify_all();
+  fill_cv_.notify_all();
   source_.Stop();
   Wake();
+}
+
+Status Pipeline::FillFromSource(uint64_t chunk, std::span<uint8_t> raw) {
+  if (!source_.Ordered()) return source_.Fill(raw);
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    fill_cv_.wait(lock, [&] { return stopping_ || fill_turn_ == chunk; });
+    if (fill_turn_ != chunk) return Status::Failed("source stopped");
+  }
+  Status s = source_.Fill(raw);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    fill_turn_ = chunk + 1;
+  }
+  fill_cv_.notify_all();
+  return s;
 }
 
 Status Pipeline::FillChunk(uint64_t chunk, std::span<uint8_t> out,
                            std::vector<SecretBuffer>& stages) {
   if (transforms_.empty()) {
-    Status s = source_.Fill(out);
+    Status s = FillFromSource(chunk, out);
     if (s.ok() && observer_) observer_(chunk, out);
     return s;
   }
@@ -156,7 +177,7 @@ Status Pipeline::FillChunk(uint64_t chunk, std::span<uint8_t> out,
   for (size_t k = 0; k < n; ++k) {
     if (stages[k].size() != sizes[k]) stages[k].Resize(sizes[k]);
   }
-  Status s = source_.Fill(stages[0].span());
+  Status s = FillFromSource(chunk, stages[0].span());
   if (!s.ok()) return s;
   if (observer_) observer_(chunk, stages[0].span());
   for (size_t k = 0; k < n; ++k) {
@@ -353,6 +374,7 @@ Result<PipelineResult> Pipeline::Run() {
     free_slots_.push_back(i);
   }
   next_chunk_ = config_.start_chunk;
+  fill_turn_ = config_.start_chunk;
   durable_.assign(dests, config_.start_chunk);
   manifested_.assign(dests, config_.start_chunk);
   written_.assign(dests, std::vector<uint8_t>(chunk_count_, 0));
@@ -381,6 +403,7 @@ Result<PipelineResult> Pipeline::Run() {
         stopping_ = true;
       }
       free_cv_.notify_all();
+      fill_cv_.notify_all();
       source_.Stop();
     }
     std::deque<size_t> ready;
@@ -418,16 +441,18 @@ Result<PipelineResult> Pipeline::Run() {
     if (failed) free_cv_.notify_all();
     bool sync_needed = false;
     bool finishing;
+    bool source_bound;  // a buffer waits for the source: the disks have time to spare
     {
       std::lock_guard<std::mutex> lock(mu_);
       finishing = stopping_ || fillers_running_ == 0;
+      source_bound = !free_slots_.empty();
     }
     for (size_t d = 0; d < dests; ++d) {
       if (dest_failed_[d] || sync_in_flight_[d] || contiguous_[d] <= synced_[d]) continue;
       const uint64_t threshold =
           targets_[d].destination->direct() ? config_.sync_bytes : config_.chunk_size;
       const bool due = (contiguous_[d] - synced_[d]) * config_.chunk_size >= threshold ||
-                       writes_in_flight_[d] == 0 || finishing;
+                       (writes_in_flight_[d] == 0 && source_bound) || finishing;
       if (!due) continue;
       sync_needed = true;
       Status ss = ring_.DataSync(targets_[d].destination->direct_fd(), Tag(kTagSync, 0, d));
@@ -481,6 +506,7 @@ Result<PipelineResult> Pipeline::Run() {
   }
   free_cv_.notify_all();
   manifest_cv_.notify_all();
+  fill_cv_.notify_all();
   for (auto& t : filler_threads) t.join();
   for (auto& t : manifest_threads) t.join();
 

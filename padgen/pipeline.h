@@ -8,7 +8,8 @@
 //   once with io_uring (O_DIRECT where available); a buffer is free again as soon as all
 //   its writes have completed. A destination is fdatasync'ed (one sync in flight at a
 //   time) when `sync_bytes` of completed writes are not yet covered, or as soon as it
-//   is idle, or at the end: one sync per chunk when the source is slow, one per
+//   is idle because the source is slow, or at the end: one sync per chunk when the
+//   source is slow, one per
 //   `sync_bytes` when the disk is the limit (each sync costs a device cache flush);
 //   one manifest thread per destination appends the digests of the chunks that its
 //   fdatasync made durable (ManifestWriter syncs each record).
@@ -45,9 +46,9 @@ struct PipelineConfig {
   uint64_t start_chunk = 0;  // first chunk to generate (resume point)
   size_t queue_depth = 8;    // chunk buffers in flight
   // Group commit: a destination is fdatasync'ed when this many written bytes are not yet
-  // covered by a sync, or as soon as it has no write in flight (the source is the
-  // bottleneck, so the sync is free), or at the end. Buffered (non-O_DIRECT)
-  // destinations are synced after every chunk.
+  // covered by a sync, or as soon as it has no write in flight while a buffer waits for
+  // the source (the source is the bottleneck, so the sync is free), or at the end.
+  // Buffered (non-O_DIRECT) destinations are synced after every chunk.
   uint64_t sync_bytes = uint64_t{128} << 20;
   IoHooks hooks;
 };

@@ -47,6 +47,10 @@ class PadSource {
   virtual Status Fill(std::span<uint8_t> out) = 0;
   // How many threads should call Fill concurrently.
   virtual size_t PreferredFillers() const = 0;
+  // True for a byte stream: the pipeline then makes the Fill calls one at a time, in
+  // chunk order, so the pad holds the stream in order; with several fillers, digesting
+  // one chunk overlaps filling the next.
+  virtual bool Ordered() const { return false; }
   // Source throughput in bytes/second, measured for at most `budget` (may read ahead;
   // bytes read while measuring are not lost).
   virtual double MeasureRate(std::chrono::milliseconds budget) = 0;

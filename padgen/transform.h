@@ -11,7 +11,8 @@
 // its own tag, and gets them back through Restore() when a run is resumed.
 //
 // `RawObserver` is the matching hook for `--assess`: it sees every raw source chunk
-// before any transform (for an entropy report), and must not keep the bytes.
+// before any transform (for an entropy report), and must not keep the bytes. It is
+// called from the filler threads, possibly concurrently and out of chunk order.
 #pragma once
 
 #include <cstdint>
