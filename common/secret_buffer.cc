@@ -41,6 +41,11 @@ void Wipe(std::span<uint8_t> bytes) {
   if (!bytes.empty()) OPENSSL_cleanse(bytes.data(), bytes.size());
 }
 
+void WipeString(std::string& s) {
+  if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
+  s.clear();
+}
+
 SecretBuffer::SecretBuffer(size_t size) { Resize(size); }
 
 SecretBuffer::~SecretBuffer() { Clear(); }

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 
 namespace otc {
 
@@ -44,5 +45,8 @@ class SecretBuffer {
 
 // Wipes any span (stack buffers, std::string contents) with OPENSSL_cleanse.
 void Wipe(std::span<uint8_t> bytes);
+
+// Wipes a string's characters, then clears it (the capacity stays allocated, zeroed).
+void WipeString(std::string& s);
 
 }  // namespace otc

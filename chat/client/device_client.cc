@@ -16,11 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-void WipeString(std::string& s) {
-  Wipe({reinterpret_cast<uint8_t*>(s.data()), s.size()});
-  s.clear();
-}
-
 Status BadReply(std::string_view what) {
   return Status::Internal("device sent an unexpected reply (" + std::string(what) + ")");
 }
@@ -91,40 +86,17 @@ Result<std::unique_ptr<HttpDeviceClient>> HttpDeviceClient::Create(const Endpoin
         "https devices are not supported by this build: use unix:PATH, "
         "or http:// on a cable you trust with --token-file");
   }
-  std::string address = ConnectAddress(endpoint);
   return std::unique_ptr<HttpDeviceClient>(
-      new HttpDeviceClient(std::move(address), std::move(token), options));
+      new HttpDeviceClient(ConnectAddress(endpoint), std::move(token), options));
 }
 
 HttpDeviceClient::~HttpDeviceClient() { WipeString(token_); }
 
 Result<json> HttpDeviceClient::Call(http::Verb verb, const std::string& target, std::string body,
                                     std::chrono::milliseconds timeout) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (!conn_) {
-    http::ClientOptions copts;
-    copts.timeout = timeout;
-    Result<std::unique_ptr<http::Client>> c = http::Client::Connect(address_, copts);
-    if (!c.ok()) {
-      // Always "unavailable", even for an address Connect refuses: callers retry, and a
-      // receiver must never take a connection problem for a bad package and discard it.
-      // (Addresses are validated when the client starts.)
-      return Status::Unavailable("device at " + address_ + ": " + c.status().message());
-    }
-    conn_ = std::move(*c);
-  }
-  http::Request req{verb, target, 11};
-  if (!body.empty()) {
-    req.set(http::Field::content_type, "application/json");
-    req.body() = std::move(body);
-  }
-  if (!token_.empty()) req.set(http::Field::authorization, "Bearer " + token_);
-  Result<http::Response> resp = conn_->Send(std::move(req), timeout);
-  WipeString(req.body());
-  if (!resp.ok()) {
-    conn_.reset();
-    return Status::Unavailable("device at " + address_ + ": " + resp.status().message());
-  }
+  Result<http::Response> resp =
+      connection_.Exchange(verb, target, std::move(body), token_, timeout);
+  if (!resp.ok()) return resp.status();
   int status = static_cast<int>(resp->result_int());
   std::string& text = resp->body();
   if (status < 200 || status > 299) {

@@ -11,11 +11,11 @@
 
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "chat/client/api.h"
 #include "chat/client/endpoint.h"
+#include "chat/client/kept_alive_connection.h"
 #include "common/http/client.h"
 
 namespace otc::client {
@@ -47,16 +47,14 @@ class HttpDeviceClient final : public DeviceApi {
 
  private:
   HttpDeviceClient(std::string address, std::string token, DeviceClientOptions options)
-      : address_(std::move(address)), token_(std::move(token)), options_(options) {}
+      : connection_("device", std::move(address)), token_(std::move(token)), options_(options) {}
   // Sends and returns the parsed JSON body of a 2xx reply, or the typed error.
   Result<nlohmann::json> Call(http::Verb verb, const std::string& target, std::string body,
                               std::chrono::milliseconds timeout);
 
-  std::mutex mu_;
-  std::string address_;
+  KeptAliveConnection connection_;
   std::string token_;
   DeviceClientOptions options_;
-  std::unique_ptr<http::Client> conn_;
 };
 
 // The Status for a device error reply: category -> code (bad_request -> kInvalidArgument,

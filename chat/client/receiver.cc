@@ -9,11 +9,6 @@ namespace otc::client {
 
 namespace {
 
-void WipeString(std::string& s) {
-  Wipe({reinterpret_cast<uint8_t*>(s.data()), s.size()});
-  s.clear();
-}
-
 // Whether a device error on unpackage is about this package (discard it with a warning)
 // rather than about the device (retry).
 std::optional<WarningKind> DiscardKind(Status::Code code) {

@@ -71,29 +71,8 @@ Result<std::unique_ptr<HttpRelayClient>> HttpRelayClient::Create(const Endpoint&
 
 Result<json> HttpRelayClient::Call(http::Verb verb, const std::string& target, std::string body,
                                    std::chrono::milliseconds timeout) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (!conn_) {
-    http::ClientOptions copts;
-    copts.timeout = timeout;
-    Result<std::unique_ptr<http::Client>> c = http::Client::Connect(address_, copts);
-    if (!c.ok()) {
-      // Always "unavailable", even for an address Connect refuses: callers retry, and a
-      // receiver must never take a connection problem for a bad package and discard it.
-      // (Addresses are validated when the client starts.)
-      return Status::Unavailable("relay at " + address_ + ": " + c.status().message());
-    }
-    conn_ = std::move(*c);
-  }
-  http::Request req{verb, target, 11};
-  if (!body.empty()) {
-    req.set(http::Field::content_type, "application/json");
-    req.body() = std::move(body);
-  }
-  Result<http::Response> resp = conn_->Send(std::move(req), timeout);
-  if (!resp.ok()) {
-    conn_.reset();
-    return Status::Unavailable("relay at " + address_ + ": " + resp.status().message());
-  }
+  Result<http::Response> resp = connection_.Exchange(verb, target, std::move(body), "", timeout);
+  if (!resp.ok()) return resp.status();
   int status = static_cast<int>(resp->result_int());
   if (status < 200 || status > 299) return RelayErrorStatus(status, resp->body());
   json j = json::parse(resp->body(), nullptr, false);

@@ -11,11 +11,11 @@
 
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <string>
 
 #include "chat/client/api.h"
 #include "chat/client/endpoint.h"
+#include "chat/client/kept_alive_connection.h"
 #include "common/http/client.h"
 
 namespace otc::client {
@@ -39,14 +39,12 @@ class HttpRelayClient final : public RelayApi {
 
  private:
   HttpRelayClient(std::string address, RelayClientOptions options)
-      : address_(std::move(address)), options_(options) {}
+      : connection_("relay", std::move(address)), options_(options) {}
   Result<nlohmann::json> Call(http::Verb verb, const std::string& target, std::string body,
                               std::chrono::milliseconds timeout);
 
-  std::mutex mu_;
-  std::string address_;
+  KeptAliveConnection connection_;
   RelayClientOptions options_;
-  std::unique_ptr<http::Client> conn_;
 };
 
 // The Status for a non-2xx relay reply (see the mapping above).

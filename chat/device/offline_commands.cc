@@ -9,13 +9,9 @@
 #include "chat/device/commands.h"
 #include "chat/device/rpc_schema.h"
 #include "common/encoding.h"
+#include "common/secret_buffer.h"
 
 namespace otc::device {
-namespace {
-
-void WipeString(std::string& s) { Wipe({reinterpret_cast<uint8_t*>(s.data()), s.size()}); }
-
-}  // namespace
 
 int RunPackage(PackageArgs& args) {
   if (args.has_message == args.has_message_b64) {

@@ -4,13 +4,13 @@
 #include <nlohmann/json.hpp>
 
 #include "common/encoding.h"
+#include "common/http/json_util.h"
+#include "common/secret_buffer.h"
 
 namespace otc::device {
 namespace {
 
 using nlohmann::json;
-
-void WipeString(std::string& s) { Wipe({reinterpret_cast<uint8_t*>(s.data()), s.size()}); }
 
 // Wipes every string inside a parsed document (the request may carry plaintext).
 void WipeJson(json& j) {
@@ -29,35 +29,10 @@ struct ParsedObject {
 
 constexpr int kMaxDepth = 4;
 
-// Deepest nesting of objects/arrays outside strings: checked before parsing so a hostile
-// "[[[[..." never reaches the parser.
-int NestingDepth(std::string_view text) {
-  int depth = 0, max_depth = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      max_depth = std::max(max_depth, ++depth);
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return max_depth;
-}
-
 // Parses `body` as one JSON object whose keys are all in `allowed`, each at most once.
 Status ParseObject(std::string_view body, std::initializer_list<std::string_view> allowed,
                    ParsedObject* out) {
-  if (NestingDepth(body) > kMaxDepth)
+  if (http::JsonDepth(body) > kMaxDepth)
     return Status::InvalidArgument("the body is nested too deeply");
   std::vector<std::string> seen;
   bool duplicate = false;

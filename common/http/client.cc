@@ -1,5 +1,8 @@
 #include "common/http/client.h"
 
+#include "common/http/read_buffer.h"
+#include "common/secret_buffer.h"
+
 #include <poll.h>
 
 #include <optional>
@@ -27,7 +30,7 @@ struct Client::Impl {
   ClientOptions options;
   net::io_context ioc;
   std::optional<net::generic::stream_protocol::socket> socket;
-  boost::beast::flat_buffer buffer;
+  ReadBuffer buffer;
   bool reused = false;  // the open connection already carried a request
 
   // Runs the io_context until `done` or the deadline; on timeout closes the socket (which
@@ -51,6 +54,7 @@ struct Client::Impl {
       socket.reset();
     }
     buffer.clear();
+    WipeConsumed(buffer);
     reused = false;
   }
 
@@ -123,6 +127,7 @@ struct Client::Impl {
     got_bytes = parser.got_some() || buffer.size() > before;
     if (ec) return ec;
     response = parser.release();
+    WipeConsumed(buffer);
     return {};
   }
 };
@@ -151,6 +156,12 @@ Result<Response> Client::Send(Request request) {
 }
 
 Result<Response> Client::Send(Request request, std::chrono::milliseconds timeout) {
+  Result<Response> response = SendOnce(request, timeout);
+  WipeString(request.body());  // it may carry plaintext (a device request)
+  return response;
+}
+
+Result<Response> Client::SendOnce(Request& request, std::chrono::milliseconds timeout) {
   Impl& impl = *impl_;
   Clock::time_point deadline = Clock::now() + timeout;
   if (request[Field::host].empty()) {

@@ -39,6 +39,8 @@ class Client {
 
   // Sends `request` (Host, User-Agent and Content-Length are filled in) and reads the
   // response. Non-2xx responses are returned, not errors; errors are transport failures.
+  // The request body is wiped after sending, and the read buffer once the response is
+  // parsed (bodies may carry plaintext); the caller wipes the response body it gets.
   Result<Response> Send(Request request);
   // Like Send with a per-call deadline (e.g. longer than a long-poll's wait).
   Result<Response> Send(Request request, std::chrono::milliseconds timeout);
@@ -54,6 +56,7 @@ class Client {
  private:
   struct Impl;
   explicit Client(std::unique_ptr<Impl> impl);
+  Result<Response> SendOnce(Request& request, std::chrono::milliseconds timeout);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -15,8 +15,16 @@ int HexValue(char c) {
   return -1;
 }
 
-// Deepest nesting of objects/arrays in `text`, counting only brackets outside strings.
-// Cheap enough to run before parsing, so a hostile "[[[[..." never reaches the parser.
+std::string_view TrimLeft(std::string_view s) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
+    s.remove_prefix(1);
+  }
+  return s;
+}
+
+}  // namespace
+
 int JsonDepth(std::string_view text) {
   int depth = 0, max_depth = 0;
   bool in_string = false, escaped = false;
@@ -41,16 +49,6 @@ int JsonDepth(std::string_view text) {
   }
   return max_depth;
 }
-
-std::string_view TrimLeft(std::string_view s) {
-  while (!s.empty() &&
-         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n')) {
-    s.remove_prefix(1);
-  }
-  return s;
-}
-
-}  // namespace
 
 Response JsonResponse(HttpStatus status, const nlohmann::json& body) {
   Response response(status, 11);

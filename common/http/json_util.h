@@ -27,6 +27,10 @@ namespace otc::http {
 
 inline constexpr int kMaxJsonDepth = 32;
 
+// Deepest nesting of objects/arrays in `text`, counting only brackets outside strings.
+// Cheap enough to run before parsing, so a hostile "[[[[..." never reaches the parser.
+int JsonDepth(std::string_view text);
+
 // A response with `body` serialized as JSON and Content-Type: application/json.
 Response JsonResponse(HttpStatus status, const nlohmann::json& body);
 

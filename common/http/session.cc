@@ -9,6 +9,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "common/http/json_util.h"
+#include "common/secret_buffer.h"
 
 namespace otc::http {
 
@@ -30,6 +31,7 @@ class ExchangeImpl final : public Exchange {
     if (!responded_.load())
       Respond(
           JsonError(HttpStatus::internal_server_error, "internal", "the request was not answered"));
+    WipeString(request_.body());  // it may carry plaintext (a device's /v1/package)
   }
 
   const Request& request() const override { return request_; }
@@ -192,6 +194,7 @@ void Session::OnRequest() {
   auto exchange = std::make_shared<ExchangeImpl>(shared_from_this(), parser_->release(),
                                                  RequestInfo{remote_address_, id_});
   parser_.reset();
+  WipeConsumed(buffer_);
   try {
     core_->handler->Handle(exchange);
   } catch (const std::exception&) {
@@ -226,6 +229,7 @@ void Session::Write(Response response, bool close_after) {
 
 void Session::OnWritten(error_code ec) {
   CancelTimer();
+  WipeString(response_->body());  // it may carry plaintext (a device's /v1/unpackage)
   response_.reset();
   if (ec || phase_ != Phase::kWriting) {
     Close();

@@ -14,9 +14,9 @@
 #include <string>
 
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 
+#include "common/http/read_buffer.h"
 #include "common/http/server_core.h"
 
 namespace otc::http {
@@ -75,7 +75,7 @@ class Session : public std::enable_shared_from_this<Session> {
   uint64_t requests_ = 0;
   size_t drained_ = 0;
 
-  boost::beast::flat_buffer buffer_;
+  ReadBuffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   std::unique_ptr<Response> response_;
   std::array<char, 4096> drain_buffer_;
