@@ -203,7 +203,8 @@ Result<std::unique_ptr<PadSource>> Job::MakeSource() {
     if (!s.ok()) return s.status();
     return std::unique_ptr<PadSource>(std::move(*s));
   }
-  return std::unique_ptr<PadSource>(new RandomSource(o_.threads));
+  return std::unique_ptr<PadSource>(new RandomSource(
+      o_.threads, o_.source == "drbg" ? RandomGenerator::kDrbg : RandomGenerator::kGetrandom));
 }
 
 Status Job::Preflight() {

@@ -55,7 +55,7 @@ struct JobOptions {
   uint64_t size = 0;
   uint64_t chunk_size = uint64_t{4} << 20;
   std::vector<std::string> hrngs;      // --hrng DEV (repeatable)
-  std::string source;                  // --source: "" (default), "random", "file:PATH"
+  std::string source;                  // --source: "" (default), "random", "drbg", "file:PATH"
   std::vector<UserDestination> users;  // pair mode: exactly two
   std::vector<std::string> outputs;    // raw mode: -o FILE (repeatable)
   std::string manifest_dir;            // raw mode: manifests go here instead of beside each FILE

@@ -14,11 +14,12 @@ Status ValidateSourceSpec(const JobOptions& o) {
   if (!o.hrngs.empty() && !o.source.empty()) {
     return Status::InvalidArgument(
         "--hrng and --source are alternatives: give --hrng DEV (repeatable) for hardware RNGs, "
-        "or --source random|file:PATH");
+        "or --source random|drbg|file:PATH");
   }
-  if (!o.source.empty() && o.source != "random" && o.source.rfind("file:", 0) != 0) {
+  if (!o.source.empty() && o.source != "random" && o.source != "drbg" &&
+      o.source.rfind("file:", 0) != 0) {
     return Status::InvalidArgument("unknown --source '" + o.source +
-                                   "': use --source random or --source file:PATH");
+                                   "': use --source random, drbg or file:PATH");
   }
   if (o.source == "file:") {
     return Status::InvalidArgument("--source file: needs a path, e.g. --source file:/dev/shm/rnd");

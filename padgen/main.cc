@@ -66,7 +66,9 @@ int main(int argc, char** argv) {
                  "Hardware RNG to read (repeatable; read in parallel and concatenated): "
                  "/dev/hwrng, a USB serial HRNG such as /dev/ttyACM0, or a FIFO");
   app.add_option("--source", o.source,
-                 "random (getrandom, the default without --hrng) or file:PATH (a file or pipe)");
+                 "random (getrandom, the kernel CSPRNG; the default without --hrng), drbg "
+                 "(OpenSSL's AES-256 CTR_DRBG seeded from getrandom: the same computational "
+                 "guarantee, several times faster) or file:PATH (a file or pipe)");
   app.add_option("--user", users,
                  "NAME=DIR: a user and their padstore directory (exactly two for a pair pad)");
   app.add_option("-o,--output", o.outputs,
@@ -89,7 +91,7 @@ int main(int argc, char** argv) {
   app.add_flag("--json", json, "Print a JSON summary on stdout at the end");
   app.add_option("--chunk-size", chunk_text, "Bytes per manifest digest and write")
       ->capture_default_str();
-  app.add_option("--threads", o.threads, "getrandom threads (default: one per CPU)");
+  app.add_option("--threads", o.threads, "random/drbg generator threads (default: one per CPU)");
   app.add_option("--queue-depth", o.queue_depth, "Chunks in flight between source and disks")
       ->capture_default_str();
   app.add_option("--sync-every", sync_text,

@@ -1,5 +1,7 @@
 #include "padgen/random_source.h"
 
+#include <openssl/err.h>
+#include <openssl/rand.h>
 #include <sys/random.h>
 
 #include <cerrno>
@@ -25,18 +27,36 @@ Status GetRandomBytes(std::span<uint8_t> out) {
   return Status::Ok();
 }
 
-RandomSource::RandomSource(size_t threads) : threads_(threads) {
+RandomSource::RandomSource(size_t threads, RandomGenerator generator)
+    : threads_(threads), generator_(generator) {
   if (threads_ == 0) threads_ = std::max(1u, std::thread::hardware_concurrency());
 }
 
 std::string RandomSource::Describe() const {
-  return "getrandom (kernel CSPRNG, " + std::to_string(threads_) +
-         (threads_ == 1 ? " thread)" : " threads)");
+  const std::string threads = std::to_string(threads_) + (threads_ == 1 ? " thread)" : " threads)");
+  if (generator_ == RandomGenerator::kDrbg) {
+    return "OpenSSL CTR_DRBG seeded from getrandom (computationally secure, " + threads;
+  }
+  return "getrandom (kernel CSPRNG, " + threads;
+}
+
+Status RandomSource::Generate(std::span<uint8_t> out) const {
+  if (generator_ == RandomGenerator::kGetrandom) return GetRandomBytes(out);
+  size_t done = 0;
+  while (done < out.size()) {
+    const size_t want = std::min<size_t>(out.size() - done, size_t{1} << 30);
+    if (RAND_priv_bytes(out.data() + done, static_cast<int>(want)) != 1) {
+      ERR_clear_error();
+      return Status::IOError("OpenSSL RAND_priv_bytes failed (its DRBG could not be seeded)");
+    }
+    done += want;
+  }
+  return Status::Ok();
 }
 
 Status RandomSource::Fill(std::span<uint8_t> out) {
   if (stopped_) return Status::Failed("source stopped");
-  Status s = GetRandomBytes(out);
+  Status s = Generate(out);
   if (s.ok()) bytes_ += out.size();
   return s;
 }
@@ -52,7 +72,7 @@ double RandomSource::MeasureRate(std::chrono::milliseconds budget) {
     workers.emplace_back([&, t] {
       SecretBuffer scratch(size_t{1} << 20);
       do {
-        if (!GetRandomBytes(scratch.span()).ok()) return;
+        if (!Generate(scratch.span()).ok()) return;
         bytes[t] += scratch.size();
       } while (Clock::now() < deadline);
     });
@@ -66,7 +86,7 @@ double RandomSource::MeasureRate(std::chrono::milliseconds budget) {
 
 std::vector<StreamStats> RandomSource::Stats() const {
   StreamStats s;
-  s.name = "getrandom";
+  s.name = generator_ == RandomGenerator::kDrbg ? "drbg" : "getrandom";
   s.kind = "random";
   s.bytes_read = s.bytes_accepted = bytes_.load();
   return {s};
