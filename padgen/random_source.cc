@@ -1,29 +1,13 @@
 #include "padgen/random_source.h"
 
-#include <sys/random.h>
-
-#include <cerrno>
+#include <algorithm>
 #include <thread>
 #include <vector>
 
 #include "common/secret_buffer.h"
+#include "padgen/system_random.h"
 
 namespace otc::padgen {
-
-Status GetRandomBytes(std::span<uint8_t> out) {
-  size_t done = 0;
-  while (done < out.size()) {
-    // getrandom returns at most 32 MiB - 1 per call; ask for at most 16 MiB.
-    size_t want = std::min<size_t>(out.size() - done, size_t{16} << 20);
-    ssize_t n = ::getrandom(out.data() + done, want, 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::FromErrno(errno, "getrandom");
-    }
-    done += static_cast<size_t>(n);
-  }
-  return Status::Ok();
-}
 
 RandomSource::RandomSource(size_t threads) : threads_(threads) {
   if (threads_ == 0) threads_ = std::max(1u, std::thread::hardware_concurrency());
@@ -36,7 +20,7 @@ std::string RandomSource::Describe() const {
 
 Status RandomSource::Fill(std::span<uint8_t> out) {
   if (stopped_) return Status::Failed("source stopped");
-  Status s = GetRandomBytes(out);
+  Status s = FillFromGetrandom(out);
   if (s.ok()) bytes_ += out.size();
   return s;
 }
@@ -52,7 +36,7 @@ double RandomSource::MeasureRate(std::chrono::milliseconds budget) {
     workers.emplace_back([&, t] {
       SecretBuffer scratch(size_t{1} << 20);
       do {
-        if (!GetRandomBytes(scratch.span()).ok()) return;
+        if (!FillFromGetrandom(scratch.span()).ok()) return;
         bytes[t] += scratch.size();
       } while (Clock::now() < deadline);
     });
