@@ -11,6 +11,7 @@
 
 #include "padgen/job.h"
 #include "padgen/manifest_extension.h"
+#include "padgen/stream_source.h"
 #include "padgen/toeplitz.h"
 #include "padstore/manifest.h"
 #include "test_util.h"
@@ -406,6 +407,32 @@ TEST_F(ExtractTest, AssessAcceptsAnHonestMinEntropyAndFileSampleIsNotConsumed) {
   ASSERT_TRUE(rec.has_value());
   // The sample was read, not consumed: the pad still starts at the file's first byte.
   EXPECT_EQ(ReadAll(dir_ / "a"), ExpectedPad(rec->value, input, 2 * kChunk, kChunk));
+}
+
+TEST_F(ExtractTest, ExtractionWorksOnAnHrngSource) {
+  auto data = std::make_shared<std::vector<uint8_t>>(Biased(6 << 20, 8));
+  JobHooks hooks;
+  hooks.make_source = [data]() -> Result<std::unique_ptr<PadSource>> {
+    std::vector<std::unique_ptr<ByteStream>> streams;
+    streams.push_back(std::make_unique<testing::ScriptedStream>("/dev/fake-hwrng", *data));
+    StreamSourceOptions so;
+    so.kind = "hrng";
+    so.health_tests = true;
+    so.health.min_entropy = 1.0;
+    so.block_size = 4096;
+    return std::unique_ptr<PadSource>(new StreamSource(std::move(streams), so));
+  };
+  JobOptions o = Extracting(4 * kChunk + 100, "unused");
+  o.source.clear();
+  o.hrngs = {"/dev/fake-hwrng"};
+  JobOutcome out = Run(o, hooks);
+  ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString() << messages_;
+  EXPECT_EQ(ReadAll(dir_ / "a").size(), 4 * kChunk + 100);
+  std::vector<ExtensionEntry> ext = Extension(dir_ / "a.manifest");
+  EXPECT_TRUE(FindExtensionEntry(ext, kTagToeplitz).has_value());
+  const uint64_t accepted = out.summary["sources"][0]["bytes_accepted"].get<uint64_t>();
+  EXPECT_GE(accepted, out.summary["source_bytes_needed"].get<uint64_t>());
+  EXPECT_EQ(out.summary["source_bytes_needed"].get<uint64_t>(), (4 * 1366 + 3) * 512u);
 }
 
 }  // namespace
