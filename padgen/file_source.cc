@@ -1,5 +1,6 @@
 #include "padgen/file_source.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace otc::padgen {
@@ -70,6 +71,21 @@ double FileSource::MeasureRate(std::chrono::milliseconds budget) {
   }
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return seconds > 0 ? static_cast<double>(prefetch_len_) / seconds : 0.0;
+}
+
+bool FileSource::Replayable() const { return std::strcmp(stream_->kind(), "file") == 0; }
+
+Status FileSource::Skip(uint64_t bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  SecretBuffer scratch(static_cast<size_t>(std::min<uint64_t>(bytes, uint64_t{1} << 20)));
+  while (bytes > 0) {
+    if (stop_) return Status::Failed("source stopped");
+    size_t n = static_cast<size_t>(std::min<uint64_t>(bytes, scratch.size()));
+    Status s = ReadFully(scratch.span().first(n));
+    if (!s.ok()) return s.WithContext("skipping the input already used by the pad");
+    bytes -= n;
+  }
+  return Status::Ok();
 }
 
 std::vector<StreamStats> FileSource::Stats() const {

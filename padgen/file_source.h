@@ -6,6 +6,12 @@
 // the stream directly into the caller's buffer. MeasureRate reads ahead into a bounded
 // prefetch buffer, which Fill consumes first, so nothing read while measuring is lost.
 // The end of the stream before the pad is complete is an error naming the file.
+//
+// A regular file is replayable: reading it again from the start after an interruption
+// would put the same bytes into the pad twice. So on --resume the job calls Skip() with
+// the number of bytes the durable chunks consumed, and a resumed pad equals the one an
+// uninterrupted run would have made from the same file. A pipe or device is a stream that
+// delivers fresh bytes, so nothing is skipped there (Replayable() is false).
 #pragma once
 
 #include <atomic>
@@ -31,6 +37,12 @@ class FileSource final : public PadSource {
   double MeasureRate(std::chrono::milliseconds budget) override;
   std::vector<StreamStats> Stats() const override;
   void Stop() override { stop_ = true; }
+
+  // True for a regular file (see above).
+  bool Replayable() const;
+  // Reads and discards `bytes` (before the first Fill). The end of the file first is an
+  // IOError naming the file.
+  Status Skip(uint64_t bytes);
 
  private:
   // Reads until `out` is full; the error names the file.

@@ -13,12 +13,15 @@
 
 #include "common/byte_size.h"
 #include "common/encoding.h"
+#include "padgen/assess.h"
 #include "padgen/file_source.h"
 #include "padgen/manifest_extension.h"
+#include "padgen/mix_transform.h"
 #include "padgen/pipeline.h"
 #include "padgen/progress.h"
 #include "padgen/random_source.h"
 #include "padgen/stream_source.h"
+#include "padgen/toeplitz_transform.h"
 #include "padgen/verify.h"
 #include "padstore/manifest.h"
 
@@ -78,6 +81,10 @@ class Job {
   Status BuildTargets();
   Status CheckPaths();
   Result<std::unique_ptr<PadSource>> MakeSource();
+  Status BuildTransforms();
+  Status RestoreTransforms();
+  uint64_t SourceBytes(uint64_t from_chunk) const;
+  Status Assess(uint64_t file_offset);
   Status Preflight();
   Status CheckSpace();
   Status Setup();
@@ -102,6 +109,13 @@ class Job {
 
   std::vector<Target> targets_;
   std::unique_ptr<PadSource> source_;
+  FileSource* file_source_ = nullptr;  // source_ when it is a file: source
+  std::vector<std::unique_ptr<Transform>> own_transforms_;
+  std::vector<Transform*> transforms_;  // hooks_.transforms, or own_transforms_
+  std::string processing_;              // ", then Toeplitz extraction (...)" etc.
+  std::string guarantee_;               // what the pad's randomness rests on
+  uint64_t source_bytes_needed_ = 0;    // raw bytes this run takes from the source
+  uint64_t baseline_accepted_ = 0;      // source bytes accepted before generation started
   uint64_t chunk_count_ = 0;
   uint64_t resume_chunk_ = 0;
   bool already_complete_ = false;
@@ -201,10 +215,175 @@ Result<std::unique_ptr<PadSource>> Job::MakeSource() {
   if (o_.source.rfind("file:", 0) == 0) {
     Result<std::unique_ptr<FileSource>> s = FileSource::Open(o_.source.substr(5));
     if (!s.ok()) return s.status();
+    file_source_ = s->get();
     return std::unique_ptr<PadSource>(std::move(*s));
   }
   return std::unique_ptr<PadSource>(new RandomSource(
       o_.threads, o_.source == "drbg" ? RandomGenerator::kDrbg : RandomGenerator::kGetrandom));
+}
+
+Status Job::BuildTransforms() {
+  const bool getrandom = o_.hrngs.empty() && (o_.source.empty() || o_.source == "random");
+  const bool drbg = o_.hrngs.empty() && o_.source == "drbg";
+  if (!hooks_.transforms.empty()) {
+    transforms_ = hooks_.transforms;
+    guarantee_ = "set by the test's transforms";
+    return Status::Ok();
+  }
+  std::string extraction_guarantee;
+  if (o_.extract == "toeplitz") {
+    double k = kDefaultEpsilonLog2;
+    if (!o_.epsilon.empty()) {
+      Result<double> e = ParseEpsilon(o_.epsilon);
+      if (!e.ok()) return e.status();
+      k = *e;
+    }
+    Result<ToeplitzParams> p =
+        DeriveToeplitzParams(o_.extract_block_bits, o_.health.min_entropy, k);
+    if (!p.ok()) return p.status();
+    Result<std::unique_ptr<ToeplitzTransform>> t = ToeplitzTransform::Create(*p);
+    if (!t.ok()) return t.status().WithContext("--extract toeplitz: drawing the seed");
+    processing_ += ", then " + DescribeToeplitz(*p);
+    extraction_guarantee =
+        "information-theoretic: every output block is within eps of uniform against an "
+        "unbounded adversary, provided every input block of the source has at least H "
+        "(--min-entropy) bits/byte of min-entropy";
+    summary_["extraction"] = {{"method", "toeplitz"},
+                              {"block_bits", p->block_bits},
+                              {"output_bits", p->output_bits},
+                              {"min_entropy", p->min_entropy_per_byte},
+                              {"epsilon_log2", p->epsilon_log2}};
+    own_transforms_.push_back(std::move(*t));
+  }
+  if (o_.mix) {
+    processing_ += ", then XOR with getrandom (--mix)";
+    own_transforms_.push_back(std::make_unique<MixTransform>());
+  }
+  summary_["mix"] = o_.mix;
+  for (auto& t : own_transforms_) transforms_.push_back(t.get());
+
+  if (getrandom) {
+    guarantee_ = "computational only: the kernel CSPRNG (getrandom)";
+  } else if (drbg) {
+    guarantee_ = "computational only: OpenSSL's CTR_DRBG (AES-256) seeded from getrandom";
+  } else if (!extraction_guarantee.empty() && o_.mix) {
+    guarantee_ = extraction_guarantee +
+                 "; otherwise, or if that bound is wrong, at least getrandom's computational "
+                 "security, provided the source and the kernel are independent";
+  } else if (!extraction_guarantee.empty()) {
+    guarantee_ = extraction_guarantee;
+  } else if (o_.mix) {
+    guarantee_ =
+        "at least as unpredictable as the better of the source and getrandom (computational), "
+        "provided they are independent; nothing information-theoretic without --extract";
+  } else {
+    guarantee_ =
+        "none stated: raw source bytes, as good as the source (use --extract toeplitz "
+        "--min-entropy H for an information-theoretic guarantee)";
+  }
+  summary_["guarantee"] = guarantee_;
+  return Status::Ok();
+}
+
+// On --resume: give every transform its parameters back from the manifests, and check
+// that the post-processing recorded there is exactly what this run would do.
+Status Job::RestoreTransforms() {
+  std::vector<ExtensionEntry> first;
+  std::string first_label;
+  for (const Target& t : targets_) {
+    if (!t.manifest) continue;
+    Result<std::vector<ExtensionEntry>> entries = DecodeExtension(t.manifest->extension);
+    if (!entries.ok()) return entries.status().WithContext(t.spec.manifest_path);
+    for (Transform* tr : transforms_) {
+      Status s = tr->Restore(*entries);
+      if (!s.ok()) return s.WithContext(t.spec.label + ": cannot resume with " + tr->Name());
+    }
+    auto claimed = [&](uint16_t tag) {
+      for (Transform* tr : transforms_) {
+        for (const ExtensionEntry& e : tr->ManifestEntries()) {
+          if (e.tag == tag) return true;
+        }
+      }
+      return false;
+    };
+    if (std::optional<ExtensionEntry> e = FindExtensionEntry(*entries, kTagToeplitz);
+        e && !claimed(kTagToeplitz)) {
+      Result<ToeplitzExtractor> x = ToeplitzExtractor::Deserialize(e->value);
+      std::string flags = x.ok() ? " " + ToeplitzFlags(x->params()) : std::string();
+      return Status::InvalidArgument(t.spec.label +
+                                     ": this pad was generated with --extract "
+                                     "toeplitz" +
+                                     flags + "; resume it with the same flags");
+    }
+    if (FindExtensionEntry(*entries, kTagGetrandomMix) && !claimed(kTagGetrandomMix)) {
+      return Status::InvalidArgument(t.spec.label +
+                                     ": this pad was generated with --mix; resume it with --mix");
+    }
+    // Post-processing entries (tags below kTagGenerator) must agree between copies.
+    std::vector<ExtensionEntry> mine;
+    for (const ExtensionEntry& e : *entries) {
+      if (e.tag < kTagGenerator) mine.push_back(e);
+    }
+    if (first_label.empty()) {
+      first = std::move(mine);
+      first_label = t.spec.label;
+    } else {
+      bool same = first.size() == mine.size();
+      for (size_t i = 0; same && i < mine.size(); ++i) {
+        same = first[i].tag == mine[i].tag && first[i].value == mine[i].value;
+      }
+      if (!same) {
+        return Status::Corruption("the manifests of " + first_label + " and " + t.spec.label +
+                                  " record different extraction or mixing; these are not "
+                                  "copies of one pad");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+// Raw source bytes needed for chunks [from_chunk, chunk_count_).
+uint64_t Job::SourceBytes(uint64_t from_chunk) const {
+  auto input_for = [this](uint64_t out) {
+    for (size_t k = transforms_.size(); k-- > 0;) out = transforms_[k]->InputBytes(out);
+    return out;
+  };
+  if (from_chunk >= chunk_count_) return 0;
+  const uint64_t last_len = o_.size - (chunk_count_ - 1) * o_.chunk_size;
+  return (chunk_count_ - 1 - from_chunk) * input_for(o_.chunk_size) + input_for(last_len);
+}
+
+Status Job::Assess(uint64_t file_offset) {
+  const bool replay = file_source_ != nullptr && file_source_->Replayable();
+  Result<EntropyReport> r =
+      replay ? AssessFileSample(o_.source.substr(5), file_offset, o_.assess_bytes)
+             : AssessSourceSample(*source_, o_.assess_bytes);
+  if (!r.ok()) return r.status();
+  json a = json::parse(EntropyReportJson(*r));
+  a["sample_consumed"] = !replay;
+  if (!ui_.quiet) {
+    std::fprintf(
+        ui_.err, "padgen: entropy report on %s of %s (%s):\n%s", FormatByteSize(r->bytes).c_str(),
+        source_->Describe().c_str(),
+        replay ? "the file's next bytes, not consumed" : "read from the source and discarded",
+        FormatEntropyReport(*r).c_str());
+  }
+  Status out = Status::Ok();
+  if (o_.min_entropy_given) {
+    if (std::optional<std::string> w = MinEntropyWarning(o_.health.min_entropy, *r)) {
+      a["warning"] = *w;
+      if (!o_.extract.empty()) {
+        out = Status::InvalidArgument(
+            *w +
+            ": with --extract an overstated --min-entropy voids the extractor's guarantee, "
+            "so padgen stops (nothing was generated)");
+      } else {
+        Say("warning: " + *w);
+      }
+    }
+  }
+  summary_["assessment"] = std::move(a);
+  return out;
 }
 
 Status Job::Preflight() {
@@ -254,6 +433,8 @@ Status Job::Preflight() {
       resume_chunk_ = std::min(resume_chunk_, n);
       already_complete_ = already_complete_ && t.manifest && t.manifest->complete;
     }
+    Status s = RestoreTransforms();
+    if (!s.ok()) return s;
     if (already_complete_) {
       for (const Target& t : targets_) {
         if (t.manifest->pad_id != targets_[0].manifest->pad_id) {
@@ -329,12 +510,6 @@ Status Job::OpenManifest(Target& t, const std::vector<uint8_t>& extension) {
       if (s.ok()) s = (*f)->Sync();
       if (!s.ok()) return s;
     }
-    for (Transform* tr : hooks_.transforms) {
-      Result<std::vector<ExtensionEntry>> entries = DecodeExtension(m.extension);
-      if (!entries.ok()) return entries.status().WithContext(path);
-      Status s = tr->Restore(*entries);
-      if (!s.ok()) return s.WithContext(t.spec.label + ": restoring " + tr->Name());
-    }
     Result<std::unique_ptr<padstore::ManifestWriter>> w =
         padstore::ManifestWriter::Resume(env_, path, o_.size, o_.chunk_size);
     if (!w.ok()) return w.status();
@@ -364,9 +539,9 @@ void Job::RemoveCreated() {
 Result<std::vector<uint8_t>> Job::BuildExtension() const {
   std::vector<ExtensionEntry> entries = {
       {kTagGenerator, std::vector<uint8_t>(kGenerator, kGenerator + std::strlen(kGenerator))}};
-  std::string source = source_->Describe();
+  std::string source = source_->Describe() + processing_;
   entries.push_back({kTagSource, std::vector<uint8_t>(source.begin(), source.end())});
-  for (Transform* tr : hooks_.transforms) {
+  for (Transform* tr : transforms_) {
     for (ExtensionEntry& e : tr->ManifestEntries()) entries.push_back(std::move(e));
   }
   // The format wants strictly increasing tags (manifest_extension.h).
@@ -401,8 +576,15 @@ Status Job::Setup() {
 std::string Job::RenderProgress() {
   double seconds = std::chrono::duration<double>(Clock::now() - gen_start_).count();
   std::vector<StreamStats> stats = source_->Stats();
-  uint64_t produced = 0;
-  for (const StreamStats& s : stats) produced += s.bytes_accepted;
+  uint64_t raw = 0;
+  for (const StreamStats& s : stats) raw += s.bytes_accepted;
+  raw = raw > baseline_accepted_ ? raw - baseline_accepted_ : 0;
+  // Source bytes -> pad bytes (an extractor takes more input than it gives output).
+  const uint64_t produced =
+      source_bytes_needed_ > 0 ? static_cast<uint64_t>(static_cast<double>(raw) *
+                                                       static_cast<double>(o_.size - start_bytes_) /
+                                                       static_cast<double>(source_bytes_needed_))
+                               : raw;
   uint64_t done = std::max<uint64_t>(progress_.durable_bytes.load(),
                                      std::min<uint64_t>(o_.size, start_bytes_ + produced));
   double rate = seconds > 0 ? static_cast<double>(done - start_bytes_) / seconds : 0;
@@ -482,6 +664,8 @@ JobOutcome Job::Run() {
   }
   s = BuildTargets();
   if (!s.ok()) return Finish(kExitUsage, s);
+  s = BuildTransforms();
+  if (!s.ok()) return Finish(kExitUsage, s);
 
   Result<std::unique_ptr<PadSource>> source = MakeSource();
   if (!source.ok()) return Finish(kExitUsage, source.status());
@@ -494,6 +678,11 @@ JobOutcome Job::Run() {
 
   s = Preflight();
   if (!s.ok()) return Finish(kExitUsage, s);
+  if (mode_ == OpenMode::kResume) {  // the transforms may have restored a stored seed
+    extension = BuildExtension();
+    if (!extension.ok()) return Finish(kExitUsage, extension.status());
+    extension_ = std::move(*extension);
+  }
   s = Setup();
   if (!s.ok()) {
     RemoveCreated();
@@ -533,18 +722,46 @@ JobOutcome Job::Run() {
     }
     start_bytes_ = std::min(o_.size, resume_chunk_ * o_.chunk_size);
     const uint64_t remaining = o_.size - start_bytes_;
+    source_bytes_needed_ = SourceBytes(resume_chunk_);
+    uint64_t skipped = 0;
+    if (resume_chunk_ > 0 && file_source_ != nullptr && file_source_->Replayable()) {
+      // The durable chunks used the file's first bytes: never put them into the pad again.
+      skipped = SourceBytes(0) - source_bytes_needed_;
+      s = file_source_->Skip(skipped);
+      if (!s.ok()) {
+        RemoveCreated();
+        return Finish(kExitFailed, s.WithContext(ResumeAdvice()));
+      }
+      Say("skipped the first " + FormatByteSize(skipped) + " of " + source_->Describe() +
+          ", used by the chunks already written");
+    }
+    summary_["source_bytes_skipped"] = skipped;
+    if (o_.assess) {
+      s = Assess(skipped);
+      if (!s.ok()) {
+        source_->Stop();
+        RemoveCreated();
+        return Finish(kExitUsage, s);
+      }
+    }
+    summary_["source_bytes_needed"] = source_bytes_needed_;
     double rate = source_->MeasureRate(ui_.measure_budget);
-    std::string line = FormatByteSize(o_.size) + " pad from " + source_->Describe() +
-                       " (measured " + FormatRate(rate) + ") for " + who;
+    std::string line = FormatByteSize(o_.size) + " pad from " + source_->Describe() + processing_ +
+                       " (source measured " + FormatRate(rate);
+    if (source_bytes_needed_ != remaining) {
+      line += "; " + FormatByteSize(source_bytes_needed_) + " of input needed";
+    }
+    line += ") for " + who;
     if (resume_chunk_ > 0) {
       line += ", resuming after " + FormatByteSize(start_bytes_) + " (chunk " +
               std::to_string(resume_chunk_) + " of " + std::to_string(chunk_count_) + ")";
     }
     line += ": expected to take " +
-            (rate > 0 ? "about " + FormatDuration(static_cast<double>(remaining) / rate)
+            (rate > 0 ? "about " + FormatDuration(static_cast<double>(source_bytes_needed_) / rate)
                       : std::string("an unknown time")) +
             " at that rate";
     Say(line);
+    if (!own_transforms_.empty()) Say("guarantee: " + guarantee_);
     summary_["measured_source_rate"] = rate;
 
     std::vector<PipelineTarget> pts;
@@ -557,12 +774,13 @@ JobOutcome Job::Run() {
     pc.sync_bytes = o_.sync_every;
     pc.hooks = hooks_.io;
     gen_start_ = Clock::now();
+    for (const StreamStats& st : source_->Stats()) baseline_accepted_ += st.bytes_accepted;
     std::unique_ptr<ProgressLine> bar;
     if (ui_.progress && !ui_.quiet) {
       bar = std::make_unique<ProgressLine>(ui_.err, [this] { return RenderProgress(); });
     }
     Result<PipelineResult> r =
-        RunPipeline(pc, *source_, hooks_.transforms, hooks_.observer, pts, &progress_, cancel_);
+        RunPipeline(pc, *source_, transforms_, hooks_.observer, pts, &progress_, cancel_);
     if (bar) bar->Stop();
     source_->Stop();
     gen_seconds = std::chrono::duration<double>(Clock::now() - gen_start_).count();

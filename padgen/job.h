@@ -7,7 +7,10 @@
 //   4. create the pad files (0600, preallocated, O_DIRECT where possible) and their
 //      manifests, or reopen them and truncate the manifests to the chunks durable on
 //      every copy (--resume); on any failure here, remove what this run created;
-//   5. print the first line (sources, size, expected duration at the measured rate);
+//   5. with --assess, print an entropy report on a sample of the source (and refuse to run
+//      with --extract when --min-entropy is above the estimate); print the first line
+//      (source, extraction/mixing, size, expected duration at the measured rate, counting
+//      the extractor's input:output ratio);
 //   6. run the pipeline (pipeline.h) with a progress bar on a terminal;
 //   7. read every copy back and check it against its manifest (--verify, default);
 //   8. in pair mode, register the contact in both stores (store_registrar.h);
@@ -36,6 +39,7 @@
 #include "padgen/health_test.h"
 #include "padgen/source.h"
 #include "padgen/store_registrar.h"
+#include "padgen/toeplitz.h"
 #include "padgen/transform.h"
 
 namespace otc::padgen {
@@ -67,7 +71,18 @@ struct JobOptions {
   size_t queue_depth = 8;                     // chunks in flight
   uint64_t sync_every = uint64_t{128} << 20;  // group-commit size (pipeline.h)
   size_t hrng_block = 64 << 10;
-  HealthTestConfig health;
+  HealthTestConfig health;         // health.min_entropy is --min-entropy, also H for --extract
+  bool min_entropy_given = false;  // --min-entropy was given (required with --extract)
+
+  // Randomness assurance (issue 5; docs/SECURITY.md "Extraction and mixing"). Only for
+  // --hrng and file: sources: the getrandom source is rejected with --extract and --mix.
+  std::string extract;                              // --extract: "" (off) or "toeplitz"
+  std::string epsilon;                              // --epsilon: "" (2^-64), "2^-K" or "1e-20"
+  uint32_t extract_block_bits = kDefaultBlockBits;  // --extract-block-bits: n
+  bool mix = false;                                 // --mix: XOR with getrandom, after extraction
+  bool assess = false;                              // --assess: entropy report on a sample first
+  uint64_t assess_bytes = uint64_t{1} << 20;        // --assess-bytes
+  bool assess_bytes_given = false;
 };
 
 // Where output goes and how it looks.
@@ -84,7 +99,8 @@ struct JobHooks {
   IoHooks io;
   // Replaces the source built from the options (tests: scripted streams).
   std::function<Result<std::unique_ptr<PadSource>>()> make_source;
-  std::vector<Transform*> transforms;   // issue 5: --extract / --mix plug in here
+  // Replaces the transforms built from the options (--extract, --mix) when not empty.
+  std::vector<Transform*> transforms;
   RawObserver observer;                 // issue 5: --assess plugs in here
   StoreRegistrar* registrar = nullptr;  // default: the padstore one
   // Called after the pipeline and before verification (tests corrupt a copy here).

@@ -1,7 +1,9 @@
 // Checking JobOptions before anything touches the file system (job.h).
 #include <string>
 
+#include "padgen/entropy_estimate.h"
 #include "padgen/job.h"
+#include "padgen/toeplitz.h"
 #include "padstore/uid.h"
 
 namespace otc::padgen {
@@ -26,6 +28,64 @@ Status ValidateSourceSpec(const JobOptions& o) {
   }
   for (const std::string& h : o.hrngs) {
     if (h.empty()) return Status::InvalidArgument("--hrng needs a device path, e.g. /dev/hwrng");
+  }
+  return Status::Ok();
+}
+
+constexpr uint64_t kMaxAssessBytes = uint64_t{1} << 30;
+
+Status ValidateRandomness(const JobOptions& o) {
+  // A CSPRNG source: getrandom, or OpenSSL's DRBG seeded from it.
+  const bool csprng =
+      o.hrngs.empty() && (o.source.empty() || o.source == "random" || o.source == "drbg");
+  if (!o.extract.empty() && o.extract != "toeplitz") {
+    return Status::InvalidArgument("unknown --extract '" + o.extract +
+                                   "': the only extractor is --extract toeplitz");
+  }
+  if (!o.epsilon.empty() && o.extract.empty()) {
+    return Status::InvalidArgument(
+        "--epsilon is the extractor's error bound: give it with --extract toeplitz, or drop it");
+  }
+  if (o.extract_block_bits != kDefaultBlockBits && o.extract.empty()) {
+    return Status::InvalidArgument(
+        "--extract-block-bits is the extractor's block size: give it with --extract toeplitz, "
+        "or drop it");
+  }
+  if (!o.extract.empty()) {
+    if (csprng) {
+      return Status::InvalidArgument(
+          "--extract is for hardware or file sources (--hrng DEV or --source file:PATH); the "
+          "random (getrandom) and drbg sources are CSPRNGs whose output extraction cannot improve");
+    }
+    if (!o.min_entropy_given) {
+      return Status::InvalidArgument(
+          "--extract toeplitz needs --min-entropy H, the source's min-entropy in bits per byte "
+          "(run otc-entropy on the source, or add --assess, to estimate it)");
+    }
+    double k = kDefaultEpsilonLog2;
+    if (!o.epsilon.empty()) {
+      Result<double> e = ParseEpsilon(o.epsilon);
+      if (!e.ok()) return e.status().WithContext("--epsilon");
+      k = *e;
+    }
+    Result<ToeplitzParams> p = DeriveToeplitzParams(o.extract_block_bits, o.health.min_entropy, k);
+    if (!p.ok()) {
+      return Status::InvalidArgument(
+          "--extract toeplitz: " + p.status().message() +
+          " (the block size is --extract-block-bits, --min-entropy is H)");
+    }
+  }
+  if (o.mix && csprng) {
+    return Status::InvalidArgument(
+        "--mix XORs a hardware or file source with getrandom, and the source is a CSPRNG "
+        "seeded from getrandom already: drop --mix, or give --hrng DEV or --source file:PATH");
+  }
+  if (o.assess_bytes_given && !o.assess) {
+    return Status::InvalidArgument("--assess-bytes is the --assess sample size: add --assess");
+  }
+  if (o.assess && (o.assess_bytes < kMinAssessBytes || o.assess_bytes > kMaxAssessBytes)) {
+    return Status::InvalidArgument("--assess-bytes must be between " +
+                                   std::to_string(kMinAssessBytes) + " bytes and 1G (default 1M)");
   }
   return Status::Ok();
 }
@@ -87,6 +147,8 @@ Status ValidateJobOptions(const JobOptions& o) {
     return Status::InvalidArgument("--sync-every must be at least one chunk (--chunk-size)");
   }
   Status s = ValidateSourceSpec(o);
+  if (!s.ok()) return s;
+  s = ValidateRandomness(o);
   if (!s.ok()) return s;
   if (!o.hrngs.empty()) {
     s = ValidateHealthTestConfig(o.health);

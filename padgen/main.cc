@@ -25,10 +25,19 @@ constexpr const char* kFooter = R"(Examples:
   padgen --hrng /dev/hwrng --size 1T --user alice=/media/alice/otc --user bob=/media/bob/otc
   padgen --size 64G --user alice=/media/a/otc --user bob=/media/b/otc     (getrandom)
   padgen --size 4G --source file:/dev/shm/random.bin -o /mnt/x/pad -o /mnt/y/pad
+  padgen --hrng /dev/ttyACM0 --assess --extract toeplitz --min-entropy 1.2 --mix --size 4G \
+         --user alice=/media/alice/otc --user bob=/media/bob/otc   (a biased HRNG, extracted)
   padgen --resume ...same arguments...       (after Ctrl-C, a crash or a power loss)
 
 Sizes take K, M, G, T, P suffixes (binary). The default source, getrandom, is the kernel
-ChaCha20 CSPRNG: computationally secure only. Use --hrng for an information-theoretic pad.
+ChaCha20 CSPRNG: computationally secure only. Use --hrng for an information-theoretic pad,
+with --extract toeplitz --min-entropy H: every output block is then within epsilon
+(2^-64 by default) of uniform, provided the device really gives H bits/byte of
+min-entropy (estimate it with otc-entropy or --assess, and stay below the estimate).
+--mix XORs the result with getrandom: at least as good as the better of the two if they
+are independent. A regular file (--source file:) is replayable: --resume skips the input
+already used, and --assess reads its sample without consuming it; from a device or pipe
+the --assess sample is read and discarded.
 
 Exit codes: 0 done; 1 failed during the run (the pad is resumable with --resume);
 2 bad arguments or setup, nothing written; 3 verification found a copy that differs
@@ -98,9 +107,11 @@ int main(int argc, char** argv) {
                  "fdatasync each copy after this much data when the disk is the bottleneck "
                  "(with a slow source every chunk is synced at once)")
       ->capture_default_str();
-  app.add_option("--min-entropy", o.health.min_entropy,
-                 "Claimed min-entropy of HRNG output, bits per byte (0, 8]")
-      ->capture_default_str();
+  auto* min_entropy_opt =
+      app.add_option("--min-entropy", o.health.min_entropy,
+                     "Claimed min-entropy of the source, bits per byte (0, 8]: sets the HRNG "
+                     "health-test cut-offs, and is H for --extract (required there)")
+          ->capture_default_str();
   app.add_option("--health-alpha", o.health.alpha_exponent,
                  "Health-test false-alarm rate alpha = 2^-N per sample")
       ->capture_default_str();
@@ -112,6 +123,26 @@ int main(int argc, char** argv) {
   app.add_option("--hrng-block", block_text,
                  "HRNG read block: the unit that is health-tested and discarded on failure")
       ->capture_default_str();
+
+  std::string assess_text = "1M";
+  app.add_option("--extract", o.extract,
+                 "Randomness extractor to run on the source: toeplitz (the only one), with "
+                 "--min-entropy H; output is epsilon-close to uniform if H is true");
+  app.add_option("--epsilon", o.epsilon,
+                 "Extractor error per output block, 2^-K or a number in (0, 1) (default 2^-64); "
+                 "only with --extract");
+  app.add_option("--extract-block-bits", o.extract_block_bits,
+                 "Extractor input block, bits: a multiple of 64 up to 1048576 (larger blocks "
+                 "lose less to epsilon at low H)")
+      ->capture_default_str();
+  app.add_flag("--mix", o.mix,
+               "XOR the (extracted) source with getrandom output (not with the getrandom "
+               "source)");
+  app.add_flag("--assess", o.assess,
+               "First print an entropy report on a sample of the source; warn if "
+               "--min-entropy is above its estimate, and refuse to run if --extract is on");
+  auto* assess_bytes_opt = app.add_option("--assess-bytes", assess_text, "Sample size for --assess")
+                               ->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -147,6 +178,11 @@ int main(int argc, char** argv) {
     o.users.push_back({u.substr(0, eq), u.substr(eq + 1)});
   }
   o.verify = !no_verify;
+  o.min_entropy_given = min_entropy_opt->count() > 0;
+  o.assess_bytes_given = assess_bytes_opt->count() > 0;
+  auto assess_bytes = otc::ParseByteSize(assess_text);
+  if (!assess_bytes.ok()) return UsageError("--assess-bytes: " + assess_bytes.status().message());
+  o.assess_bytes = *assess_bytes;
 
   otc::padgen::JobUi ui;
   ui.quiet = quiet;

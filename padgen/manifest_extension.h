@@ -17,8 +17,10 @@
 //   2  kTagGetrandomMix  the pad was XORed with getrandom(2) output (--mix); empty value
 //  16  kTagGenerator  UTF-8 text: the program that wrote the pad ("otc padgen 0.1.0")
 //  17  kTagSource     UTF-8 text: where the raw bytes came from ("HRNG /dev/hwrng",
-//                     "getrandom (kernel CSPRNG, 2 threads)"), so whoever holds the pad can
-//                     tell a hardware pad from a computationally secure one
+//                     "getrandom (kernel CSPRNG, 2 threads)") and, if any, the
+//                     post-processing (", then Toeplitz extraction (...), then XOR with
+//                     getrandom (--mix)"), so whoever holds the pad can tell a hardware pad
+//                     from a computationally secure one
 //
 // New tags are added here; a tag number is never reused for a different meaning.
 #pragma once

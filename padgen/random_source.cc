@@ -2,30 +2,15 @@
 
 #include <openssl/err.h>
 #include <openssl/rand.h>
-#include <sys/random.h>
 
-#include <cerrno>
+#include <algorithm>
 #include <thread>
 #include <vector>
 
 #include "common/secret_buffer.h"
+#include "padgen/system_random.h"
 
 namespace otc::padgen {
-
-Status GetRandomBytes(std::span<uint8_t> out) {
-  size_t done = 0;
-  while (done < out.size()) {
-    // getrandom returns at most 32 MiB - 1 per call; ask for at most 16 MiB.
-    size_t want = std::min<size_t>(out.size() - done, size_t{16} << 20);
-    ssize_t n = ::getrandom(out.data() + done, want, 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::FromErrno(errno, "getrandom");
-    }
-    done += static_cast<size_t>(n);
-  }
-  return Status::Ok();
-}
 
 RandomSource::RandomSource(size_t threads, RandomGenerator generator)
     : threads_(threads), generator_(generator) {
@@ -41,7 +26,7 @@ std::string RandomSource::Describe() const {
 }
 
 Status RandomSource::Generate(std::span<uint8_t> out) const {
-  if (generator_ == RandomGenerator::kGetrandom) return GetRandomBytes(out);
+  if (generator_ == RandomGenerator::kGetrandom) return FillFromGetrandom(out);
   size_t done = 0;
   while (done < out.size()) {
     const size_t want = std::min<size_t>(out.size() - done, size_t{1} << 30);

@@ -46,7 +46,4 @@ class RandomSource final : public PadSource {
   std::atomic<bool> stopped_{false};
 };
 
-// getrandom(2) until `out` is full (handles short reads and EINTR).
-Status GetRandomBytes(std::span<uint8_t> out);
-
 }  // namespace otc::padgen

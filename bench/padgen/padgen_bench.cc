@@ -12,6 +12,7 @@
 #include "common/secret_buffer.h"
 #include "padgen/health_test.h"
 #include "padgen/random_source.h"
+#include "padgen/system_random.h"
 #include "padstore/manifest.h"
 
 namespace {
@@ -20,7 +21,7 @@ using otc::SecretBuffer;
 
 SecretBuffer RandomBuffer(size_t n) {
   SecretBuffer b(n);
-  (void)otc::padgen::GetRandomBytes(b.span());
+  (void)otc::padgen::FillFromGetrandom(b.span());
   return b;
 }
 
@@ -64,7 +65,7 @@ void BM_Getrandom(benchmark::State& state) {
   const size_t n = static_cast<size_t>(state.range(0));
   SecretBuffer chunk(n);
   for (auto _ : state) {
-    if (!otc::padgen::GetRandomBytes(chunk.span()).ok()) state.SkipWithError("getrandom failed");
+    if (!otc::padgen::FillFromGetrandom(chunk.span()).ok()) state.SkipWithError("getrandom failed");
     benchmark::ClobberMemory();
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * n));

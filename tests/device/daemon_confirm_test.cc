@@ -75,6 +75,7 @@ class PtyChild {
       pid_t r = ::waitpid(pid_, &status, WNOHANG);
       if (r == pid_) {
         pid_ = -1;
+        Drain();  // what the child wrote just before exiting
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       }
       WaitFor("\x01never\x01", 10ms);
@@ -82,6 +83,18 @@ class PtyChild {
     return -1;
   }
   const std::string& seen() const { return seen_; }
+  // Reads whatever is left in the terminal once the child is gone (read fails with EIO
+  // when the last slave descriptor has closed).
+  void Drain() {
+    for (int i = 0; i < 100; ++i) {
+      pollfd p{master_, POLLIN, 0};
+      if (::poll(&p, 1, 20) != 1) return;
+      char buf[512];
+      ssize_t n = ::read(master_, buf, sizeof buf);
+      if (n <= 0) return;
+      seen_.append(buf, static_cast<size_t>(n));
+    }
+  }
   std::string Line() {  // the text after the last match up to the next newline
     WaitFor("\n", 5s);
     return seen_;
