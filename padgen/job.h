@@ -67,9 +67,9 @@ struct JobOptions {
   bool force = false;
   bool resume = false;
   bool verify = true;
-  size_t threads = 0;                         // getrandom threads (0: one per CPU)
-  size_t queue_depth = 8;                     // chunks in flight
-  uint64_t sync_every = uint64_t{128} << 20;  // group-commit size (pipeline.h)
+  size_t threads = 0;       // getrandom threads (0: one per CPU)
+  size_t queue_depth = 8;   // chunks in flight
+  uint64_t sync_every = 0;  // group-commit size (pipeline.h); 0: sync after every chunk
   size_t hrng_block = 64 << 10;
   HealthTestConfig health;         // health.min_entropy is --min-entropy, also H for --extract
   bool min_entropy_given = false;  // --min-entropy was given (required with --extract)

@@ -143,7 +143,7 @@ Status ValidateJobOptions(const JobOptions& o) {
     return Status::InvalidArgument("--queue-depth must be between 1 and 256");
   }
   if (o.threads > 256) return Status::InvalidArgument("--threads must be at most 256");
-  if (o.sync_every < o.chunk_size) {
+  if (o.sync_every != 0 && o.sync_every < o.chunk_size) {
     return Status::InvalidArgument("--sync-every must be at least one chunk (--chunk-size)");
   }
   Status s = ValidateSourceSpec(o);

@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
   std::string chunk_text = "4M";
   std::string window_text = "1G";
   std::string block_text = "64K";
-  std::string sync_text = "128M";
+  std::string sync_text;
   std::vector<std::string> users;
   bool no_verify = false;
   bool quiet = false;
@@ -104,9 +104,9 @@ int main(int argc, char** argv) {
   app.add_option("--queue-depth", o.queue_depth, "Chunks in flight between source and disks")
       ->capture_default_str();
   app.add_option("--sync-every", sync_text,
-                 "fdatasync each copy after this much data when the disk is the bottleneck "
-                 "(with a slow source every chunk is synced at once)")
-      ->capture_default_str();
+                 "Group commit: fdatasync each copy once this much written data is not yet "
+                 "durable (default: every chunk, so a crash loses about one chunk of work; "
+                 "raise it on disks whose cache flushes are slow)");
   auto* min_entropy_opt =
       app.add_option("--min-entropy", o.health.min_entropy,
                      "Claimed min-entropy of the source, bits per byte (0, 8]: sets the HRNG "
@@ -163,9 +163,11 @@ int main(int argc, char** argv) {
   auto window = otc::ParseByteSize(window_text);
   if (!window.ok()) return UsageError("--health-failure-window: " + window.status().message());
   o.health.failure_window = *window;
-  auto sync_every = otc::ParseByteSize(sync_text);
-  if (!sync_every.ok()) return UsageError("--sync-every: " + sync_every.status().message());
-  o.sync_every = *sync_every;
+  if (!sync_text.empty()) {
+    auto sync_every = otc::ParseByteSize(sync_text);
+    if (!sync_every.ok()) return UsageError("--sync-every: " + sync_every.status().message());
+    o.sync_every = *sync_every;
+  }
   auto block = otc::ParseByteSize(block_text);
   if (!block.ok()) return UsageError("--hrng-block: " + block.status().message());
   if (*block > (uint64_t{64} << 20)) return UsageError("--hrng-block must be at most 64M");

@@ -449,8 +449,9 @@ Result<PipelineResult> Pipeline::Run() {
     }
     for (size_t d = 0; d < dests; ++d) {
       if (dest_failed_[d] || sync_in_flight_[d] || contiguous_[d] <= synced_[d]) continue;
-      const uint64_t threshold =
-          targets_[d].destination->direct() ? config_.sync_bytes : config_.chunk_size;
+      const uint64_t threshold = targets_[d].destination->direct()
+                                     ? std::max(config_.sync_bytes, config_.chunk_size)
+                                     : config_.chunk_size;
       const bool due = (contiguous_[d] - synced_[d]) * config_.chunk_size >= threshold ||
                        (writes_in_flight_[d] == 0 && source_bound) || finishing;
       if (!due) continue;

@@ -7,18 +7,19 @@
 //   the writer thread (the caller's) submits each queued chunk to every destination at
 //   once with io_uring (O_DIRECT where available); a buffer is free again as soon as all
 //   its writes have completed. A destination is fdatasync'ed (one sync in flight at a
-//   time) when `sync_bytes` of completed writes are not yet covered, or as soon as it
-//   is idle because the source is slow, or at the end: one sync per chunk when the
-//   source is slow, one per
-//   `sync_bytes` when the disk is the limit (each sync costs a device cache flush);
+//   time) when `sync_bytes` of completed writes are not yet covered (by default one
+//   chunk: a sync starts as soon as a chunk is written, and the chunks that complete
+//   while it runs wait for the next one, a natural group commit), or as soon as it is
+//   idle because the source is slow, or at the end;
 //   one manifest thread per destination appends the digests of the chunks that its
 //   fdatasync made durable (ManifestWriter syncs each record).
 //
 // So a chunk's digest reaches a manifest only after the chunk is durable on that
 // destination, and after a crash every destination's manifest names a prefix of durable
 // chunks; --resume continues after the shortest. With a slow source (an HRNG) a crash
-// loses at most the chunk being filled; with a fast one, at most `sync_bytes` plus the
-// `queue_depth` chunks in flight (a fraction of a second of work).
+// loses at most the chunk being filled; with a fast one, the chunks written during one
+// fdatasync plus the `queue_depth` chunks in flight (milliseconds of work). A larger
+// `sync_bytes` trades that for fewer device cache flushes on disks where they are dear.
 //
 // Any failed write, fdatasync or manifest append is fatal for the run (fail-stop, no
 // retry): the pipeline stops the source, starts no further writes, waits for in-flight
@@ -48,8 +49,8 @@ struct PipelineConfig {
   // Group commit: a destination is fdatasync'ed when this many written bytes are not yet
   // covered by a sync, or as soon as it has no write in flight while a buffer waits for
   // the source (the source is the bottleneck, so the sync is free), or at the end.
-  // Buffered (non-O_DIRECT) destinations are synced after every chunk.
-  uint64_t sync_bytes = uint64_t{128} << 20;
+  // Buffered (non-O_DIRECT) destinations are synced after every chunk. 0: every chunk.
+  uint64_t sync_bytes = 0;
   IoHooks hooks;
 };
 

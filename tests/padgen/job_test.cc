@@ -48,7 +48,7 @@ class JobTest : public ::testing::Test {
     o.chunk_size = kChunk;
     o.outputs = outputs;
     o.queue_depth = 4;
-    o.sync_every = kChunk;  // sync every chunk, so failures leave a resumable prefix
+    // The default sync_every (every chunk), so failures leave a resumable prefix.
     return o;
   }
 
@@ -578,6 +578,11 @@ TEST_F(JobTest, BadOptionsAreUsageErrors) {
   o = Raw(1 << 20, {dir_ / "a"});
   o.force = o.resume = true;
   EXPECT_EQ(Run(o).exit_code, kExitUsage);
+  o = Raw(1 << 20, {dir_ / "a"});
+  o.sync_every = kChunk / 2;  // less than a chunk (0, the default, means every chunk)
+  out = Run(o);
+  EXPECT_EQ(out.exit_code, kExitUsage);
+  EXPECT_NE(out.status.message().find("--sync-every"), std::string::npos);
   EXPECT_TRUE(std::filesystem::is_empty(dir_.path()));
 }
 
