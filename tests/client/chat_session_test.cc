@@ -82,7 +82,8 @@ class Capture : public Output {
   }
   void ClearScreen() override { ++clears; }
   bool WaitFor(std::string_view fragment) {
-    for (int i = 0; i < 2000; ++i) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
       {
         std::lock_guard<std::mutex> l(mu);
         for (const std::string& s : lines) {

@@ -69,8 +69,11 @@ class PtyChild {
     return Wait();
   }
   int Wait() {
-    // Keep draining the terminal so the child never blocks writing to it.
-    for (int i = 0; i < 2000; ++i) {
+    // Keep draining the terminal so the child never blocks writing to it. Bounded by
+    // time, not iterations: once the child has closed the terminal, WaitFor returns at
+    // once (read fails with EIO), and the child may still be shutting down.
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (std::chrono::steady_clock::now() < deadline) {
       int status = 0;
       pid_t r = ::waitpid(pid_, &status, WNOHANG);
       if (r == pid_) {
@@ -78,7 +81,7 @@ class PtyChild {
         Drain();  // what the child wrote just before exiting
         return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       }
-      WaitFor("\x01never\x01", 10ms);
+      if (!WaitFor("\x01never\x01", 10ms)) std::this_thread::sleep_for(10ms);
     }
     return -1;
   }
