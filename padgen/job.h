@@ -67,8 +67,10 @@ struct JobOptions {
   bool force = false;
   bool resume = false;
   bool verify = true;
-  size_t threads = 0;       // getrandom threads (0: one per CPU)
-  size_t queue_depth = 8;   // chunks in flight
+  size_t threads = 0;  // getrandom threads (0: one per CPU)
+  // Chunks in flight (buffers of chunk_size each: 128 MiB at the defaults). 32 is what it
+  // takes to keep a virtio disk busy with 4 MiB writes (docs/BENCHMARKS.md, "padgen").
+  size_t queue_depth = 32;
   uint64_t sync_every = 0;  // group-commit size (pipeline.h); 0: sync after every chunk
   size_t hrng_block = 64 << 10;
   HealthTestConfig health;         // health.min_entropy is --min-entropy, also H for --extract

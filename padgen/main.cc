@@ -101,7 +101,8 @@ int main(int argc, char** argv) {
   app.add_option("--chunk-size", chunk_text, "Bytes per manifest digest and write")
       ->capture_default_str();
   app.add_option("--threads", o.threads, "random/drbg generator threads (default: one per CPU)");
-  app.add_option("--queue-depth", o.queue_depth, "Chunks in flight between source and disks")
+  app.add_option("--queue-depth", o.queue_depth,
+                 "Chunks in flight between source and disks (each a --chunk-size buffer)")
       ->capture_default_str();
   app.add_option("--sync-every", sync_text,
                  "Group commit: fdatasync each copy once this much written data is not yet "

@@ -17,8 +17,9 @@
 // So a chunk's digest reaches a manifest only after the chunk is durable on that
 // destination, and after a crash every destination's manifest names a prefix of durable
 // chunks; --resume continues after the shortest. With a slow source (an HRNG) a crash
-// loses at most the chunk being filled; with a fast one, the chunks written during one
-// fdatasync plus the `queue_depth` chunks in flight (milliseconds of work). A larger
+// loses at most the chunk being filled (with a slow source only one chunk is ever in
+// flight); with a fast one, the chunks written during one fdatasync plus the
+// `queue_depth` chunks in flight (a fraction of a second of work). A larger
 // `sync_bytes` trades that for fewer device cache flushes on disks where they are dear.
 //
 // Any failed write, fdatasync or manifest append is fatal for the run (fail-stop, no
@@ -45,7 +46,7 @@ struct PipelineConfig {
   uint64_t pad_size = 0;
   uint64_t chunk_size = padstore::kDefaultChunkSize;
   uint64_t start_chunk = 0;  // first chunk to generate (resume point)
-  size_t queue_depth = 8;    // chunk buffers in flight
+  size_t queue_depth = 32;   // chunk buffers in flight
   // Group commit: a destination is fdatasync'ed when this many written bytes are not yet
   // covered by a sync, or as soon as it has no write in flight while a buffer waits for
   // the source (the source is the bottleneck, so the sync is free), or at the end.
