@@ -125,17 +125,7 @@ class ExtractTest : public ::testing::Test {
   }
 
   JobOutcome Run(const JobOptions& o, const JobHooks& hooks = {}) {
-    char* buf = nullptr;
-    size_t len = 0;
-    FILE* f = open_memstream(&buf, &len);
-    JobUi ui;
-    ui.err = f;
-    ui.measure_budget = std::chrono::milliseconds(20);
-    JobOutcome out = RunJob(o, ui, hooks, cancel_);
-    std::fclose(f);
-    messages_.assign(buf, len);
-    std::free(buf);
-    return out;
+    return testing::RunJobCapturing(o, hooks, cancel_, &messages_, 20);
   }
 
   void ExpectNothingCreated() {

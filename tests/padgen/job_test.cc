@@ -53,17 +53,7 @@ class JobTest : public ::testing::Test {
   }
 
   JobOutcome Run(const JobOptions& o, const JobHooks& hooks = {}) {
-    char* buf = nullptr;
-    size_t len = 0;
-    FILE* f = open_memstream(&buf, &len);
-    JobUi ui;
-    ui.err = f;
-    ui.measure_budget = std::chrono::milliseconds(50);
-    JobOutcome out = RunJob(o, ui, hooks, cancel_);
-    std::fclose(f);
-    messages_.assign(buf, len);
-    std::free(buf);
-    return out;
+    return testing::RunJobCapturing(o, hooks, cancel_, &messages_, 50);
   }
 
   // Both copies complete, byte-identical and matching their manifests.

@@ -8,6 +8,8 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -61,6 +63,21 @@ std::vector<uint8_t> PseudoRandom(size_t n, uint64_t seed) {
     z ^= z >> 31;
     for (size_t k = 0; k < 8 && i + k < n; ++k) out[i + k] = static_cast<uint8_t>(z >> (8 * k));
   }
+  return out;
+}
+
+JobOutcome RunJobCapturing(const JobOptions& options, const JobHooks& hooks,
+                           const std::atomic<bool>& cancel, std::string* messages, int measure_ms) {
+  char* buf = nullptr;
+  size_t len = 0;
+  FILE* f = open_memstream(&buf, &len);
+  JobUi ui;
+  ui.err = f;
+  ui.measure_budget = std::chrono::milliseconds(measure_ms);
+  JobOutcome out = RunJob(options, ui, hooks, cancel);
+  std::fclose(f);
+  messages->assign(buf, len);
+  std::free(buf);
   return out;
 }
 

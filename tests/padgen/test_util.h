@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "padgen/byte_stream.h"
+#include "padgen/job.h"
 
 namespace otc::padgen::testing {
 
@@ -43,6 +44,12 @@ class ScratchMount {
 
 // Deterministic pseudo-random bytes (xoshiro-style generator seeded with `seed`).
 std::vector<uint8_t> PseudoRandom(size_t n, uint64_t seed);
+
+// RunJob with everything it prints to stderr captured into `*messages` and a short
+// source-rate measurement (`measure_ms`).
+JobOutcome RunJobCapturing(const JobOptions& options, const JobHooks& hooks,
+                           const std::atomic<bool>& cancel, std::string* messages,
+                           int measure_ms = 50);
 
 std::vector<uint8_t> ReadAll(const std::string& path);
 void WriteAll(const std::string& path, const std::vector<uint8_t>& data);
