@@ -30,13 +30,6 @@ size_t Lines(const std::string& s) {
   return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
 }
 
-std::vector<uint8_t> Biased(size_t n, uint64_t seed) {
-  testing::BiasedByteSource src(0.9, seed);
-  std::vector<uint8_t> v(n);
-  src.Fill(v);
-  return v;
-}
-
 std::vector<uint8_t> ToeplitzRecord(const std::string& manifest) {
   Result<padstore::Manifest> m = padstore::ReadManifest(*Env::Default(), manifest);
   if (!m.ok()) return {};
@@ -85,7 +78,7 @@ TEST_F(ExtractCliTest, HelpDocumentsTheRandomnessFlags) {
 }
 
 TEST_F(ExtractCliTest, BadFlagsAreOneLineUsageErrors) {
-  WriteAll(dir_ / "in", Biased(1 << 20, 1));
+  WriteAll(dir_ / "in", testing::BiasedBytes(1 << 20, 1));
   const std::string src = "file:" + dir_ / "in";
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"--extract", "foo", "--min-entropy", "1"}, "--extract toeplitz"},
@@ -110,7 +103,7 @@ TEST_F(ExtractCliTest, BadFlagsAreOneLineUsageErrors) {
 }
 
 TEST_F(ExtractCliTest, JsonSummaryDescribesExtractionAndMixing) {
-  WriteAll(dir_ / "in", Biased(4 << 20, 2));
+  WriteAll(dir_ / "in", testing::BiasedBytes(4 << 20, 2));
   auto r = RunPadgen({"--size", "256K", "--chunk-size", "64K", "--source", "file:" + dir_ / "in",
                       "--extract", "toeplitz", "--min-entropy", "1", "--mix", "--json", "-o",
                       dir_ / "a", "-o", dir_ / "b"});
@@ -146,7 +139,7 @@ TEST_F(ExtractCliTest, SigkillThenResumeGivesTheExtractionOfTheWholeFile) {
   const int rounds = testing::LongProfile() ? 20 : 3;
   const uint64_t size = 24 << 20, chunk = 512 << 10;
   // H = 4: 240 output bytes per 512-byte block, so about 2.2x input.
-  std::vector<uint8_t> input = Biased(56 << 20, 3);
+  std::vector<uint8_t> input = testing::BiasedBytes(56 << 20, 3);
   WriteAll(dir_ / "in", input);
   std::string a = dir_ / "a", b = dir_ / "b";
   std::vector<std::string> args = {"--size",    "24M",      "--chunk-size",

@@ -91,13 +91,6 @@ std::vector<uint8_t> ExpectedPad(std::span<const uint8_t> record, std::span<cons
   return pad;
 }
 
-std::vector<uint8_t> Biased(size_t n, uint64_t seed) {
-  testing::BiasedByteSource src(0.9, seed);
-  std::vector<uint8_t> v(n);
-  src.Fill(v);
-  return v;
-}
-
 std::vector<ExtensionEntry> Extension(const std::string& manifest) {
   Result<padstore::Manifest> m = padstore::ReadManifest(*Env::Default(), manifest);
   EXPECT_TRUE(m.ok()) << m.status().ToString();
@@ -141,7 +134,7 @@ class ExtractTest : public ::testing::Test {
 
 TEST_F(ExtractTest, PadIsTheToeplitzHashOfTheFileWithTheManifestSeed) {
   const uint64_t size = 4 * kChunk + 777;  // chunks not a multiple of 48 bytes; short last one
-  std::vector<uint8_t> input = Biased(4 << 20, 1);
+  std::vector<uint8_t> input = testing::BiasedBytes(4 << 20, 1);
   WriteAll(dir_ / "in", input);
   JobOutcome out = Run(Extracting(size, dir_ / "in"));
   ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString() << messages_;
@@ -172,7 +165,7 @@ TEST_F(ExtractTest, PadIsTheToeplitzHashOfTheFileWithTheManifestSeed) {
 
 TEST_F(ExtractTest, ResumedExtractedPadEqualsAnUninterruptedOne) {
   const uint64_t size = 12 * kChunk;
-  std::vector<uint8_t> input = Biased(12 << 20, 2);
+  std::vector<uint8_t> input = testing::BiasedBytes(12 << 20, 2);
   WriteAll(dir_ / "in", input);
   JobHooks hooks;
   hooks.observer = [this](uint64_t chunk, std::span<const uint8_t>) {
@@ -243,7 +236,7 @@ TEST_F(ExtractTest, MixedPadDiffersFromItsConstantInputAndLooksUniform) {
 }
 
 TEST_F(ExtractTest, ExtractThenMixRecordsBothAndDiffersFromExtractionAlone) {
-  std::vector<uint8_t> input = Biased(4 << 20, 4);
+  std::vector<uint8_t> input = testing::BiasedBytes(4 << 20, 4);
   WriteAll(dir_ / "in", input);
   JobOptions o = Extracting(2 * kChunk, dir_ / "in");
   o.mix = true;
@@ -295,7 +288,7 @@ TEST_F(ExtractTest, BadExtractionOptionsAreUsageErrors) {
 }
 
 TEST_F(ExtractTest, ResumeWithDifferentPostProcessingIsRefused) {
-  WriteAll(dir_ / "in", Biased(8 << 20, 6));
+  WriteAll(dir_ / "in", testing::BiasedBytes(8 << 20, 6));
   JobHooks hooks;
   hooks.observer = [this](uint64_t chunk, std::span<const uint8_t>) {
     if (chunk == 2) cancel_ = true;
@@ -385,7 +378,7 @@ TEST_F(ExtractTest, AssessRefusesAnOverstatedMinEntropyWithExtraction) {
 
 TEST_F(ExtractTest, AssessAcceptsAnHonestMinEntropyAndFileSampleIsNotConsumed) {
   // p(1) = 0.9: the true min-entropy is 8 * -log2(0.9) = 1.216 bits/byte; claim 1.0.
-  std::vector<uint8_t> input = Biased(8 << 20, 7);
+  std::vector<uint8_t> input = testing::BiasedBytes(8 << 20, 7);
   WriteAll(dir_ / "in", input);
   JobOptions o = Extracting(2 * kChunk, dir_ / "in");
   o.assess = true;
@@ -402,7 +395,7 @@ TEST_F(ExtractTest, AssessAcceptsAnHonestMinEntropyAndFileSampleIsNotConsumed) {
 }
 
 TEST_F(ExtractTest, ExtractionWorksOnAnHrngSource) {
-  auto data = std::make_shared<std::vector<uint8_t>>(Biased(6 << 20, 8));
+  auto data = std::make_shared<std::vector<uint8_t>>(testing::BiasedBytes(6 << 20, 8));
   JobHooks hooks;
   hooks.make_source = [data]() -> Result<std::unique_ptr<PadSource>> {
     std::vector<std::unique_ptr<ByteStream>> streams;

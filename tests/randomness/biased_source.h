@@ -76,4 +76,12 @@ class BiasedByteSource {
   std::array<uint64_t, 4> state_{};
 };
 
+// `n` bytes whose bits are 1 with probability 0.9, from `seed`.
+inline std::vector<uint8_t> BiasedBytes(size_t n, uint64_t seed) {
+  BiasedByteSource src(0.9, seed);
+  std::vector<uint8_t> v(n);
+  src.Fill(v);
+  return v;
+}
+
 }  // namespace otc::padgen::testing
