@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
   app.add_option("--source", o.source,
                  "random (getrandom, the kernel CSPRNG; the default without --hrng), drbg "
                  "(OpenSSL's AES-256 CTR_DRBG seeded from getrandom: the same computational "
-                 "guarantee, several times faster) or file:PATH (a file or pipe)");
+                 "guarantee at a fraction of the CPU) or file:PATH (a file or pipe)");
   app.add_option("--user", users,
                  "NAME=DIR: a user and their padstore directory (exactly two for a pair pad)");
   app.add_option("-o,--output", o.outputs,

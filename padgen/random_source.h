@@ -8,7 +8,7 @@
 // about 0.5-0.7 GB/s per core here. OpenSSL's private DRBG (NIST SP 800-90A CTR_DRBG,
 // AES-256, one instance per thread, seeded and periodically reseeded from getrandom) gives
 // the same class of guarantee -- computational security, now resting on AES as well as on
-// the kernel -- several times faster (docs/BENCHMARKS.md, "padgen"). Each Fill is
+// the kernel -- at several times the rate per core (docs/BENCHMARKS.md, "padgen"). Each Fill is
 // independent, so fillers run fully in parallel.
 #pragma once
 
