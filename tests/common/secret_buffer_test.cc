@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <string>
 #include <utility>
 
 namespace otc {
@@ -43,6 +44,15 @@ TEST(SecretBufferTest, WipeZeroesASpan) {
   std::memset(stack, 0xEE, sizeof stack);
   Wipe(stack);
   for (uint8_t v : stack) EXPECT_EQ(v, 0);
+}
+
+TEST(SecretBufferTest, WipeStringZeroesTheCharactersAndClears) {
+  std::string s(100, 'p');  // longer than any small-string buffer: stays allocated
+  const char* chars = s.data();
+  WipeString(s);
+  EXPECT_TRUE(s.empty());
+  ASSERT_EQ(s.data(), chars);  // clear() keeps the allocation, so it is safe to look
+  for (size_t i = 0; i < 100; ++i) EXPECT_EQ(chars[i], 0) << i;
 }
 
 TEST(SecretBufferTest, ClearReleases) {
