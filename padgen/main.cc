@@ -137,11 +137,11 @@ int main(int argc, char** argv) {
                  "lose less to epsilon at low H)")
       ->capture_default_str();
   app.add_flag("--mix", o.mix,
-               "XOR the (extracted) source with getrandom output (not with the getrandom "
-               "source)");
+               "XOR the (extracted) source with getrandom output (not with the random or "
+               "drbg sources)");
   app.add_flag("--assess", o.assess,
                "First print an entropy report on a sample of the source; warn if "
-               "--min-entropy is above its estimate, and refuse to run if --extract is on");
+               "--min-entropy is above its estimate (with --extract, refuse to run then)");
   auto* assess_bytes_opt = app.add_option("--assess-bytes", assess_text, "Sample size for --assess")
                                ->capture_default_str();
 
