@@ -31,7 +31,6 @@ struct Client::Impl {
   net::io_context ioc;
   std::optional<net::generic::stream_protocol::socket> socket;
   ReadBuffer buffer;
-  bool reused = false;  // the open connection already carried a request
 
   // Runs the io_context until `done` or the deadline; on timeout closes the socket (which
   // completes the pending operation with operation_aborted) and reports timed_out.
@@ -55,7 +54,6 @@ struct Client::Impl {
     }
     buffer.clear();
     WipeConsumed(buffer);
-    reused = false;
   }
 
   // True if the open connection is still usable: nothing readable yet (a readable idle
@@ -174,23 +172,25 @@ Result<Response> Client::SendOnce(Request& request, std::chrono::milliseconds ti
   bool idempotent = request.method() == Verb::get || request.method() == Verb::head;
 
   for (int attempt = 0; attempt < 2; ++attempt) {
-    if (!impl.StillOpen()) {
+    // A connection opened before this call (by Connect or by an earlier request) has been
+    // idle, and the server may close an idle connection at any moment, even between our
+    // StillOpen check and its reading of the request.
+    bool opened_earlier = impl.StillOpen();
+    if (!opened_earlier) {
       if (error_code ec = impl.Connect(deadline)) {
         return Status::Unavailable("connecting to " + impl.address.ToString() + ": " +
                                    ec.message());
       }
     }
-    bool was_reused = impl.reused;
     Response response;
     bool got_bytes = false;
     error_code ec = impl.Exchange(request, response, got_bytes, deadline);
     if (!ec) {
-      impl.reused = true;
       if (!response.keep_alive()) impl.Close();
       return response;
     }
     impl.Close();
-    bool retry = idempotent && was_reused && !got_bytes && ec != net::error::timed_out;
+    bool retry = idempotent && opened_earlier && !got_bytes && ec != net::error::timed_out;
     if (!retry) {
       return Status::Unavailable(impl.address.ToString() + " " +
                                  std::string(request.method_string()) + " " +

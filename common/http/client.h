@@ -3,7 +3,8 @@
 // One Client is one keep-alive connection, used by one thread at a time. Every call has a
 // deadline (ClientOptions::timeout): when it passes, the connection is closed and the call
 // returns Unavailable. Before reusing a kept-alive connection the client checks that the
-// server has not closed it; a GET or HEAD that still fails on a reused connection before any
+// server has not closed it; a GET or HEAD that still fails on a connection opened before the
+// call (by Connect or an earlier request: the server may close it while idle) before any
 // response byte arrived is retried once on a fresh connection (other methods are not
 // retried: the server may have acted on them).
 #pragma once
