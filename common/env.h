@@ -26,7 +26,9 @@
 namespace otc {
 
 // An open file with positional I/O. Thread-compatible: concurrent calls on one File
-// are allowed for Read/Write at disjoint offsets, as with pread/pwrite.
+// are allowed for Read/Write at disjoint offsets, as with pread/pwrite, and a Sync or
+// DataSync may run alongside them (it covers at least every Write that returned before
+// it was called).
 class File {
  public:
   virtual ~File() = default;

@@ -26,7 +26,7 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(Env& env, const std::string& pa
 }
 
 Status AuditLog::Append(std::string_view event, std::string_view details) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   if (failed_) return Status::Failed("audit log " + file_->path() + " failed earlier");
   std::string line = FormatUtc(clock_());  // += only: GCC 12 warns falsely on a + chain
   line += ' ';
@@ -37,12 +37,20 @@ Status AuditLog::Append(std::string_view event, std::string_view details) {
   }
   line += '\n';
   Status s = WriteFully(*file_, offset_, AsBytes(line));
-  if (s.ok()) s = file_->DataSync();
-  if (!s.ok()) {
+  if (s.ok()) {
+    offset_ += line.size();
+    s = commit_.Wait(
+        lock, commit_.Issue(),
+        [this] {
+          return failed_ ? Status::Failed("audit log " + file_->path() + " failed earlier")
+                         : Status::Ok();
+        },
+        [this] { return [file = file_.get()] { return file->DataSync(); }; });
+  }
+  if (!s.ok() && !failed_) {  // this thread's write, or the sync it led, failed
     failed_ = true;
     return s.WithContext("writing the audit log");
   }
-  offset_ += line.size();
   return s;
 }
 

@@ -1,6 +1,7 @@
 // AuditLog: human-readable, append-only, timestamped security events.
 //
-// One line per event, fsync'd before Append returns:
+// One line per event, durable before Append returns (concurrent appends share one
+// fdatasync: group_commit.h):
 //
 //   2026-11-26T06:09:46Z REPLAY peer=bob first_index=139 length=40 range=[100, 140): ...
 //
@@ -19,6 +20,7 @@
 
 #include "common/env.h"
 #include "common/status.h"
+#include "padstore/group_commit.h"
 
 namespace otc::padstore {
 
@@ -43,6 +45,7 @@ class AuditLog {
   uint64_t offset_;
   std::function<uint64_t()> clock_;
   bool failed_ = false;
+  GroupCommit commit_;
 };
 
 }  // namespace otc::padstore

@@ -188,6 +188,7 @@ Result<OwnRange> Contact::Reserve(uint64_t length) {
     Status s = journal_->Append(RecordType::kMark, Now(), EncodeU64(new_limit));
     if (s.ok()) s = journal_->Sync();
     if (!s.ok()) return FailLocked(s);
+    journal_commit_.CoverAll();
     own_limit_ = new_limit;
   }
   OwnRange r;
@@ -281,7 +282,7 @@ Result<SecretBuffer> Contact::ReadPeer(const PeerRange& range) {
 }
 
 Result<DecryptResult> Contact::CommitDecrypt(const PeerRange& range) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   if (Status s = CheckUsableLocked(); !s.ok()) return s;
   Result<IndexRange> indices = layout_.PeerPackageRange(range.first_index, range.length);
   if (!indices.ok() || !(*indices == range.indices)) {
@@ -311,29 +312,48 @@ Result<DecryptResult> Contact::CommitDecrypt(const PeerRange& range) {
   } else {
     result.late = true;
   }
-  // Persist before the caller may release the plaintext.
+  // Persist before the caller may release the plaintext: append, then wait for a journal
+  // sync that covers the record (group commit: concurrent decrypts share one fdatasync).
+  // The range counts as decrypted from the append on, so a concurrent duplicate is refused
+  // as a replay while this one waits; if the sync fails the whole store fail-stops.
   Status s = journal_->Append(RecordType::kDecrypt, Now(), EncodeRange(r));
-  if (s.ok()) s = journal_->Sync();
   if (!s.ok()) return FailLocked(s);
   decrypted_.Insert(r);
   last_activity_ = Now();
-  if (result.skipped > 0) {
-    Status a =
-        audit_->Append("SKIP", RangeDetails(Who(), range.first_index, range.length, &r) +
-                                   " skipped=" + std::to_string(result.skipped) +
-                                   ": never-seen pad before this message (dropped messages?)");
-    if (!a.ok()) return FailLocked(a);
-  } else if (result.late) {
-    Status a = audit_->Append("LATE", RangeDetails(Who(), range.first_index, range.length, &r) +
-                                          ": out-of-order message filled a gap");
-    if (!a.ok()) return FailLocked(a);
-  }
+  if (Status d = WaitDurableLocked(lock); !d.ok()) return d;
+  if (Status u = CheckUsableLocked(); !u.ok()) return u;  // closed while it waited
   QueueBurnLocked(r);
   if (pending_burn_.Measure() >= options_.burn_batch) {
     if (Status b = FlushBurnsLocked(); !b.ok()) return b;
   }
   if (Status c = MaybeCheckpointLocked(); !c.ok()) return c;
+  if (result.skipped == 0 && !result.late) return result;
+  // Audit outside the contact's lock, so that concurrent out-of-order decrypts (common
+  // with several clients) share the audit log's syncs instead of queueing on this lock.
+  AuditLog* audit = audit_.get();
+  const std::string details = RangeDetails(Who(), range.first_index, range.length, &r);
+  lock.unlock();
+  Status a = result.skipped > 0
+                 ? audit->Append("SKIP", details + " skipped=" + std::to_string(result.skipped) +
+                                             ": never-seen pad before this message (dropped "
+                                             "messages?)")
+                 : audit->Append("LATE", details + ": out-of-order message filled a gap");
+  if (!a.ok()) {
+    lock.lock();
+    return FailLocked(a);
+  }
   return result;
+}
+
+Status Contact::WaitDurableLocked(std::unique_lock<std::mutex>& lock) {
+  // The leader syncs the journal current when it starts; its copy keeps that journal
+  // alive if a compaction replaces journal_ meanwhile (RotateLocked covers every ticket:
+  // the new journal is synced when created and holds every record).
+  Status s = journal_commit_.Wait(
+      lock, journal_commit_.Issue(), [this] { return fail_->status(); },
+      [this] { return [journal = journal_] { return journal->Sync(); }; });
+  if (!s.ok() && fail_->status().ok()) return FailLocked(s);  // this thread led the sync
+  return s;
 }
 
 Status Contact::RecordIntegrityFailure(const PeerRange& range) {
@@ -401,6 +421,7 @@ Status Contact::RotateLocked(uint64_t own_mark) {
       env_, paths_.Journal(meta_.peer), seq, Now(), meta_bytes_, EncodeSnapshot(snap));
   if (!w.ok()) return FailLocked(w.status().WithContext("compacting the journal of " + meta_.peer));
   journal_ = std::move(*w);
+  journal_commit_.CoverAll();  // the new journal was synced with every record in it
   checkpoint_at_ = std::max(options_.checkpoint_bytes, 2 * journal_->size());
   return Status::Ok();
 }
@@ -415,6 +436,7 @@ Status Contact::Flush() {
   if (Status s = CheckUsableLocked(); !s.ok()) return s;
   if (Status s = FlushBurnsLocked(); !s.ok()) return s;
   if (Status s = journal_->Sync(); !s.ok()) return FailLocked(s);
+  journal_commit_.CoverAll();
   return Status::Ok();
 }
 

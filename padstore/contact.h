@@ -3,7 +3,8 @@
 // Holds the recovered state (own mark, decrypt log, burn log), the open pad, journal
 // and audit log, and implements reservation, decrypt commit and burning with the
 // durability rules of journal_format.h. Thread-safe: one mutex per contact guards the
-// state and the journal; pad reads run outside it (pread on disjoint ranges).
+// state and the journal; pad reads run outside it (pread on disjoint ranges), and so does
+// the fdatasync that commits a group of concurrent decrypts.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,7 @@
 #include "padstore/audit_log.h"
 #include "padstore/contact_meta.h"
 #include "padstore/fail_stop.h"
+#include "padstore/group_commit.h"
 #include "padstore/interval_set.h"
 #include "padstore/journal.h"
 #include "padstore/store_paths.h"
@@ -64,6 +66,9 @@ class Contact {
 
   Status CheckUsableLocked() const;
   Status FailLocked(const Status& cause);
+  // Returns once the journal record just appended is durable, sharing the sync with
+  // concurrent callers (mu_ is released while it runs), or the fail-stop error.
+  Status WaitDurableLocked(std::unique_lock<std::mutex>& lock);
   Result<SecretBuffer> ReadPad(const IndexRange& indices, Direction stream);
   void QueueBurnLocked(const IndexRange& indices);
   Status FlushBurnsLocked();
@@ -83,7 +88,9 @@ class Contact {
 
   std::mutex mu_;
   std::unique_ptr<File> pad_;
-  std::unique_ptr<JournalWriter> journal_;
+  // Shared so that a group-commit sync running outside mu_ keeps its journal alive if a
+  // compaction replaces journal_ meanwhile (the new journal is synced when created).
+  std::shared_ptr<JournalWriter> journal_;
   std::unique_ptr<AuditLog> audit_;
   bool closed_ = false;
   uint64_t next_seq_ = 1;       // read-only mode: the recovered next seq
@@ -97,6 +104,7 @@ class Contact {
   uint64_t last_activity_ = 0;
   uint64_t replays_ = 0;
   uint64_t integrity_failures_ = 0;
+  GroupCommit journal_commit_;  // decrypt records share journal syncs (group_commit.h)
 };
 
 }  // namespace otc::padstore

@@ -2,6 +2,7 @@
 // journal_format.h.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -46,8 +47,10 @@ Result<JournalScan> ScanJournal(Env& env, const std::string& path);
 std::vector<uint8_t> EncodeRecord(RecordType type, uint8_t copy, uint64_t seq, uint64_t time,
                                   std::span<const uint8_t> payload);
 
-// Appends records. Not thread-safe: the owning contact serialises calls. After any
-// failed write or sync it refuses every further call (fail-stop; it never retries).
+// Appends records. Not thread-safe: the owning contact serialises calls, except that one
+// Sync may run alongside them (group commit: the contact syncs outside its lock). A Sync
+// covers every Append that returned before it started. After any failed write or sync it
+// refuses every further call (fail-stop; it never retries).
 class JournalWriter {
  public:
   // Writes a new journal holding the meta and the snapshot to `path`.tmp, fsyncs it,
@@ -65,7 +68,7 @@ class JournalWriter {
 
   uint64_t size() const { return offset_; }
   uint64_t next_seq() const { return next_seq_; }
-  bool failed() const { return failed_; }
+  bool failed() const { return failed_.load(); }
 
  private:
   JournalWriter(std::unique_ptr<File> file, uint64_t offset, uint64_t next_seq)
@@ -78,7 +81,7 @@ class JournalWriter {
   std::unique_ptr<File> file_;
   uint64_t offset_;
   uint64_t next_seq_;
-  bool failed_ = false;
+  std::atomic<bool> failed_{false};  // atomic: a Sync may run alongside an Append
 };
 
 }  // namespace otc::padstore
