@@ -1,6 +1,7 @@
 // DeviceAudit: the device's own audit log, STORE/device-audit.log.
 //
-// Device-local, append-only, timestamped, fsync'd per line (padstore's AuditLog format):
+// Device-local, append-only, timestamped, each line durable before Record returns
+// (padstore's AuditLog: format, and group commit of concurrent lines):
 //
 //   2026-11-26T07:10:02Z REFUSED op=unpackage peer=bob category=replay: pad range ...
 //   2026-11-26T07:10:05Z DENIED op=package peer=bob message_bytes=23 pad_bytes=55: ...
