@@ -2,11 +2,10 @@
 //
 // The EVP_MAC algorithms ("HMAC" with digest SHA256, "POLY1305") are fetched once per
 // process and each thread keeps one EVP_MAC_CTX per algorithm, re-keyed per message, so a
-// MAC costs only the arithmetic, not a provider fetch or an allocation. After each Poly1305
-// the context is re-keyed with zeros, so the one-time key (raw pad) does not linger in it.
-// The HMAC context keeps the last otc1 key's state until the next otc1 message on that
-// thread (a zero re-key would cost ~400 ns, as much as the MAC); ReleaseThreadMacContexts
-// frees both contexts, and OpenSSL cleanses them as it does.
+// MAC costs only the arithmetic, not a provider fetch or an allocation. After each MAC the
+// context is re-keyed with zeros, so the one-time key (raw pad) and state derived from it
+// do not linger in it; ReleaseThreadMacContexts frees both contexts, and OpenSSL cleanses
+// them as it does.
 #pragma once
 
 #include <cstdint>

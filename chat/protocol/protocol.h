@@ -66,9 +66,9 @@ Result<SecretBuffer> Unpackage(Format format, std::span<const uint8_t> package, 
 
 // Per-thread state: each thread that packages or unpackages keeps one OpenSSL MAC context
 // per algorithm and a scratch buffer (sized to the largest otc1 message it has handled).
-// The scratch is wiped after every call and the Poly1305 context re-keyed with zeros; the
-// HMAC context keeps the last otc1 key's derived state until the next otc1 call. Call this
-// when a thread goes idle to free (and cleanse) all of it; it is re-created on demand.
+// The scratch is wiped and both MAC contexts re-keyed with zeros after every call, so no
+// pad-derived key stays in them. Call this when a thread goes idle to free (and cleanse)
+// all of it; it is re-created on demand.
 void ReleaseThreadState();
 
 }  // namespace otc::protocol
