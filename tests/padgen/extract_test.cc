@@ -420,5 +420,39 @@ TEST_F(ExtractTest, ExtractionWorksOnAnHrngSource) {
   EXPECT_EQ(out.summary["source_bytes_needed"].get<uint64_t>(), (4 * 1366 + 3) * 512u);
 }
 
+TEST_F(ExtractTest, JsonRatesLeaveOutTheAssessSample) {
+  constexpr uint64_t kSample = 1 << 20;
+  auto data = std::make_shared<std::vector<uint8_t>>(testing::BiasedBytes(8 << 20, 9));
+  JobHooks hooks;
+  hooks.make_source = [data]() -> Result<std::unique_ptr<PadSource>> {
+    std::vector<std::unique_ptr<ByteStream>> streams;
+    streams.push_back(std::make_unique<testing::ScriptedStream>("/dev/fake-hwrng", *data));
+    StreamSourceOptions so;
+    so.kind = "hrng";
+    so.health_tests = true;
+    so.health.min_entropy = 1.0;
+    so.block_size = 4096;
+    return std::unique_ptr<PadSource>(new StreamSource(std::move(streams), so));
+  };
+  JobOptions o = Extracting(2 * kChunk, "unused");
+  o.source.clear();
+  o.hrngs = {"/dev/fake-hwrng"};
+  o.assess = true;
+  o.assess_bytes = kSample;
+  JobOutcome out = Run(o, hooks);
+  ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString() << messages_;
+  EXPECT_TRUE(out.summary["assessment"]["sample_consumed"].get<bool>());
+  const nlohmann::json& src = out.summary["sources"][0];
+  const uint64_t accepted = src["bytes_accepted"].get<uint64_t>();
+  const uint64_t before = src["bytes_accepted_before_generation"].get<uint64_t>();
+  const uint64_t needed = out.summary["source_bytes_needed"].get<uint64_t>();
+  EXPECT_GE(before, kSample) << "the sample was read from the device before generation";
+  EXPECT_GE(accepted - before, needed);
+  const double seconds = out.summary["generate_seconds"].get<double>();
+  ASSERT_GT(seconds, 0);
+  EXPECT_DOUBLE_EQ(src["rate_bytes_per_second"].get<double>(),
+                   static_cast<double>(accepted - before) / seconds);
+}
+
 }  // namespace
 }  // namespace otc::padgen
