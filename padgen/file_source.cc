@@ -58,6 +58,10 @@ double FileSource::MeasureRate(std::chrono::milliseconds budget) {
   const auto start = Clock::now();
   const auto deadline = start + budget;
   const size_t step = size_t{1} << 20;
+  // The rate counts from the first byte on: a pipe's writer (an external generator) may
+  // take a while to start, which says nothing about how fast it then delivers.
+  Clock::time_point first_at{};
+  size_t first_len = 0;
   while (prefetch_len_ < prefetch_.size()) {
     const auto now = Clock::now();
     if (now >= deadline) break;
@@ -66,10 +70,20 @@ double FileSource::MeasureRate(std::chrono::milliseconds budget) {
         stream_->Read({prefetch_.data() + prefetch_len_, want}, stop_,
                       std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
     if (!n.ok() || *n == 0) break;  // timeout; or Fill reports the error or the end
+    if (first_len == 0) {
+      first_at = Clock::now();
+      first_len = *n;
+    }
     prefetch_len_ += *n;
     bytes_read_ += *n;
   }
-  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const auto end = Clock::now();
+  const double since_first = std::chrono::duration<double>(end - first_at).count();
+  if (prefetch_len_ > first_len && since_first > 0) {
+    return static_cast<double>(prefetch_len_ - first_len) / since_first;
+  }
+  // One read only (or none): all we know is what arrived within the whole wait.
+  double seconds = std::chrono::duration<double>(end - start).count();
   return seconds > 0 ? static_cast<double>(prefetch_len_) / seconds : 0.0;
 }
 
