@@ -113,4 +113,69 @@ Status WriteFileAtomically(Env& env, const std::string& path, std::span<const ui
 // The directory part of a path ("a/b/c" -> "a/b", "c" -> ".").
 std::string DirName(const std::string& path);
 
+// Forward every call to another Env / File (as LevelDB's EnvWrapper): a test Env that
+// changes one behaviour (skips or holds fsyncs, counts writes) derives from these and
+// overrides only that.
+class FileWrapper : public File {
+ public:
+  explicit FileWrapper(std::unique_ptr<File> base) : base_(std::move(base)) {}
+  Result<size_t> Read(uint64_t offset, std::span<uint8_t> out) override {
+    return base_->Read(offset, out);
+  }
+  Result<size_t> Write(uint64_t offset, std::span<const uint8_t> data) override {
+    return base_->Write(offset, data);
+  }
+  Status Sync() override { return base_->Sync(); }
+  Status DataSync() override { return base_->DataSync(); }
+  Status Allocate(uint64_t offset, uint64_t length) override {
+    return base_->Allocate(offset, length);
+  }
+  Status PunchHole(uint64_t offset, uint64_t length) override {
+    return base_->PunchHole(offset, length);
+  }
+  Status Truncate(uint64_t size) override { return base_->Truncate(size); }
+  Result<uint64_t> Size() override { return base_->Size(); }
+  const std::string& path() const override { return base_->path(); }
+
+ protected:
+  File& base() { return *base_; }
+
+ private:
+  std::unique_ptr<File> base_;
+};
+
+class EnvWrapper : public Env {
+ public:
+  explicit EnvWrapper(Env* base) : base_(base) {}
+  Result<std::unique_ptr<File>> OpenFile(const std::string& path,
+                                         const OpenOptions& options) override {
+    return base_->OpenFile(path, options);
+  }
+  Status RenameFile(const std::string& from, const std::string& to) override {
+    return base_->RenameFile(from, to);
+  }
+  Status RemoveFile(const std::string& path) override { return base_->RemoveFile(path); }
+  Status CreateDir(const std::string& path, unsigned mode) override {
+    return base_->CreateDir(path, mode);
+  }
+  Status SyncDir(const std::string& path) override { return base_->SyncDir(path); }
+  bool FileExists(const std::string& path) override { return base_->FileExists(path); }
+  Result<std::vector<std::string>> GetChildren(const std::string& dir) override {
+    return base_->GetChildren(dir);
+  }
+  Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
+    return base_->LockFile(path);
+  }
+  Result<uint64_t> FreeSpace(const std::string& path) override { return base_->FreeSpace(path); }
+  Status CreateSymlink(const std::string& target, const std::string& link) override {
+    return base_->CreateSymlink(target, link);
+  }
+
+ protected:
+  Env* base() const { return base_; }
+
+ private:
+  Env* base_;
+};
+
 }  // namespace otc

@@ -394,8 +394,9 @@ TEST_F(ExtractTest, AssessAcceptsAnHonestMinEntropyAndFileSampleIsNotConsumed) {
   EXPECT_EQ(ReadAll(dir_ / "a"), ExpectedPad(rec->value, input, 2 * kChunk, kChunk));
 }
 
-TEST_F(ExtractTest, ExtractionWorksOnAnHrngSource) {
-  auto data = std::make_shared<std::vector<uint8_t>>(testing::BiasedBytes(6 << 20, 8));
+// Hooks that make the job read `data` as the health-tested HRNG "/dev/fake-hwrng"
+// (min-entropy 1 bit per byte, so biased test data passes the health tests).
+JobHooks FakeHrng(std::shared_ptr<std::vector<uint8_t>> data) {
   JobHooks hooks;
   hooks.make_source = [data]() -> Result<std::unique_ptr<PadSource>> {
     std::vector<std::unique_ptr<ByteStream>> streams;
@@ -407,6 +408,12 @@ TEST_F(ExtractTest, ExtractionWorksOnAnHrngSource) {
     so.block_size = 4096;
     return std::unique_ptr<PadSource>(new StreamSource(std::move(streams), so));
   };
+  return hooks;
+}
+
+TEST_F(ExtractTest, ExtractionWorksOnAnHrngSource) {
+  auto data = std::make_shared<std::vector<uint8_t>>(testing::BiasedBytes(6 << 20, 8));
+  JobHooks hooks = FakeHrng(data);
   JobOptions o = Extracting(4 * kChunk + 100, "unused");
   o.source.clear();
   o.hrngs = {"/dev/fake-hwrng"};
@@ -423,17 +430,7 @@ TEST_F(ExtractTest, ExtractionWorksOnAnHrngSource) {
 TEST_F(ExtractTest, JsonRatesLeaveOutTheAssessSample) {
   constexpr uint64_t kSample = 1 << 20;
   auto data = std::make_shared<std::vector<uint8_t>>(testing::BiasedBytes(8 << 20, 9));
-  JobHooks hooks;
-  hooks.make_source = [data]() -> Result<std::unique_ptr<PadSource>> {
-    std::vector<std::unique_ptr<ByteStream>> streams;
-    streams.push_back(std::make_unique<testing::ScriptedStream>("/dev/fake-hwrng", *data));
-    StreamSourceOptions so;
-    so.kind = "hrng";
-    so.health_tests = true;
-    so.health.min_entropy = 1.0;
-    so.block_size = 4096;
-    return std::unique_ptr<PadSource>(new StreamSource(std::move(streams), so));
-  };
+  JobHooks hooks = FakeHrng(data);
   JobOptions o = Extracting(2 * kChunk, "unused");
   o.source.clear();
   o.hrngs = {"/dev/fake-hwrng"};

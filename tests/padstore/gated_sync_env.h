@@ -13,10 +13,10 @@
 
 namespace otc::padstore::testing {
 
-class GatedSyncEnv final : public Env {
+class GatedSyncEnv final : public EnvWrapper {
  public:
   explicit GatedSyncEnv(std::string suffix = "/journal", Env* base = Env::Default())
-      : base_(base), suffix_(std::move(suffix)) {}
+      : EnvWrapper(base), suffix_(std::move(suffix)) {}
 
   // While closed, a Sync or DataSync of a gated file blocks until Open().
   void Close() {
@@ -55,64 +55,32 @@ class GatedSyncEnv final : public Env {
 
   Result<std::unique_ptr<File>> OpenFile(const std::string& path,
                                          const OpenOptions& options) override {
-    auto f = base_->OpenFile(path, options);
+    auto f = base()->OpenFile(path, options);
     if (!f.ok()) return f.status();
     bool gated = path.size() >= suffix_.size() &&
                  path.compare(path.size() - suffix_.size(), suffix_.size(), suffix_) == 0;
     return std::unique_ptr<File>(new GatedFile(this, std::move(*f), gated));
   }
-  Status RenameFile(const std::string& from, const std::string& to) override {
-    return base_->RenameFile(from, to);
-  }
-  Status RemoveFile(const std::string& path) override { return base_->RemoveFile(path); }
-  Status CreateDir(const std::string& path, unsigned mode) override {
-    return base_->CreateDir(path, mode);
-  }
-  Status SyncDir(const std::string& path) override { return base_->SyncDir(path); }
-  bool FileExists(const std::string& path) override { return base_->FileExists(path); }
-  Result<std::vector<std::string>> GetChildren(const std::string& dir) override {
-    return base_->GetChildren(dir);
-  }
-  Result<std::unique_ptr<FileLock>> LockFile(const std::string& path) override {
-    return base_->LockFile(path);
-  }
-  Result<uint64_t> FreeSpace(const std::string& path) override { return base_->FreeSpace(path); }
-  Status CreateSymlink(const std::string& target, const std::string& link) override {
-    return base_->CreateSymlink(target, link);
-  }
 
  private:
-  class GatedFile final : public File {
+  class GatedFile final : public FileWrapper {
    public:
     GatedFile(GatedSyncEnv* env, std::unique_ptr<File> base, bool gated)
-        : env_(env), base_(std::move(base)), gated_(gated) {}
-    Result<size_t> Read(uint64_t offset, std::span<uint8_t> out) override {
-      return base_->Read(offset, out);
-    }
+        : FileWrapper(std::move(base)), env_(env), gated_(gated) {}
     Result<size_t> Write(uint64_t offset, std::span<const uint8_t> data) override {
-      Result<size_t> r = base_->Write(offset, data);
+      Result<size_t> r = base().Write(offset, data);
       if (gated_) env_->Count(&GatedSyncEnv::writes_);
       return r;
     }
     Status Sync() override {
-      return gated_ ? env_->Gate([&] { return base_->Sync(); }) : base_->Sync();
+      return gated_ ? env_->Gate([&] { return base().Sync(); }) : base().Sync();
     }
     Status DataSync() override {
-      return gated_ ? env_->Gate([&] { return base_->DataSync(); }) : base_->DataSync();
+      return gated_ ? env_->Gate([&] { return base().DataSync(); }) : base().DataSync();
     }
-    Status Allocate(uint64_t offset, uint64_t length) override {
-      return base_->Allocate(offset, length);
-    }
-    Status PunchHole(uint64_t offset, uint64_t length) override {
-      return base_->PunchHole(offset, length);
-    }
-    Status Truncate(uint64_t size) override { return base_->Truncate(size); }
-    Result<uint64_t> Size() override { return base_->Size(); }
-    const std::string& path() const override { return base_->path(); }
 
    private:
     GatedSyncEnv* env_;
-    std::unique_ptr<File> base_;
     bool gated_;
   };
 
@@ -136,7 +104,6 @@ class GatedSyncEnv final : public Env {
     return sync();
   }
 
-  Env* base_;
   std::string suffix_;
   std::mutex mu_;
   std::condition_variable cv_;       // the gate opened
