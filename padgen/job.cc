@@ -91,6 +91,11 @@ class Job {
   void RemoveCreated();
   Status OpenManifest(Target& t, const std::vector<uint8_t>& extension);
   std::string RenderProgress();
+  // Bytes stream i accepted since generation started.
+  uint64_t AcceptedDuringGeneration(const std::vector<StreamStats>& stats, size_t i) const {
+    const uint64_t before = i < baseline_per_stream_.size() ? baseline_per_stream_[i] : 0;
+    return stats[i].bytes_accepted - std::min(before, stats[i].bytes_accepted);
+  }
   Result<std::vector<uint8_t>> BuildExtension() const;
   static uint64_t ManifestFileSize(const std::string& path) {
     struct stat st;
@@ -111,12 +116,12 @@ class Job {
   std::unique_ptr<PadSource> source_;
   FileSource* file_source_ = nullptr;  // source_ when it is a file: source
   std::vector<std::unique_ptr<Transform>> own_transforms_;
-  std::vector<Transform*> transforms_;         // hooks_.transforms, or own_transforms_
-  std::string processing_;                     // ", then Toeplitz extraction (...)" etc.
-  std::string guarantee_;                      // what the pad's randomness rests on
-  uint64_t source_bytes_needed_ = 0;           // raw bytes this run takes from the source
-  uint64_t baseline_accepted_ = 0;             // source bytes accepted before generation started
-  std::vector<uint64_t> baseline_per_stream_;  // the same per stream (--assess, rate probe)
+  std::vector<Transform*> transforms_;  // hooks_.transforms, or own_transforms_
+  std::string processing_;              // ", then Toeplitz extraction (...)" etc.
+  std::string guarantee_;               // what the pad's randomness rests on
+  uint64_t source_bytes_needed_ = 0;    // raw bytes this run takes from the source
+  // Per stream: bytes accepted before generation started (--assess sample, rate probe).
+  std::vector<uint64_t> baseline_per_stream_;
   uint64_t chunk_count_ = 0;
   uint64_t resume_chunk_ = 0;
   bool already_complete_ = false;
@@ -578,8 +583,7 @@ std::string Job::RenderProgress() {
   double seconds = std::chrono::duration<double>(Clock::now() - gen_start_).count();
   std::vector<StreamStats> stats = source_->Stats();
   uint64_t raw = 0;
-  for (const StreamStats& s : stats) raw += s.bytes_accepted;
-  raw = raw > baseline_accepted_ ? raw - baseline_accepted_ : 0;
+  for (size_t i = 0; i < stats.size(); ++i) raw += AcceptedDuringGeneration(stats, i);
   // Source bytes -> pad bytes (an extractor takes more input than it gives output).
   const uint64_t produced =
       source_bytes_needed_ > 0 ? static_cast<uint64_t>(static_cast<double>(raw) *
@@ -598,14 +602,10 @@ std::string Job::RenderProgress() {
     line += " (";
     for (size_t i = 0; i < stats.size(); ++i) {
       std::string name = std::filesystem::path(stats[i].name).filename().string();
-      line += (i ? ", " : "") + name + " " +
-              FormatRate(seconds > 0 ? static_cast<double>(stats[i].bytes_accepted -
-                                                           std::min(stats[i].bytes_accepted,
-                                                                    i < baseline_per_stream_.size()
-                                                                        ? baseline_per_stream_[i]
-                                                                        : 0)) /
-                                           seconds
-                                     : 0);
+      line +=
+          (i ? ", " : "") + name + " " +
+          FormatRate(seconds > 0 ? static_cast<double>(AcceptedDuringGeneration(stats, i)) / seconds
+                                 : 0);
     }
     line += ")";
   }
@@ -623,16 +623,15 @@ json Job::SourcesJson(double seconds) const {
     const StreamStats& s = stats[i];
     // Bytes taken before generation (the --assess sample, the rate probe) count as
     // accepted but not towards the generation rate.
-    const uint64_t before =
-        i < baseline_per_stream_.size() ? std::min(baseline_per_stream_[i], s.bytes_accepted) : 0;
+    const uint64_t during = AcceptedDuringGeneration(stats, i);
+    const uint64_t before = s.bytes_accepted - during;
     json j = {{"name", s.name},
               {"kind", s.kind},
               {"bytes_read", s.bytes_read},
               {"bytes_accepted", s.bytes_accepted},
               {"bytes_accepted_before_generation", before},
               {"bytes_discarded", s.bytes_discarded},
-              {"rate_bytes_per_second",
-               seconds > 0 ? static_cast<double>(s.bytes_accepted - before) / seconds : 0.0}};
+              {"rate_bytes_per_second", seconds > 0 ? static_cast<double>(during) / seconds : 0.0}};
     if (s.health_tested) {
       j["health_tests"] = {
           {"min_entropy", o_.health.min_entropy}, {"alpha_exponent", o_.health.alpha_exponent},
@@ -788,10 +787,8 @@ JobOutcome Job::Run() {
     pc.sync_bytes = o_.sync_every;
     pc.hooks = hooks_.io;
     gen_start_ = Clock::now();
-    for (const StreamStats& st : source_->Stats()) {
-      baseline_accepted_ += st.bytes_accepted;
+    for (const StreamStats& st : source_->Stats())
       baseline_per_stream_.push_back(st.bytes_accepted);
-    }
     std::unique_ptr<ProgressLine> bar;
     if (ui_.progress && !ui_.quiet) {
       bar = std::make_unique<ProgressLine>(ui_.err, [this] { return RenderProgress(); });
