@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "chat/device/commands.h"
+#include "chat/device/pair_command.h"
 
 namespace {
 
@@ -77,6 +78,9 @@ int main(int argc, char** argv) {
   unpackage_cmd->add_flag("--raw", unpackage.raw, "No newline after the message");
   unpackage_cmd->footer(ExitCodeHelp());
 
+  PairArgs pair;
+  CLI::App* pair_cmd = AddPairCommand(app, pair);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -88,5 +92,6 @@ int main(int argc, char** argv) {
   if (*serve_cmd) return RunServe(serve);
   if (*package_cmd) return RunPackage(package);
   if (*unpackage_cmd) return RunUnpackage(unpackage);
+  if (*pair_cmd) return RunPair(pair);
   return 2;
 }
