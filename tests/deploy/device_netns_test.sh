@@ -29,7 +29,8 @@ ns=$prefix$$        # the device's network namespace
 host_if=otch$$      # the host's end of the cable
 dev_if=otcd$$       # the device's end
 
-# Leftovers of runs that were killed before their cleanup: their pid is in the names.
+# Leftovers of runs that were killed before their cleanup (SIGKILL, a ctest timeout): their
+# pid is in the names, and their work dir lists the processes they started.
 for old in $(ip netns list | awk '{print $1}' | grep -E "^$prefix[0-9]+$" || true); do
   kill -0 "${old#"$prefix"}" 2>/dev/null && continue
   ip netns pids "$old" | xargs -r kill -9 || true
@@ -38,8 +39,17 @@ done
 for old in $(ip -o link show | grep -oE 'otch[0-9]+' | sort -u || true); do
   kill -0 "${old#otch}" 2>/dev/null || ip link del "$old" 2>/dev/null || true
 done
+for old in /tmp/otc-netns-*-*; do
+  [ -d "$old" ] || continue
+  owner=${old#/tmp/otc-netns-}
+  kill -0 "${owner%%-*}" 2>/dev/null && continue
+  while read -r pid; do  # only if that pid still runs a program of that run
+    grep -qF "$old" "/proc/$pid/cmdline" 2>/dev/null && kill -9 "$pid"
+  done <"$old/pids" 2>/dev/null || true
+  rm -rf "$old"
+done
 
-work=$(mktemp -d /tmp/otc-netns-XXXXXX)
+work=$(mktemp -d "/tmp/otc-netns-$$-XXXXXX")
 pids=()
 cleanup() {
   local rc=$?
@@ -90,9 +100,11 @@ ip netns exec "$ns" ip link set "$dev_if" up
 "$RELAY" --listen "unix:$work/relay.sock" --db "$work/relay.db" --rate-limit 0 \
   >"$work/relay.log" 2>&1 &
 pids+=($!)
+echo $! >>"$work/pids"
 "$DEVICE" serve --store "$work/bob" --listen "unix:$work/bob.sock" --confirm auto \
   >"$work/device-bob.log" 2>&1 &
 pids+=($!)
+echo $! >>"$work/pids"
 
 # Command 1, on alice's device: pair.
 "$DEVICE" pair --store "$work/alice" --listen "tcp:$dev_ip:7000" --token-file "$work/alice.token" \
