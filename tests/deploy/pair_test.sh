@@ -79,6 +79,12 @@ jq -e --arg port "$port" '.user == "alice" and .device == "http://127.0.0.1:\($p
   and (.laptop_command | type == "string")' "$work/pair3.out" >/dev/null || fail "json: $(cat "$work/pair3.out")"
 token=$new_token
 
+# --service-config none leaves the unit's settings alone.
+"$DEVICE" pair --store "$work/alice" --token-file "$work/etc/alice.token" --service-config none \
+  --listen "tcp:127.0.0.1:$((port + 2))" >"$work/none.out"
+grep -qx "OTC_DEVICE_LISTEN=tcp:127.0.0.1:$port" "$work/etc/device-alice.conf" || fail "none wrote settings"
+if grep -q "settings:" "$work/none.out"; then fail "--service-config none still names a settings file"; fi
+
 # A token file others can read is refused, not used.
 chmod 644 "$work/etc/alice.token"
 rc=0; pair --listen "tcp:127.0.0.1:$port" >"$work/bad.out" 2>"$work/bad.err" || rc=$?
