@@ -6,6 +6,10 @@ Status Env::CreateSymlink(const std::string& target, const std::string& link) {
   return Status::Unsupported("this Env cannot create the symbolic link " + link + " -> " + target);
 }
 
+Result<FileIdentity> File::Identity() {
+  return Status::Unsupported("this Env cannot identify " + path());
+}
+
 Status WriteFully(File& file, uint64_t offset, std::span<const uint8_t> data) {
   while (!data.empty()) {
     Result<size_t> n = file.Write(offset, data);

@@ -25,6 +25,17 @@
 
 namespace otc {
 
+// Which file an open file is, on disk: enough to tell the file a store wrote from a copy
+// of it. A copy (cp -a, rsync -a, tar, a restore from backup) is a new file: a new inode,
+// or an old inode number reused with a new birth time. Only a block-level clone of the
+// whole file system keeps all three (docs/SECURITY.md says what catches that).
+struct FileIdentity {
+  uint64_t file_system = 0;  // statfs f_fsid (stable across reboots, unlike st_dev)
+  uint64_t inode = 0;
+  int64_t birth_ns = 0;  // statx btime in ns since the epoch; 0 where the FS has none
+  bool operator==(const FileIdentity&) const = default;
+};
+
 // An open file with positional I/O. Thread-compatible: concurrent calls on one File
 // are allowed for Read/Write at disjoint offsets, as with pread/pwrite, and a Sync or
 // DataSync may run alongside them (it covers at least every Write that returned before
@@ -51,6 +62,9 @@ class File {
   virtual Result<uint64_t> Size() = 0;
   // The path this file was opened with, for error messages.
   virtual const std::string& path() const = 0;
+  // Which file this is on disk (see FileIdentity). Unsupported where an Env cannot say;
+  // callers then skip copy detection rather than fail.
+  virtual Result<FileIdentity> Identity();
 };
 
 // Writes all of `data` at `offset`, looping over short writes; a write that makes no
@@ -136,6 +150,7 @@ class FileWrapper : public File {
   Status Truncate(uint64_t size) override { return base_->Truncate(size); }
   Result<uint64_t> Size() override { return base_->Size(); }
   const std::string& path() const override { return base_->path(); }
+  Result<FileIdentity> Identity() override { return base_->Identity(); }
 
  protected:
   File& base() { return *base_; }

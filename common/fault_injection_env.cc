@@ -24,6 +24,14 @@ class FaultFile final : public File {
     return base_->Write(offset, data.first(allowed));
   }
 
+  Result<FileIdentity> Identity() override {
+    std::lock_guard lock(env_->mu_);
+    if (Status s = CheckAlive(); !s.ok()) return s;
+    Result<FileIdentity> id = base_->Identity();
+    if (!id.ok()) return id;
+    return env_->AliasedIdentity(*id);
+  }
+
   Status Sync() override { return DoSync(/*data_only=*/false); }
   Status DataSync() override { return DoSync(/*data_only=*/true); }
 
@@ -165,6 +173,13 @@ void FaultInjectionEnv::RecordMutation(const std::string& path, File& file, uint
   unsynced_[path].push_back(std::move(m));
 }
 
+FileIdentity FaultInjectionEnv::AliasedIdentity(const FileIdentity& real) const {
+  for (const auto& [alias, stands_for] : identity_aliases_) {
+    if (alias == real) return stands_for;
+  }
+  return real;
+}
+
 void FaultInjectionEnv::MarkSynced(const std::string& path) { unsynced_.erase(path); }
 
 void FaultInjectionEnv::SimulatePowerLoss(PowerLossMode mode) {
@@ -199,10 +214,13 @@ void FaultInjectionEnv::SimulatePowerLoss(PowerLossMode mode) {
     if (r.old_target) {
       Result<std::unique_ptr<File>> file =
           base_->OpenFile(r.to, OpenOptions{.write = true, .create = true, .truncate = true});
-      if (file.ok())
+      if (file.ok()) {
         WriteFully(**file, 0,
                    {reinterpret_cast<const uint8_t*>(r.old_target->data()), r.old_target->size()})
             .ok();
+        Result<FileIdentity> now = (*file)->Identity();
+        if (now.ok() && r.old_identity) identity_aliases_.emplace_back(*now, *r.old_identity);
+      }
     }
   }
   renames_since_dir_sync_.clear();
@@ -229,7 +247,7 @@ Result<std::unique_ptr<File>> FaultInjectionEnv::OpenFile(const std::string& pat
 
 Status FaultInjectionEnv::RenameFile(const std::string& from, const std::string& to) {
   std::lock_guard lock(mu_);
-  Rename r{from, to, std::nullopt};
+  Rename r{from, to, std::nullopt, std::nullopt};
   if (base_->FileExists(to)) {
     Result<std::string> old = ReadFileToString(*base_, to);
     if (old.ok() && old->size() <= kMaxTrackedBytes) {
@@ -249,6 +267,11 @@ Status FaultInjectionEnv::RenameFile(const std::string& from, const std::string&
         }
       }
       r.old_target = std::move(*old);
+      Result<std::unique_ptr<File>> replaced = base_->OpenFile(to, OpenOptions{});
+      if (replaced.ok()) {
+        Result<FileIdentity> id = (*replaced)->Identity();
+        if (id.ok()) r.old_identity = AliasedIdentity(*id);
+      }
     }
   }
   Status s = base_->RenameFile(from, to);

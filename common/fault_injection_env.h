@@ -82,7 +82,8 @@ class FaultInjectionEnv final : public Env {
   };
   struct Rename {
     std::string from, to;
-    std::optional<std::string> old_target;  // contents `to` had before, if any
+    std::optional<std::string> old_target;     // contents `to` had before, if any
+    std::optional<FileIdentity> old_identity;  // and which file it was
   };
   struct Armed {
     int countdown = 0;  // fires when it reaches 0 after decrementing; 0 = disarmed
@@ -92,6 +93,7 @@ class FaultInjectionEnv final : public Env {
   };
 
   // Called by FaultFile with mu_ held.
+  FileIdentity AliasedIdentity(const FileIdentity& real) const;
   bool Fires(Armed& fault, const std::string& path);
   Status CheckWrite(const std::string& path, size_t requested, size_t* allowed);
   Status CheckSync(const std::string& path);
@@ -107,6 +109,10 @@ class FaultInjectionEnv final : public Env {
   std::map<std::string, std::vector<Mutation>> unsynced_;
   std::set<std::string> created_since_dir_sync_;
   std::vector<Rename> renames_since_dir_sync_;
+  // A power loss that undoes a rename brings the replaced file back by rewriting its
+  // contents into a new file; on a real disk it is the same file. Files report the
+  // identity of the file they stand for: (new file's identity, old file's identity).
+  std::vector<std::pair<FileIdentity, FileIdentity>> identity_aliases_;
 };
 
 }  // namespace otc

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -78,6 +79,25 @@ class PosixFile final : public File {
   }
 
   const std::string& path() const override { return path_; }
+
+  Result<FileIdentity> Identity() override {
+    struct statfs fs;
+    if (::fstatfs(fd_, &fs) != 0) return Status::FromErrno(errno, "statfs " + path_);
+    struct statx sx;
+    if (::statx(fd_, "", AT_EMPTY_PATH, STATX_INO | STATX_BTIME, &sx) != 0) {
+      return Status::FromErrno(errno, "statx " + path_);
+    }
+    FileIdentity id;
+    uint64_t fsid = 0;
+    static_assert(sizeof(fs.f_fsid) == sizeof(fsid));
+    std::memcpy(&fsid, &fs.f_fsid, sizeof(fsid));
+    id.file_system = fsid;
+    id.inode = sx.stx_ino;
+    if (sx.stx_mask & STATX_BTIME) {
+      id.birth_ns = sx.stx_btime.tv_sec * int64_t{1000000000} + sx.stx_btime.tv_nsec;
+    }
+    return id;
+  }
 
  private:
   int fd_;

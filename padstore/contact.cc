@@ -82,6 +82,20 @@ Result<std::unique_ptr<Contact>> Contact::Open(Env& env, const StorePaths& paths
   c->last_activity_ = rec->state.last_activity;
   c->next_seq_ = rec->next_seq;
   c->journal_bytes_ = scan->file_size;
+  c->copies_ = rec->copies;
+  if (!options.mark_mirror_dir.empty()) {
+    c->mirror_ =
+        std::make_unique<MarkMirror>(env, options.mark_mirror_dir, options.store_instance, meta);
+  }
+  Result<std::string> mirror_evidence = c->MirrorEvidence(own_mark);
+  if (!mirror_evidence.ok()) return mirror_evidence.status();
+  std::string copy_evidence = c->CopyEvidence(*rec);
+  if (!mirror_evidence->empty()) {
+    // A moved store keeps its marks; a mirror ahead of them is a rollback either way.
+    copy_evidence += (copy_evidence.empty() ? "" : " ") + *mirror_evidence;
+    c->copies_.Detect();
+  }
+  if (!copy_evidence.empty() && !options.adopt_moved) c->copies_.Detect();
   if (options.read_only) return c;
 
   Result<std::unique_ptr<AuditLog>> audit =
@@ -100,6 +114,17 @@ Result<std::unique_ptr<Contact>> Contact::Open(Env& env, const StorePaths& paths
   c->pad_ = std::move(*pad);
 
   std::lock_guard lock(c->mu_);
+  if (!copy_evidence.empty()) {
+    // Written before the journal is rewritten with its new identity, and that journal
+    // carries the copy state, so the detection survives a crash in between.
+    Status s = options.adopt_moved
+                   ? c->audit_->Append("STORE_MOVED", c->Who() + " " + copy_evidence +
+                                                          ": adopted by padstore move")
+                   : c->audit_->Append("STORE_COPIED",
+                                       c->Who() + " " + copy_evidence +
+                                           ": packaging is refused until padstore recover");
+    if (!s.ok()) return c->FailLocked(s);
+  }
   if (!scan->damage.empty()) {
     uint64_t bytes = 0;
     for (const IndexRange& d : scan->damage) bytes += d.size();
@@ -123,8 +148,62 @@ Result<std::unique_ptr<Contact>> Contact::Open(Env& env, const StorePaths& paths
   }
   // Compact first (the burn records need a journal to go to), then burn.
   if (Status s = c->RotateLocked(own_mark); !s.ok()) return s;
+  if (c->mirror_ && c->mirror_mark_ < own_mark) {
+    // A first open with a mirror, or a mirror lost: it starts from the journal's mark.
+    if (Status s = c->mirror_->Write(own_mark); !s.ok()) return c->FailLocked(s);
+    c->mirror_mark_ = own_mark;
+    c->mirror_written_ = true;
+  }
   if (Status s = c->FlushBurnsLocked(); !s.ok()) return s;
   return c;
+}
+
+Status Contact::CheckMirrorNotAheadLocked() {
+  if (!mirror_) return Status::Ok();
+  Result<std::optional<uint64_t>> on_disk = mirror_->Read();
+  if (!on_disk.ok()) return FailLocked(on_disk.status());
+  if (!on_disk->has_value() || **on_disk <= mirror_mark_) return Status::Ok();
+  // Another copy of this store, open at the same time, moved the mark further.
+  mirror_mark_ = **on_disk;
+  copies_.Detect();
+  Status s = journal_->Append(RecordType::kCopyState, Now(), EncodeCopyState(copies_));
+  if (s.ok()) s = journal_->Sync();
+  if (!s.ok()) return FailLocked(s);
+  journal_commit_.CoverAll();
+  s = audit_->Append("STORE_COPIED", Who() + " mark_mirror=" + std::to_string(mirror_mark_) +
+                                         ">own_limit=" + std::to_string(own_limit_) +
+                                         ": another copy of this store is in use; packaging "
+                                         "is refused until padstore recover");
+  if (!s.ok()) return FailLocked(s);
+  return Status::Denied("another copy of the store " + paths_.root + " moved " + meta_.peer +
+                        "'s pad further (its mark mirror " + mirror_->path() +
+                        " is ahead); stop the other copy, then run padstore recover --store " +
+                        paths_.root);
+}
+
+Result<std::string> Contact::MirrorEvidence(uint64_t own_mark) {
+  if (!mirror_) return std::string();
+  Result<std::optional<uint64_t>> mirrored = mirror_->Read();
+  if (!mirrored.ok()) return mirrored.status();
+  if (!mirrored->has_value()) return std::string();
+  mirror_mark_ = **mirrored;
+  if (mirror_mark_ <= own_mark) return std::string();
+  return "mark_mirror=" + std::to_string(mirror_mark_) +
+         ">journal_mark=" + std::to_string(own_mark);
+}
+
+std::string Contact::CopyEvidence(const RecoveredState& rec) const {
+  if (!rec.identity) return "";  // written before copy detection existed
+  Result<std::unique_ptr<File>> file = env_.OpenFile(paths_.Journal(meta_.peer), {});
+  if (!file.ok()) return "";  // the scan just read it; a race here is no evidence
+  Result<FileIdentity> now = (*file)->Identity();
+  if (!now.ok()) return "";
+  if (rec.identity_conflict) return "journal_identity=conflicting";
+  const FileIdentity& was = *rec.identity;
+  if (now->file_system != was.file_system) return "journal_file_system=changed";
+  if (now->inode != was.inode) return "journal_inode=changed";
+  if (now->birth_ns != was.birth_ns) return "journal_birth_time=changed";
+  return "";
 }
 
 Status Contact::CheckUsableLocked() const {
@@ -166,6 +245,7 @@ ContactInfo Contact::Info() {
   info.journal_bytes = journal_ ? journal_->size() : journal_bytes_;
   info.replays = replays_;
   info.integrity_failures = integrity_failures_;
+  info.needs_recovery = copies_.needs_recovery();
   return info;
 }
 
@@ -173,6 +253,13 @@ Result<OwnRange> Contact::Reserve(uint64_t length) {
   std::lock_guard lock(mu_);
   if (Status s = CheckUsableLocked(); !s.ok()) return s;
   if (length == 0) return Status::InvalidArgument("cannot reserve 0 bytes of pad");
+  if (copies_.needs_recovery()) {
+    return Status::Denied("the store " + paths_.root + " is a copy or was restored from one (" +
+                          meta_.peer +
+                          "'s journal is not the file the store wrote), so packaging could "
+                          "reuse pad; run padstore recover --store " +
+                          paths_.root + " (it skips past anything the original may have used)");
+  }
   const uint64_t half = layout_.OwnHalf().size();
   const uint64_t left = half - own_next_;
   if (length > left) {
@@ -182,12 +269,18 @@ Result<OwnRange> Contact::Reserve(uint64_t length) {
                              std::to_string(length) + "; make a new pad with padgen");
   }
   if (length > own_limit_ - own_next_) {
+    if (Status s = CheckMirrorNotAheadLocked(); !s.ok()) return s;
     // Move the durable mark ahead BEFORE handing out any byte below it.
     const uint64_t end = own_next_ + length;
     const uint64_t new_limit = end + std::min(options_.reserve_batch, half - end);
     Status s = journal_->Append(RecordType::kMark, Now(), EncodeU64(new_limit));
     if (s.ok()) s = journal_->Sync();
+    if (s.ok() && mirror_) s = mirror_->Write(new_limit);
     if (!s.ok()) return FailLocked(s);
+    if (mirror_) {
+      mirror_mark_ = new_limit;
+      mirror_written_ = true;
+    }
     journal_commit_.CoverAll();
     own_limit_ = new_limit;
   }
@@ -418,12 +511,58 @@ Status Contact::RotateLocked(uint64_t own_mark) {
   snap.burned = burned_;
   uint64_t seq = journal_ ? journal_->next_seq() : next_seq_;
   Result<std::unique_ptr<JournalWriter>> w = JournalWriter::Create(
-      env_, paths_.Journal(meta_.peer), seq, Now(), meta_bytes_, EncodeSnapshot(snap));
+      env_, paths_.Journal(meta_.peer), seq, Now(), meta_bytes_, EncodeSnapshot(snap), copies_);
   if (!w.ok()) return FailLocked(w.status().WithContext("compacting the journal of " + meta_.peer));
   journal_ = std::move(*w);
   journal_commit_.CoverAll();  // the new journal was synced with every record in it
   checkpoint_at_ = std::max(options_.checkpoint_bytes, 2 * journal_->size());
   return Status::Ok();
+}
+
+Result<RecoverReport> Contact::Recover(uint64_t margin, bool force) {
+  std::lock_guard lock(mu_);
+  if (Status s = CheckUsableLocked(); !s.ok()) return s;
+  RecoverReport report;
+  report.peer = meta_.peer;
+  report.needed = copies_.needs_recovery() || force;
+  // Everything below the durable mark may have been handed out by this store (and by
+  // the original, up to its own mark, which is unknown here: hence the margin).
+  report.old_mark = own_limit_;
+  report.new_mark = own_limit_;
+  if (!report.needed) return report;
+  const uint64_t half = layout_.OwnHalf().size();
+  // The mirror, when ahead, knows how far the original went: start from there.
+  const uint64_t base = std::max(own_limit_, mirror_mark_);
+  report.new_mark = base + std::min(margin, half - base);
+  CopyState recovered = copies_;
+  recovered.Recover();
+  // The new position and the cleared state become durable together, in one new journal;
+  // only then may the skipped pad be destroyed (a crash before that burns it at open).
+  IndexRange skipped =
+      layout_.StreamToIndices(meta_.direction, own_next_, report.new_mark - own_next_);
+  const CopyState before = copies_;
+  copies_ = recovered;
+  if (Status s = RotateLocked(report.new_mark); !s.ok()) {
+    copies_ = before;
+    return s;
+  }
+  own_next_ = own_limit_ = report.new_mark;
+  if (mirror_) {
+    if (Status s = mirror_->Write(report.new_mark); !s.ok()) return FailLocked(s);
+    mirror_mark_ = report.new_mark;
+    mirror_written_ = true;
+  }
+  if (!skipped.empty()) {
+    for (const IndexRange& g : burned_.Gaps(skipped.lo, skipped.hi)) QueueBurnLocked(g);
+  }
+  if (Status s = FlushBurnsLocked(); !s.ok()) return s;
+  if (audit_) {
+    Status s = audit_->Append("RECOVERED", Who() + " old_mark=" + std::to_string(report.old_mark) +
+                                               " new_mark=" + std::to_string(report.new_mark) +
+                                               " skipped=" + std::to_string(report.skipped()));
+    if (!s.ok()) return FailLocked(s);
+  }
+  return report;
 }
 
 Status Contact::MaybeCheckpointLocked() {
@@ -457,7 +596,19 @@ Status Contact::Close() {
     for (const IndexRange& g : burned_.Gaps(used.lo, used.hi)) QueueBurnLocked(g);
     s = FlushBurnsLocked();
     // Clean close: the snapshot records the exact next offset, so the unused rest of the
-    // reservation batch is not lost.
+    // reservation batch is not lost. The mirror follows it down first: a crash in between
+    // leaves the mirror behind the journal, which is safe (ahead would read as a rollback).
+    // Only a mirror this contact wrote itself is lowered: a higher one was written by
+    // a copy of the store that went further, and must stay.
+    Result<std::optional<uint64_t>> on_disk =
+        mirror_ ? mirror_->Read() : Result<std::optional<uint64_t>>(std::optional<uint64_t>());
+    const bool mirror_is_ours =
+        mirror_written_ && on_disk.ok() && *on_disk == std::optional(mirror_mark_);
+    if (s.ok() && mirror_ && mirror_is_ours && mirror_mark_ > own_next_) {
+      s = mirror_->Write(own_next_);
+      if (s.ok()) mirror_mark_ = own_next_;
+      if (!s.ok()) s = FailLocked(s);
+    }
     if (s.ok()) s = RotateLocked(own_next_);
   }
   closed_ = true;

@@ -21,6 +21,8 @@
 #include "padstore/group_commit.h"
 #include "padstore/interval_set.h"
 #include "padstore/journal.h"
+#include "padstore/mark_mirror.h"
+#include "padstore/recovery.h"
 #include "padstore/store_paths.h"
 #include "padstore/store_types.h"
 
@@ -57,6 +59,11 @@ class Contact {
   // Drops every handle without writing anything, as a crash would (tests).
   void Abandon();
 
+  // Moves the own stream position `margin` bytes past everything counted as used (capped
+  // at the end of the half), durably, burns what it skipped, and clears the "needs
+  // recovery" state of a detected copy. Only when the contact needs recovery, or `force`.
+  Result<RecoverReport> Recover(uint64_t margin, bool force);
+
   // Writes an audit event (used by Store for events about this contact).
   Status Audit(std::string_view event, const std::string& details);
 
@@ -74,6 +81,15 @@ class Contact {
   Status FlushBurnsLocked();
   Status RotateLocked(uint64_t own_mark);
   Status MaybeCheckpointLocked();
+  // Compares the journal file's identity with the one it records (copy_state.h).
+  // Returns the reason when it is a copy, empty when it is the store's own file (or the
+  // journal records none, or the Env cannot tell).
+  std::string CopyEvidence(const RecoveredState& rec) const;
+  // Reads the mark mirror: evidence of a rollback when it is ahead of `own_mark`.
+  Result<std::string> MirrorEvidence(uint64_t own_mark);
+  // Before moving the mark: refuses (and records a detected copy) when the mirror on
+  // disk is ahead of what this contact wrote, i.e. another copy is packaging too.
+  Status CheckMirrorNotAheadLocked();
   uint64_t Now() const { return clock_(); }
   std::string Who() const { return "peer=" + meta_.peer; }
 
@@ -104,6 +120,12 @@ class Contact {
   uint64_t last_activity_ = 0;
   uint64_t replays_ = 0;
   uint64_t integrity_failures_ = 0;
+  CopyState copies_;                    // copies of this journal detected and recovered
+  std::unique_ptr<MarkMirror> mirror_;  // null when StoreOptions has no mirror directory
+  uint64_t mirror_mark_ = 0;            // the mirror's mark as last read or written
+  // This contact wrote the mirror's value itself (only then may a clean close lower it:
+  // a value merely read may be an original's that a restored copy must not erase).
+  bool mirror_written_ = false;
   GroupCommit journal_commit_;  // decrypt records share journal syncs (group_commit.h)
 };
 

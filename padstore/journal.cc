@@ -83,31 +83,40 @@ Result<JournalScan> ScanJournal(Env& env, const std::string& path) {
 Result<std::unique_ptr<JournalWriter>> JournalWriter::Create(Env& env, const std::string& path,
                                                              uint64_t first_seq, uint64_t time,
                                                              std::span<const uint8_t> meta,
-                                                             std::span<const uint8_t> snapshot) {
+                                                             std::span<const uint8_t> snapshot,
+                                                             const CopyState& copies) {
   const std::string tmp = path + ".tmp";
+  Result<std::unique_ptr<File>> tmp_file =
+      env.OpenFile(tmp, {.write = true, .create = true, .truncate = true, .mode = 0600});
+  if (!tmp_file.ok()) return tmp_file.status();
+  // The identity is the new file's own, so it must be read before the contents are
+  // written; rename keeps it. An Env that cannot tell it gets no copy detection.
+  Result<FileIdentity> identity = (*tmp_file)->Identity();
+
   std::vector<uint8_t> buf;
-  for (uint8_t copy = 0; copy < 2; ++copy) {
-    auto r = EncodeRecord(RecordType::kMeta, copy, first_seq, time, meta);
-    buf.insert(buf.end(), r.begin(), r.end());
-  }
-  for (uint8_t copy = 0; copy < 2; ++copy) {
-    auto r = EncodeRecord(RecordType::kSnapshot, copy, first_seq + 1, time, snapshot);
-    buf.insert(buf.end(), r.begin(), r.end());
-  }
+  uint64_t seq = first_seq;
+  auto add = [&](RecordType type, std::span<const uint8_t> payload) {
+    for (uint8_t copy = 0; copy < 2; ++copy) {
+      auto r = EncodeRecord(type, copy, seq, time, payload);
+      buf.insert(buf.end(), r.begin(), r.end());
+    }
+    ++seq;
+  };
+  add(RecordType::kMeta, meta);
+  add(RecordType::kSnapshot, snapshot);
+  if (identity.ok()) add(RecordType::kIdentity, EncodeIdentity(*identity));
+  if (!copies.empty()) add(RecordType::kCopyState, EncodeCopyState(copies));
   {
-    Result<std::unique_ptr<File>> file =
-        env.OpenFile(tmp, {.write = true, .create = true, .truncate = true, .mode = 0600});
-    if (!file.ok()) return file.status();
-    Status s = WriteFully(**file, 0, buf);
-    if (s.ok()) s = (*file)->Sync();
+    Status s = WriteFully(**tmp_file, 0, buf);
+    if (s.ok()) s = (*tmp_file)->Sync();
     if (!s.ok()) return s;
+    tmp_file->reset();
   }
   if (Status s = env.RenameFile(tmp, path); !s.ok()) return s;
   if (Status s = env.SyncDir(DirName(path)); !s.ok()) return s;
   Result<std::unique_ptr<File>> file = env.OpenFile(path, {.write = true});
   if (!file.ok()) return file.status();
-  return std::unique_ptr<JournalWriter>(
-      new JournalWriter(std::move(*file), buf.size(), first_seq + 2));
+  return std::unique_ptr<JournalWriter>(new JournalWriter(std::move(*file), buf.size(), seq));
 }
 
 Status JournalWriter::Append(RecordType type, uint64_t time, std::span<const uint8_t> payload) {

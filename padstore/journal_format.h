@@ -18,7 +18,9 @@
 //
 //   journal := record{kMeta} record{kMeta}             the contact's meta file bytes
 //              record{kSnapshot} record{kSnapshot}     the folded state (snapshot.h)
-//              ( record{kMark|kDecrypt|kBurn} x2 )*
+//              [ record{kIdentity} x2 ]                which file this journal is
+//              [ record{kCopyState} x2 ]               copies detected / recovered
+//              ( record{kMark|kDecrypt|kBurn|kCopyState} x2 )*
 //
 // Payloads:
 //   kMeta     : the meta file, byte for byte (contact_meta.h), so fsck --repair can
@@ -31,6 +33,13 @@
 //               Written and fsync'd before the plaintext is released.
 //   kBurn     : lo u64, hi u64 -- pad indices [lo, hi) were destroyed (zeroed and synced,
 //               or hole-punched); only written after the pad file's fdatasync.
+//   kIdentity : file_system u64, inode u64, birth_ns i64 -- the identity of this journal
+//               file itself, read from it before its first write (copy_state.h). Only in
+//               the records a new journal starts with; journals written before it existed
+//               have none, and are stamped at their next compaction.
+//   kCopyState: detected u64, recovered u64 -- copies of the store detected and recovered
+//               (copy_state.h); combined by max. Packaging is refused while
+//               detected > recovered.
 //
 // Every record is idempotent (marks combine by max, ranges by union), so recovery
 // folds every valid copy of every record in any order: it never stops at the first bad
@@ -63,6 +72,8 @@ enum class RecordType : uint8_t {
   kMark = 3,
   kDecrypt = 4,
   kBurn = 5,
+  kIdentity = 6,
+  kCopyState = 7,
 };
 
 inline constexpr uint32_t kJournalMagic = 0x4a43544f;  // bytes "OTCJ"

@@ -14,6 +14,8 @@
 #include "padstore/cli_progress.h"
 #include "padstore/fsck.h"
 #include "padstore/legacy_import.h"
+#include "padstore/lifecycle_commands.h"
+#include "padstore/mark_mirror.h"
 #include "padstore/store.h"
 
 namespace otc::padstore {
@@ -43,6 +45,7 @@ nlohmann::json InfoJson(const ContactInfo& i) {
       {"messages_left_at_100_bytes", i.MessagesLeft()},
       {"last_activity", i.last_activity ? nlohmann::json(FormatUtc(i.last_activity)) : nullptr},
       {"journal_bytes", i.journal_bytes},
+      {"needs_recovery", i.needs_recovery},
   };
 }
 
@@ -62,6 +65,11 @@ void PrintInfo(const ContactInfo& i) {
               FormatByteSize(i.decrypted).c_str(), FormatByteSize(i.peer_skipped).c_str(),
               FormatByteSize(i.burned).c_str(),
               i.last_activity ? FormatUtc(i.last_activity).c_str() : "never");
+  if (i.needs_recovery) {
+    std::printf(
+        "  !! this store is a copy or was restored from one: packaging is refused until "
+        "`padstore recover`\n");
+  }
 }
 
 int Init(const std::string& store, const std::string& user) {
@@ -109,6 +117,7 @@ int Add(const AddArgs& a) {
 int StatusCmd(const std::string& dir, const std::string& peer, bool json) {
   StoreOptions o;
   o.read_only = true;
+  o.mark_mirror_dir = DefaultMarkMirrorDir();
   Result<std::unique_ptr<Store>> store = Store::Open(dir, o);
   if (!store.ok()) return Fail(store.status());
   nlohmann::json out = {
@@ -233,7 +242,9 @@ int main(int argc, char** argv) {
       "padstore: journaled one-time pad storage (one store per user, one entry per contact)"};
   app.footer(
       "Exit codes: 0 ok, 1 failure, 2 bad usage; fsck: 0 clean, 1 corrected, 4 uncorrected, "
-      "8 operational error.\nThe store directory may also be given as $OTC_STORE.");
+      "8 operational error.\nThe store directory may also be given as $OTC_STORE. Reservation "
+      "marks "
+      "are mirrored in $OTC_MARK_MIRROR (default ~/.local/state/otc/marks; see recover).");
   app.require_subcommand(1);
   std::string store;
   auto add_store = [&](CLI::App* cmd) {
@@ -290,6 +301,25 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   import->add_flag("--json", json, "print the contact as JSON");
 
+  RecoverOptions recover_options;
+  std::string margin;
+  CLI::App* recover = app.add_subcommand(
+      "recover", "after a copy or restore: skip past pad the original may have used");
+  add_store(recover);
+  recover->add_option("--peer", recover_options.peer, "only this contact");
+  recover->add_option("--margin", margin,
+                      "own pad to skip past the last mark (default: 1% of the half, at least 1M)");
+  recover->add_flag("--force", recover_options.force,
+                    "also skip ahead for contacts not detected as copied (a block-level "
+                    "restore that copy detection cannot see)");
+  recover->add_flag("--json", json, "machine-readable output");
+
+  std::string move_to;
+  CLI::App* move =
+      app.add_subcommand("move", "move a store to another directory or drive (not a copy)");
+  add_store(move);
+  move->add_option("--to", move_to, "the new store directory (must not exist)")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -303,6 +333,15 @@ int main(int argc, char** argv) {
   }
   if (*status) return StatusCmd(store, peer, json);
   if (*fsck) return FsckCmd(store, repair, quick, json);
+  if (*recover) {
+    if (!margin.empty()) {
+      otc::Result<uint64_t> m = otc::ParseByteSize(margin);
+      if (!m.ok()) return Fail(m.status());
+      recover_options.margin = *m;
+    }
+    return RecoverCmd(store, recover_options, json);
+  }
+  if (*move) return MoveCmd(store, move_to);
   if (*import) return ImportCmd(store, peer, store_file, metadata_file, json);
   return 2;
 }

@@ -63,6 +63,19 @@ Result<RecoveredState> RecoverJournal(const JournalScan& scan, const PadLayout& 
         out.state.burned.Insert(range);
         break;
       }
+      case RecordType::kIdentity: {
+        FileIdentity id;
+        if (!DecodeIdentity(r.payload, &id)) return corrupt(r, "malformed identity");
+        if (out.identity && !(*out.identity == id)) out.identity_conflict = true;
+        out.identity = id;
+        break;
+      }
+      case RecordType::kCopyState: {
+        CopyState c;
+        if (!DecodeCopyState(r.payload, &c)) return corrupt(r, "malformed copy state");
+        out.copies.Merge(c);
+        break;
+      }
       default:
         return corrupt(r, "unknown record type " + std::to_string(static_cast<int>(r.type)));
     }

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "padstore/copy_state.h"
 #include "padstore/journal.h"
 #include "padstore/pad_layout.h"
 #include "padstore/snapshot.h"
@@ -23,6 +24,10 @@ struct RecoveredState {
   Snapshot state;         // folded: own_mark is the maximum mark, logs are unions
   uint64_t next_seq = 0;  // one past the highest seq seen
   std::optional<std::vector<uint8_t>> meta_bytes;  // the kMeta payload, if a copy is valid
+  // The journal file's recorded identity (copy_state.h); none in journals older than it.
+  std::optional<FileIdentity> identity;
+  bool identity_conflict = false;  // two different identities: it cannot be trusted
+  CopyState copies;                // folded kCopyState records
 };
 
 Result<RecoveredState> RecoverJournal(const JournalScan& scan, const PadLayout& layout,

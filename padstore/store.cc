@@ -4,6 +4,7 @@
 #include <ctime>
 #include <mutex>
 
+#include "common/encoding.h"
 #include "padstore/contact.h"
 #include "padstore/store_meta.h"
 #include "padstore/uid.h"
@@ -31,7 +32,8 @@ Status Store::Init(const std::string& dir, std::string_view owner, Env* env) {
                                    std::string(owner));
     }
   } else {
-    StoreMeta meta{std::string(owner), static_cast<uint64_t>(std::time(nullptr))};
+    StoreMeta meta{std::string(owner), static_cast<uint64_t>(std::time(nullptr)),
+                   NewStoreInstance()};
     if (Status s = WriteFileAtomically(*env, paths.StoreMeta(), EncodeStoreMeta(meta)); !s.ok()) {
       return s;
     }
@@ -62,6 +64,14 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, StoreOptions 
     if (lock.status().code() == Status::Code::kBusy) return StoreInUse(paths.root, lock.status());
     return lock.status();
   }
+  if (meta->instance.empty() && !options.read_only) {
+    // A store made before stores had an instance id gets one now.
+    meta->instance = NewStoreInstance();
+    if (Status s = WriteFileAtomically(env, paths.StoreMeta(), EncodeStoreMeta(*meta)); !s.ok()) {
+      return s;
+    }
+  }
+  options.store_instance = HexEncode(AsBytes(meta->instance));
   std::unique_ptr<Store> store(new Store(paths, meta->owner, options, std::move(*lock)));
   if (!options.read_only) {
     Result<std::unique_ptr<AuditLog>> audit = AuditLog::Open(env, paths.Audit(), options.clock);
@@ -260,6 +270,25 @@ Status Store::Checkpoint() {
     if (Status s = contact->Checkpoint(); !s.ok()) return s;
   }
   return Status::Ok();
+}
+
+Result<std::vector<RecoverReport>> Store::Recover(const RecoverOptions& options) {
+  std::shared_lock guard(mu_);
+  if (!options.peer.empty() && !contacts_.contains(options.peer)) {
+    if (auto b = broken_.find(options.peer); b != broken_.end()) return b->second;
+    return Status::NotFound("no contact " + options.peer + " in the store " + paths_.root);
+  }
+  std::vector<RecoverReport> reports;
+  for (auto& [peer, contact] : contacts_) {
+    if (!options.peer.empty() && peer != options.peer) continue;
+    const uint64_t half = contact->Info().own_half;
+    uint64_t margin = options.margin;
+    if (margin == 0) margin = std::max(kMinRecoverMargin, half / 100);
+    Result<RecoverReport> r = contact->Recover(margin, options.force);
+    if (!r.ok()) return r.status();
+    reports.push_back(*r);
+  }
+  return reports;
 }
 
 }  // namespace otc::padstore

@@ -120,6 +120,10 @@ class Store {
   Status Flush();
   // Compacts every journal now.
   Status Checkpoint();
+  // `padstore recover`: for each contact found copied or restored (or every one with
+  // `force`), moves the own stream position past anything the original store may have
+  // used, destroys the skipped pad, and allows packaging again. See copy_state.h.
+  Result<std::vector<RecoverReport>> Recover(const RecoverOptions& options);
   // Registers a contact (see ContactSpec). Idempotent for the same pad; AlreadyExists for
   // a different one. The meta file is written last: it is the commit point.
   Result<ContactInfo> AddContact(const ContactSpec& spec);

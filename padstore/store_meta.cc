@@ -1,5 +1,8 @@
 #include "padstore/store_meta.h"
 
+#include <openssl/rand.h>
+
+#include <cstdlib>
 #include <cstring>
 
 #include "common/encoding.h"
@@ -10,7 +13,8 @@
 namespace otc::padstore {
 namespace {
 constexpr char kMagic[8] = {'O', 'T', 'C', 'S', 'T', 'O', 'R', '1'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
+constexpr size_t kInstanceSize = 16;
 }  // namespace
 
 std::vector<uint8_t> EncodeStoreMeta(const StoreMeta& meta) {
@@ -19,6 +23,7 @@ std::vector<uint8_t> EncodeStoreMeta(const StoreMeta& meta) {
   w.U32(kVersion);
   w.ShortString(meta.owner);
   w.U64(meta.created_unix);
+  w.Bytes(meta.instance);
   w.U32(Crc32c(w.bytes()));
   return std::move(w.bytes());
 }
@@ -35,15 +40,28 @@ Result<StoreMeta> DecodeStoreMeta(std::span<const uint8_t> bytes, const std::str
   uint32_t version;
   StoreMeta meta;
   if (!r.U32(&version)) return corrupt("truncated");
-  if (version != kVersion) {
+  if (version != 1 && version != kVersion) {
     return Status::Unsupported(what + ": format version " + std::to_string(version) +
                                " is not supported by this build");
   }
-  if (!r.ShortString(&meta.owner) || !r.U64(&meta.created_unix) || r.left() != 0) {
-    return corrupt("bad field lengths");
+  if (!r.ShortString(&meta.owner) || !r.U64(&meta.created_unix)) return corrupt("truncated");
+  if (version >= 2) {
+    if (r.left() != kInstanceSize) return corrupt("bad field lengths");
+    std::span<const uint8_t> id;
+    if (!r.Bytes(kInstanceSize, &id)) return corrupt("truncated");
+    meta.instance.assign(id.begin(), id.end());
   }
+  if (r.left() != 0) return corrupt("bad field lengths");
   if (Status s = ValidateUid(meta.owner, "owner"); !s.ok()) return corrupt(s.message());
   return meta;
+}
+
+std::string NewStoreInstance() {
+  std::string id(kInstanceSize, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(id.data()), static_cast<int>(id.size())) != 1) {
+    std::abort();  // no randomness at all: nothing sensible can continue
+  }
+  return id;
 }
 
 Result<StoreMeta> ReadStoreMeta(Env& env, const std::string& path) {

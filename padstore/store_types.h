@@ -34,7 +34,31 @@ struct StoreOptions {
   bool read_only = false;
   // Seconds since the epoch; default: the system clock.
   std::function<uint64_t()> clock;
+  // A deliberate move (padstore move): journals that are copies of the store's own are
+  // adopted (re-stamped with their new identity) instead of flagged as a copy.
+  bool adopt_moved = false;
+  // Where each contact's reservation mark is mirrored outside the store (mark_mirror.h);
+  // empty = no mirror. The device and the padstore tool use DefaultMarkMirrorDir().
+  std::string mark_mirror_dir = "";
+  // Filled in by Store::Open: the store's instance id (store_meta.h), in hex.
+  std::string store_instance = "";
 };
+
+// What `padstore recover` did to one contact.
+struct RecoverReport {
+  std::string peer;
+  bool needed = false;    // the contact was flagged as copied (or recovery was forced)
+  uint64_t old_mark = 0;  // own stream offset below which everything counted as used
+  uint64_t new_mark = 0;  // and now
+  uint64_t skipped() const { return new_mark - old_mark; }
+};
+
+struct RecoverOptions {
+  std::string peer;     // only this contact (empty: all)
+  uint64_t margin = 0;  // bytes to skip past the mark; 0 = max(kMinRecoverMargin, 1% of the half)
+  bool force = false;   // also contacts not flagged as copied (a restore copy detection missed)
+};
+inline constexpr uint64_t kMinRecoverMargin = uint64_t{1} << 20;
 
 // A range of the owner's half handed out by Store::Reserve. Never handed out again.
 struct OwnRange {
@@ -86,6 +110,9 @@ struct ContactInfo {
   uint64_t journal_bytes = 0;
   uint64_t replays = 0;             // refused replays since the store was opened
   uint64_t integrity_failures = 0;  // since the store was opened
+  // The store was found copied or restored (copy_state.h): packaging is refused until
+  // `padstore recover`.
+  bool needs_recovery = false;
   // Estimated messages left at 100 bytes of pad each.
   uint64_t MessagesLeft() const { return own_left / 100; }
 };

@@ -20,6 +20,7 @@ Result<OpenedDevice> OpenDevice(const CommonArgs& args, const std::string& defau
   options.confirm = *policy;
   options.hide_length = args.hide_length;
   options.max_message = static_cast<size_t>(*max_message);
+  if (args.mark_mirror != "none") options.store.mark_mirror_dir = args.mark_mirror;
   if (policy->MayPrompt()) {
     auto prompter = TtyPrompter::Open(
         args.confirm_tty,

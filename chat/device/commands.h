@@ -21,6 +21,7 @@ struct CommonArgs {
   std::string confirm_tty = "/dev/tty";
   bool hide_length = false;
   std::string max_message = "64K";
+  std::string mark_mirror;  // padstore mark mirror directory ("none": no mirror)
 };
 
 struct ServeArgs {

@@ -3,6 +3,7 @@
 
 #include "chat/device/commands.h"
 #include "chat/device/pair_command.h"
+#include "padstore/mark_mirror.h"
 
 namespace {
 
@@ -20,6 +21,12 @@ void AddCommon(CLI::App* app, otc::device::CommonArgs& common, const char* defau
   app->add_flag("--hide-length", common.hide_length,
                 "otc2 contacts: pad packages to size buckets so the length is hidden (costs pad)");
   app->add_option("--max-message", common.max_message, "Largest message (64K, 1M, ...)")
+      ->capture_default_str();
+  common.mark_mirror = otc::padstore::DefaultMarkMirrorDir();
+  app->add_option("--mark-mirror", common.mark_mirror,
+                  "Directory outside the store mirroring its reservation marks, so a store "
+                  "restored from a backup is caught (\"none\" to disable)")
+      ->envname("OTC_MARK_MIRROR")
       ->capture_default_str();
 }
 

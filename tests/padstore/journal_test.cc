@@ -4,9 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <filesystem>
 
 #include "padstore/contact_meta.h"
+#include "padstore/crc32c.h"
 #include "padstore/recovery.h"
 #include "padstore/snapshot.h"
 #include "padstore/store_meta.h"
@@ -43,7 +46,7 @@ class JournalTest : public ::testing::Test {
     ASSERT_TRUE((*w)->Append(RecordType::kDecrypt, 102, EncodeRange({800, 900})).ok());
     ASSERT_TRUE((*w)->Append(RecordType::kMark, 103, EncodeU64(30)).ok());
     ASSERT_TRUE((*w)->Sync().ok());
-    EXPECT_EQ((*w)->next_seq(), 6u);
+    EXPECT_EQ((*w)->next_seq(), 7u);  // meta 1, snapshot 2, identity 3, then 4..6
   }
 
   std::string Bytes() { return *ReadFileToString(env_, path_); }
@@ -70,15 +73,23 @@ TEST_F(JournalTest, WritesTwoCopiesOfEveryRecordAndFoldsThem) {
   auto scan = ScanJournal(env_, path_);
   ASSERT_TRUE(scan.ok());
   EXPECT_TRUE(scan->damage.empty());
-  ASSERT_EQ(scan->records.size(), 10u);
+  ASSERT_EQ(scan->records.size(), 12u);
   EXPECT_EQ(scan->records[0].type, RecordType::kMeta);
   EXPECT_EQ(scan->records[1].copy, 1);
   EXPECT_EQ(scan->records[2].type, RecordType::kSnapshot);
-  EXPECT_EQ(scan->records[9].seq, 5u);
+  EXPECT_EQ(scan->records[4].type, RecordType::kIdentity);
+  EXPECT_EQ(scan->records[11].seq, 6u);
   RecoveredState rec = Recover();
   EXPECT_EQ(rec.state.own_mark, 30u);
   EXPECT_EQ(rec.state.decrypted.Intervals(), (std::vector<IndexRange>{{800, 1000}}));
-  EXPECT_EQ(rec.next_seq, 6u);
+  EXPECT_EQ(rec.next_seq, 7u);
+  // The identity recorded is the journal file's own (checked with plain stat(2)).
+  ASSERT_TRUE(rec.identity.has_value());
+  EXPECT_FALSE(rec.identity_conflict);
+  struct stat st;
+  ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+  EXPECT_EQ(rec.identity->inode, st.st_ino);
+  EXPECT_TRUE(rec.copies.empty());
   EXPECT_EQ(rec.state.last_activity, 103u);
   ASSERT_TRUE(rec.meta_bytes.has_value());
   EXPECT_EQ(*DecodeContactMeta(*rec.meta_bytes, "x"), Meta());
@@ -115,7 +126,7 @@ TEST_F(JournalTest, RecoveryDoesNotStopAtAHoleBeforeLaterRecords) {
   // Wipe both copies of the first mark (seq 3) and both copies of the decrypt (seq 4), as
   // a failed fsync followed by a power loss could: the later mark must still be found.
   size_t first_mark = b.find(std::string("\x4f\x54\x43\x4a", 4), 0);
-  for (int i = 0; i < 4; ++i)
+  for (int i = 0; i < 6; ++i)  // past meta, snapshot and identity, two copies each
     first_mark = b.find(std::string("\x4f\x54\x43\x4a", 4), first_mark + 1);
   const size_t wipe = 2 * (kRecordHeaderSize + 8) + 2 * (kRecordHeaderSize + 16);
   std::fill(b.begin() + first_mark, b.begin() + first_mark + wipe, '\0');
@@ -198,11 +209,22 @@ TEST(MetaFormatTest, ContactMetaRoundTripsAndDetectsDamage) {
     bad[i] ^= 0x01;
     EXPECT_FALSE(DecodeContactMeta(bad, "meta").ok()) << "flip at " << i;
   }
-  StoreMeta sm{"alice", 77};
+  StoreMeta sm{"alice", 77, std::string(16, 'x')};
   auto sb = EncodeStoreMeta(sm);
   auto sback = DecodeStoreMeta(sb, "store.meta");
   ASSERT_TRUE(sback.ok());
   EXPECT_EQ(sback->owner, "alice");
+  EXPECT_EQ(sback->instance, std::string(16, 'x'));
+  // A version 1 file (before stores had an instance id) still reads, without one.
+  std::vector<uint8_t> v1 = {'O', 'T', 'C', 'S', 'T', 'O', 'R', '1', 1, 0, 0, 0, 5,
+                             'a', 'l', 'i', 'c', 'e', 77,  0,   0,   0, 0, 0, 0, 0};
+  uint32_t crc = Crc32c(v1);
+  for (int i = 0; i < 4; ++i) v1.push_back(static_cast<uint8_t>(crc >> (8 * i)));
+  auto old = DecodeStoreMeta(v1, "store.meta");
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_EQ(old->owner, "alice");
+  EXPECT_EQ(old->created_unix, 77u);
+  EXPECT_TRUE(old->instance.empty());
   sb[9] ^= 1;
   EXPECT_EQ(DecodeStoreMeta(sb, "store.meta").status().code(), Status::Code::kCorruption);
 }
