@@ -189,8 +189,7 @@ TEST_F(ProgressTest, WithoutTerminalPrintsLinesWhileTheSourceStallsAndFinishes) 
   Start(Options(), ui);
   // Generation starts, then stalls at a quarter: only the interval adds lines now, so
   // the same figure repeats.
-  EXPECT_TRUE(WaitForLines(err_path_, "padgen: generating 25.0%", 3, 10s))
-      << ReadText(err_path_);
+  EXPECT_TRUE(WaitForLines(err_path_, "padgen: generating 25.0%", 3, 10s)) << ReadText(err_path_);
   fifo.Finish();
   JobOutcome out = Join();
   ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString() << ReadText(err_path_);
