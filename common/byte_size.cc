@@ -9,22 +9,24 @@ namespace {
 
 Status BadSize(std::string_view text, std::string_view why) {
   return Status::InvalidArgument("bad size '" + std::string(text) + "': " + std::string(why) +
-                                 " (use a whole number with an optional K, M, G, T or P suffix, "
+                                 " (use a whole number with an optional K, M, G, T or P suffix "
+                                 "(powers of 1024) or KB, MB, GB, TB, PB (powers of 1000), "
                                  "e.g. 512M or 1T)");
 }
 
-int ShiftForSuffix(char c) {
+// The power of 1024 (binary) or 1000 (decimal) a suffix letter stands for: 1 for K.
+int PowerForSuffix(char c) {
   switch (std::toupper(static_cast<unsigned char>(c))) {
     case 'K':
-      return 10;
+      return 1;
     case 'M':
-      return 20;
+      return 2;
     case 'G':
-      return 30;
+      return 3;
     case 'T':
-      return 40;
+      return 4;
     case 'P':
-      return 50;
+      return 5;
     default:
       return -1;
   }
@@ -46,27 +48,29 @@ Result<uint64_t> ParseByteSize(std::string_view text, ByteSizeOptions options) {
     ++i;
   }
   if (i == 0) return BadSize(text, "no number");
-  int shift = 0;
+  int power = 0;
+  bool decimal = false;
   if (i < text.size()) {
     std::string_view rest = text.substr(i);
-    shift = ShiftForSuffix(rest[0]);
-    if (shift < 0) {
-      if (rest == "B" || rest == "b") {
-        shift = 0;
-      } else {
+    power = PowerForSuffix(rest[0]);
+    if (power < 0) {
+      if (rest != "B" && rest != "b")
         return BadSize(text, "unknown suffix '" + std::string(rest) + "'");
-      }
+      power = 0;
     } else {
       std::string_view tail = rest.substr(1);
-      if (!(tail.empty() || tail == "B" || tail == "b" || tail == "iB" || tail == "ib")) {
+      decimal = tail == "B" || tail == "b";
+      if (!(tail.empty() || decimal || tail == "iB" || tail == "ib" || tail == "IB" ||
+            tail == "Ib")) {
         return BadSize(text, "unknown suffix '" + std::string(rest) + "'");
       }
     }
   }
-  if (shift > 0 && value > (std::numeric_limits<uint64_t>::max() >> shift)) {
-    return BadSize(text, "too large");
+  const uint64_t base = decimal ? 1000 : 1024;
+  for (int k = 0; k < power; ++k) {
+    if (value > std::numeric_limits<uint64_t>::max() / base) return BadSize(text, "too large");
+    value *= base;
   }
-  value <<= shift;
   if (value == 0 && !options.allow_zero) return BadSize(text, "must be greater than zero");
   return value;
 }

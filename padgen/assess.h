@@ -16,7 +16,7 @@
 #include <string>
 
 #include "common/status.h"
-#include "padgen/entropy_estimate.h"
+#include "padgen/randomness/entropy_estimate.h"
 #include "padgen/source.h"
 
 namespace otc::padgen {

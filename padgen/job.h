@@ -2,16 +2,19 @@
 //
 //   1. check the options (two users or raw files, no duplicate paths, valid sizes);
 //   2. open the source (a missing HRNG is reported before anything is created);
-//   3. look at every destination: existing pads (--force / --resume), writability,
-//      free space per file system (all copies on one file system are added up);
-//   4. create the pad files (0600, preallocated, O_DIRECT where possible) and their
+//   3. look at every destination: existing pads (--force / --resume), writability;
+//   4. (after step 5) check free space per file system (all copies on one file system are
+//      added up), then create the pad files (0600, preallocated, O_DIRECT where possible) and their
 //      manifests, or reopen them and truncate the manifests to the chunks durable on
 //      every copy (--resume); on any failure here, remove what this run created;
-//   5. with --assess, print an entropy report on a sample of the source (and refuse to run
-//      with --extract when --min-entropy is above the estimate); print the first line
-//      (source, extraction/mixing, size, expected duration at the measured rate, counting
-//      the extractor's input:output ratio);
-//   6. run the pipeline (pipeline.h) with a progress bar on a terminal;
+//   5. start the source; with --assess, print an entropy report on a sample of it (and
+//      refuse to run with --extract when --min-entropy is above the estimate); print the
+//      first line (source, extraction/mixing, size, expected duration at the measured
+//      rate, counting the extractor's input:output ratio). A run expected to take more
+//      than 30 days stops here unless --yes; --dry-run stops here after the free-space
+//      check and a list of the destinations, having written nothing;
+//   6. run the pipeline (pipeline.h) with progress (progress.h); a run interrupted before
+//      any chunk was durable removes the files it created;
 //   7. read every copy back and check it against its manifest (--verify, default);
 //   8. in pair mode, register the contact in both stores (store_registrar.h);
 //   9. report (one line, or the --json summary).
@@ -24,6 +27,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -37,9 +41,9 @@
 #include "common/status.h"
 #include "padgen/destination.h"
 #include "padgen/health_test.h"
+#include "padgen/randomness/toeplitz.h"
 #include "padgen/source.h"
 #include "padgen/store_registrar.h"
-#include "padgen/toeplitz.h"
 #include "padgen/transform.h"
 
 namespace otc::padgen {
@@ -76,7 +80,7 @@ struct JobOptions {
   HealthTestConfig health;         // health.min_entropy is --min-entropy, also H for --extract
   bool min_entropy_given = false;  // --min-entropy was given (required with --extract)
 
-  // Randomness assurance (issue 5; docs/SECURITY.md "Extraction and mixing"). Only for
+  // Randomness assurance (docs/SECURITY.md "Extraction and mixing"). Only for
   // --hrng and file: sources: the getrandom source is rejected with --extract and --mix.
   std::string extract;                              // --extract: "" (off) or "toeplitz"
   std::string epsilon;                              // --epsilon: "" (2^-64), "2^-K" or "1e-20"
@@ -85,14 +89,23 @@ struct JobOptions {
   bool assess = false;                              // --assess: entropy report on a sample first
   uint64_t assess_bytes = uint64_t{1} << 20;        // --assess-bytes
   bool assess_bytes_given = false;
+
+  bool dry_run = false;  // --dry-run: probe the source, report, write nothing
+  bool yes = false;      // --yes: go ahead with a run expected to take very long
+  // Above this expected duration a run needs --yes.
+  double confirm_above_seconds = 30.0 * 86400;
 };
 
 // Where output goes and how it looks.
 struct JobUi {
   FILE* err = stderr;
   bool quiet = false;     // only errors
-  bool progress = false;  // draw a progress bar (the CLI sets it when stderr is a TTY)
+  bool progress = false;  // stderr is a terminal: redraw a bar (otherwise print lines)
   std::chrono::milliseconds measure_budget{1000};  // how long to measure the source rate
+  // Without a terminal: a progress line at least this often (and at each whole percent).
+  std::chrono::milliseconds progress_interval{10000};
+  // Set by the CLI's SIGUSR1 handler: print a progress line at once (progress.h).
+  std::atomic<bool>* report_now = nullptr;
 };
 
 // Test seams; production leaves them empty.
@@ -103,7 +116,7 @@ struct JobHooks {
   std::function<Result<std::unique_ptr<PadSource>>()> make_source;
   // Replaces the transforms built from the options (--extract, --mix) when not empty.
   std::vector<Transform*> transforms;
-  RawObserver observer;                 // issue 5: --assess plugs in here
+  RawObserver observer;                 // sees raw source chunks (--assess plugs in here)
   StoreRegistrar* registrar = nullptr;  // default: the padstore one
   // Called after the pipeline and before verification (tests corrupt a copy here).
   std::function<void()> after_write;

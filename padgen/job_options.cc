@@ -1,9 +1,9 @@
 // Checking JobOptions before anything touches the file system (job.h).
 #include <string>
 
-#include "padgen/entropy_estimate.h"
 #include "padgen/job.h"
-#include "padgen/toeplitz.h"
+#include "padgen/randomness/entropy_estimate.h"
+#include "padgen/randomness/toeplitz.h"
 #include "padstore/uid.h"
 
 namespace otc::padgen {

@@ -15,21 +15,28 @@
 namespace {
 
 std::atomic<bool> g_cancel{false};
+std::atomic<bool> g_report_now{false};  // SIGUSR1: print a progress line, as dd does
+
+extern "C" void OnReportSignal(int) { g_report_now.store(true); }
 
 extern "C" void OnSignal(int sig) {
   g_cancel.store(true);
   std::signal(sig, SIG_DFL);  // a second Ctrl-C kills at once (still resumable)
 }
 
-constexpr const char* kFooter = R"(Examples:
+constexpr const char* kExamples = R"(Examples:
   padgen --hrng /dev/hwrng --size 1T --user alice=/media/alice/otc --user bob=/media/bob/otc
   padgen --size 64G --user alice=/media/a/otc --user bob=/media/b/otc     (getrandom)
   padgen --size 4G --source file:/dev/shm/random.bin -o /mnt/x/pad -o /mnt/y/pad
   padgen --hrng /dev/ttyACM0 --assess --extract toeplitz --min-entropy 1.2 --mix --size 4G \
          --user alice=/media/alice/otc --user bob=/media/bob/otc   (a biased HRNG, extracted)
   padgen --resume ...same arguments...       (after Ctrl-C, a crash or a power loss)
+  padgen --dry-run ...same arguments...      (how long, how much space, where; writes nothing)
 
-Sizes take K, M, G, T, P suffixes (binary). The default source, getrandom, is the kernel
+Progress goes to stderr: a bar on a terminal, otherwise a line every 10 s and at each
+whole percent; kill -USR1 PID prints a line at once (generation continues).)";
+
+constexpr const char* kNotes = R"(The default source, getrandom, is the kernel
 ChaCha20 CSPRNG: computationally secure only. Use --hrng for an information-theoretic pad,
 with --extract toeplitz --min-entropy H: every output block is then within epsilon
 (2^-64 by default) of uniform, provided the device really gives H bits/byte of
@@ -41,7 +48,8 @@ the --assess sample is read and discarded.
 
 Exit codes: 0 done; 1 failed during the run (the pad is resumable with --resume);
 2 bad arguments or setup, nothing written; 3 verification found a copy that differs
-from its manifest; 130 interrupted (resumable with --resume).)";
+from its manifest; 130 interrupted (resumable with --resume; a run stopped before any
+chunk was durable removes the files it created instead).)";
 
 int UsageError(const std::string& message) {
   std::fprintf(stderr, "padgen: %s (see padgen --help)\n", message.c_str());
@@ -56,7 +64,7 @@ int main(int argc, char** argv) {
       "padgen: generate a one-time pad from getrandom or hardware RNGs and write verified copies "
       "to both users' padstores (or to plain files)",
       "padgen"};
-  app.footer(kFooter);
+  app.footer(std::string(kExamples) + "\n\n" + otc::kByteSizeHelp + "\n\n" + kNotes);
   app.get_formatter()->column_width(34);
 
   JobOptions o;
@@ -97,6 +105,10 @@ int main(int argc, char** argv) {
                "Read every copy back and check it against its manifest (the default)")
       ->excludes(no_verify_opt);
   app.add_flag("-q,--quiet", quiet, "Print only errors");
+  app.add_flag("--dry-run", o.dry_run,
+               "Probe the source and print the expected duration, the space needed and the "
+               "destinations, without writing anything");
+  app.add_flag("--yes", o.yes, "Go ahead with a run expected to take more than 30 days");
   app.add_flag("--json", json, "Print a JSON summary on stdout at the end");
   app.add_option("--chunk-size", chunk_text, "Bytes per manifest digest and write")
       ->capture_default_str();
@@ -190,9 +202,11 @@ int main(int argc, char** argv) {
   otc::padgen::JobUi ui;
   ui.quiet = quiet;
   ui.progress = ::isatty(STDERR_FILENO) == 1;
+  ui.report_now = &g_report_now;
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
+  std::signal(SIGUSR1, OnReportSignal);
   otc::padgen::JobOutcome out = otc::padgen::RunJob(o, ui, {}, g_cancel);
   if (!out.status.ok()) std::fprintf(stderr, "padgen: error: %s\n", out.status.message().c_str());
   if (json) std::cout << out.summary.dump(2) << std::endl;

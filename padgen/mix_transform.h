@@ -17,7 +17,7 @@
 #include <mutex>
 #include <vector>
 
-#include "padgen/mix.h"
+#include "padgen/randomness/mix.h"
 #include "padgen/transform.h"
 
 namespace otc::padgen {

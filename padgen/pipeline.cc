@@ -77,6 +77,15 @@ class Pipeline {
   Status SubmitWrite(size_t slot, size_t d);
   void HandleCompletion(const IoRing::Completion& c);
   void PublishDurable();
+  // The steps of Run().
+  Status Prepare();
+  void CancelIfAsked();
+  // Starts the writes of the filled slots on every destination; sets *failed on error.
+  void SubmitWrites(const std::deque<size_t>& ready, bool* failed);
+  // Starts the fdatasyncs that are due; returns whether any is needed.
+  bool ScheduleSyncs();
+  void DrainWake();
+  Result<PipelineResult> Finish();
 
   const PipelineConfig& config_;
   PadSource& source_;
@@ -354,7 +363,7 @@ void Pipeline::HandleCompletion(const IoRing::Completion& c) {
   }
 }
 
-Result<PipelineResult> Pipeline::Run() {
+Status Pipeline::Prepare() {
   const size_t dests = targets_.size();
   if (dests == 0) return Status::InvalidArgument("no destinations");
   if (config_.chunk_size == 0 || config_.pad_size == 0) {
@@ -386,7 +395,115 @@ Result<PipelineResult> Pipeline::Run() {
   dest_failed_.assign(dests, false);
   writes_in_flight_.assign(dests, 0);
   PublishDurable();
+  return Status::Ok();
+}
 
+// Cancellation (Ctrl-C): stop taking new chunks, finish what is in flight.
+void Pipeline::CancelIfAsked() {
+  if (!cancel_.load() || cancelled_) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    cancelled_ = true;
+    stopping_ = true;
+  }
+  free_cv_.notify_all();
+  fill_cv_.notify_all();
+  source_.Stop();
+}
+
+void Pipeline::SubmitWrites(const std::deque<size_t>& ready, bool* failed) {
+  const size_t dests = targets_.size();
+  for (size_t slot : ready) {
+    if (*failed) {  // do not start new writes after a failure; just recycle the buffer
+      std::lock_guard<std::mutex> lock(mu_);
+      free_slots_.push_back(slot);
+      continue;
+    }
+    Slot& sl = slots_[slot];
+    sl.pending = dests;
+    std::fill(sl.done.begin(), sl.done.end(), 0);
+    for (size_t d = 0; d < dests; ++d) {
+      Status ws = SubmitWrite(slot, d);
+      if (!ws.ok()) {
+        Fail(ws);
+        *failed = true;
+        sl.pending -= dests - d;  // the rest were never submitted
+        break;
+      }
+    }
+    if (sl.pending == 0) {
+      std::lock_guard<std::mutex> lock(mu_);
+      free_slots_.push_back(slot);
+    }
+  }
+  if (*failed) free_cv_.notify_all();
+}
+
+bool Pipeline::ScheduleSyncs() {
+  bool sync_needed = false;
+  bool finishing;
+  bool source_bound;  // a buffer waits for the source: the disks have time to spare
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    finishing = stopping_ || fillers_running_ == 0;
+    source_bound = !free_slots_.empty();
+  }
+  for (size_t d = 0; d < targets_.size(); ++d) {
+    if (dest_failed_[d] || sync_in_flight_[d] || contiguous_[d] <= synced_[d]) continue;
+    const uint64_t threshold = targets_[d].destination->direct()
+                                   ? std::max(config_.sync_bytes, config_.chunk_size)
+                                   : config_.chunk_size;
+    const bool due = (contiguous_[d] - synced_[d]) * config_.chunk_size >= threshold ||
+                     (writes_in_flight_[d] == 0 && source_bound) || finishing;
+    if (!due) continue;
+    sync_needed = true;
+    Status ss = ring_.DataSync(targets_[d].destination->direct_fd(), Tag(kTagSync, 0, d));
+    if (!ss.ok()) {
+      Fail(ss);
+      dest_failed_[d] = true;
+      continue;
+    }
+    sync_in_flight_[d] = true;
+    sync_target_[d] = contiguous_[d];
+  }
+  return sync_needed;
+}
+
+// Lets the wake read complete so the ring owns no pointer into this object.
+void Pipeline::DrainWake() {
+  if (!wake_armed_) return;
+  Wake();
+  while (wake_armed_) {
+    Result<std::optional<IoRing::Completion>> c = ring_.Wait(std::chrono::milliseconds(100));
+    if (!c.ok()) break;
+    if (*c) HandleCompletion(**c);
+  }
+}
+
+Result<PipelineResult> Pipeline::Finish() {
+  PipelineResult result;
+  result.cancelled = cancelled_;
+  result.chunks_durable = *std::min_element(manifested_.begin(), manifested_.end());
+  if (!error_.ok()) return error_;
+  if (result.chunks_durable == chunk_count_) {
+    for (size_t d = 0; d < targets_.size(); ++d) {
+      Result<Digest128> id = targets_[d].manifest->Finish();
+      if (!id.ok()) return id.status().WithContext(Label(d) + ": finishing the manifest");
+      if (d == 0) {
+        result.pad_id = *id;
+      } else if (*id != result.pad_id) {
+        return Status::Internal("destinations ended with different pad ids");
+      }
+    }
+    result.complete = true;
+  }
+  return result;
+}
+
+Result<PipelineResult> Pipeline::Run() {
+  Status s = Prepare();
+  if (!s.ok()) return s;
+  const size_t dests = targets_.size();
   std::vector<std::thread> manifest_threads;
   for (size_t d = 0; d < dests; ++d) manifest_threads.emplace_back([this, d] { ManifestLoop(d); });
   const size_t fillers = std::max<size_t>(1, source_.PreferredFillers());
@@ -395,17 +512,7 @@ Result<PipelineResult> Pipeline::Run() {
   for (size_t i = 0; i < fillers; ++i) filler_threads.emplace_back([this] { FillerLoop(); });
 
   while (true) {
-    // Cancellation (Ctrl-C): stop taking new chunks, finish what is in flight.
-    if (cancel_.load() && !cancelled_) {
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        cancelled_ = true;
-        stopping_ = true;
-      }
-      free_cv_.notify_all();
-      fill_cv_.notify_all();
-      source_.Stop();
-    }
+    CancelIfAsked();
     std::deque<size_t> ready;
     bool fillers_done;
     bool failed;
@@ -415,56 +522,8 @@ Result<PipelineResult> Pipeline::Run() {
       fillers_done = fillers_running_ == 0;
       failed = io_failed_;
     }
-    for (size_t slot : ready) {
-      if (failed) {  // do not start new writes after a failure; just recycle the buffer
-        std::lock_guard<std::mutex> lock(mu_);
-        free_slots_.push_back(slot);
-        continue;
-      }
-      Slot& sl = slots_[slot];
-      sl.pending = dests;
-      std::fill(sl.done.begin(), sl.done.end(), 0);
-      for (size_t d = 0; d < dests; ++d) {
-        Status ws = SubmitWrite(slot, d);
-        if (!ws.ok()) {
-          Fail(ws);
-          failed = true;
-          sl.pending -= dests - d;  // the rest were never submitted
-          break;
-        }
-      }
-      if (sl.pending == 0) {
-        std::lock_guard<std::mutex> lock(mu_);
-        free_slots_.push_back(slot);
-      }
-    }
-    if (failed) free_cv_.notify_all();
-    bool sync_needed = false;
-    bool finishing;
-    bool source_bound;  // a buffer waits for the source: the disks have time to spare
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      finishing = stopping_ || fillers_running_ == 0;
-      source_bound = !free_slots_.empty();
-    }
-    for (size_t d = 0; d < dests; ++d) {
-      if (dest_failed_[d] || sync_in_flight_[d] || contiguous_[d] <= synced_[d]) continue;
-      const uint64_t threshold = targets_[d].destination->direct()
-                                     ? std::max(config_.sync_bytes, config_.chunk_size)
-                                     : config_.chunk_size;
-      const bool due = (contiguous_[d] - synced_[d]) * config_.chunk_size >= threshold ||
-                       (writes_in_flight_[d] == 0 && source_bound) || finishing;
-      if (!due) continue;
-      sync_needed = true;
-      Status ss = ring_.DataSync(targets_[d].destination->direct_fd(), Tag(kTagSync, 0, d));
-      if (!ss.ok()) {
-        Fail(ss);
-        dest_failed_[d] = true;
-        continue;
-      }
-      sync_in_flight_[d] = true;
-      sync_target_[d] = contiguous_[d];
-    }
+    SubmitWrites(ready, &failed);
+    const bool sync_needed = ScheduleSyncs();
     if (fillers_done && ready.empty() && !sync_needed) {
       bool busy = ring_.in_flight() > (wake_armed_ ? 1u : 0u);
       if (!busy) break;
@@ -491,15 +550,7 @@ Result<PipelineResult> Pipeline::Run() {
     while (auto more = ring_.Peek()) HandleCompletion(*more);
   }
 
-  // Let the wake read complete so the ring owns no pointer into this object.
-  if (wake_armed_) {
-    Wake();
-    while (wake_armed_) {
-      Result<std::optional<IoRing::Completion>> c = ring_.Wait(std::chrono::milliseconds(100));
-      if (!c.ok()) break;
-      if (*c) HandleCompletion(**c);
-    }
-  }
+  DrainWake();
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
@@ -510,24 +561,7 @@ Result<PipelineResult> Pipeline::Run() {
   fill_cv_.notify_all();
   for (auto& t : filler_threads) t.join();
   for (auto& t : manifest_threads) t.join();
-
-  PipelineResult result;
-  result.cancelled = cancelled_;
-  result.chunks_durable = *std::min_element(manifested_.begin(), manifested_.end());
-  if (!error_.ok()) return error_;
-  if (result.chunks_durable == chunk_count_) {
-    for (size_t d = 0; d < dests; ++d) {
-      Result<Digest128> id = targets_[d].manifest->Finish();
-      if (!id.ok()) return id.status().WithContext(Label(d) + ": finishing the manifest");
-      if (d == 0) {
-        result.pad_id = *id;
-      } else if (*id != result.pad_id) {
-        return Status::Internal("destinations ended with different pad ids");
-      }
-    }
-    result.complete = true;
-  }
-  return result;
+  return Finish();
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "padgen/progress.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace otc::padgen {
@@ -8,6 +9,12 @@ namespace {
 std::string Fixed(double v, int decimals) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+std::string Percent(double fraction) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%5.1f%%", 100.0 * std::clamp(fraction, 0.0, 1.0));
   return buf;
 }
 
@@ -48,26 +55,60 @@ std::string ProgressBar(double fraction, int width) {
   return bar;
 }
 
-ProgressLine::ProgressLine(FILE* out, std::function<std::string()> render,
-                           std::chrono::milliseconds interval)
-    : out_(out), render_(std::move(render)), interval_(interval) {
-  thread_ = std::thread([this] {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!stop_) {
-      std::string line = render_();
-      size_t width = line.size();
-      if (width < last_width_) line += std::string(last_width_ - width, ' ');
-      last_width_ = width;
-      std::fprintf(out_, "\r%s", line.c_str());
-      std::fflush(out_);
-      cv_.wait_for(lock, interval_, [&] { return stop_; });
-    }
-  });
+ProgressReporter::ProgressReporter(FILE* out, ProgressStyle style,
+                                   std::function<ProgressSnapshot()> look)
+    : out_(out), style_(std::move(style)), look_(std::move(look)) {
+  thread_ = std::thread([this] { Loop(); });
 }
 
-ProgressLine::~ProgressLine() { Stop(); }
+ProgressReporter::~ProgressReporter() { Stop(); }
 
-void ProgressLine::Stop() {
+void ProgressReporter::Draw(const ProgressSnapshot& s) {
+  std::string line = (style_.what.empty() ? "" : style_.what + " ") + ProgressBar(s.fraction, 24) +
+                     " " + Percent(s.fraction) + " " + s.detail;
+  size_t width = line.size();
+  if (width < last_width_) line += std::string(last_width_ - width, ' ');
+  last_width_ = width;
+  std::fprintf(out_, "\r%s", line.c_str());
+  std::fflush(out_);
+}
+
+void ProgressReporter::PrintLine(const ProgressSnapshot& s) {
+  std::string pct = Percent(s.fraction);
+  pct.erase(0, pct.find_first_not_of(' '));
+  std::fprintf(out_, "padgen: %s %s %s\n", style_.what.c_str(), pct.c_str(), s.detail.c_str());
+  std::fflush(out_);
+}
+
+void ProgressReporter::Loop() {
+  using Clock = std::chrono::steady_clock;
+  // How often to look: a terminal is redrawn twice a second; for lines, often enough to
+  // notice a whole percent or a SIGUSR1 promptly.
+  const auto tick = style_.terminal ? std::chrono::milliseconds(500)
+                                    : std::min(style_.interval, std::chrono::milliseconds(100));
+  auto last_line = Clock::now();
+  long last_percent = -1;
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stop_) {
+    const bool asked = style_.report_now != nullptr && style_.report_now->exchange(false);
+    if (style_.terminal) {
+      Draw(look_());
+    } else {
+      const ProgressSnapshot s = look_();
+      const long percent = static_cast<long>(std::floor(100.0 * s.fraction));
+      if (asked || percent > last_percent || Clock::now() - last_line >= style_.interval) {
+        PrintLine(s);
+        last_line = Clock::now();
+        last_percent = std::max(last_percent, percent);
+      }
+    }
+    cv_.wait_for(lock, tick, [&] {
+      return stop_ || (style_.report_now != nullptr && style_.report_now->load());
+    });
+  }
+}
+
+void ProgressReporter::Stop() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stop_ && !thread_.joinable()) return;
@@ -76,8 +117,10 @@ void ProgressLine::Stop() {
   cv_.notify_all();
   if (thread_.joinable()) {
     thread_.join();
-    std::fprintf(out_, "\r%s\r", std::string(last_width_, ' ').c_str());
-    std::fflush(out_);
+    if (style_.terminal) {
+      std::fprintf(out_, "\r%s\r", std::string(last_width_, ' ').c_str());
+      std::fflush(out_);
+    }
   }
 }
 

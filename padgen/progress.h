@@ -1,8 +1,10 @@
 // What padgen shows a person: rates, durations, and the progress bar.
 //
-// The progress bar is drawn on stderr only when stderr is a terminal (and not with
-// --quiet); it shows bytes done, the overall rate, the rate of each source when there
-// are several, and the ETA. Scripts get the `--json` summary instead.
+// Progress goes to stderr (not with --quiet) and shows bytes done, the overall rate, the
+// rate of each source when there are several, and the ETA. On a terminal it is one bar
+// redrawn in place; otherwise (a nohup log, a pipe) it is a line every 10 s and at each
+// whole percent, so a log shows the run is alive without filling up. SIGUSR1 asks for a
+// line at once, as dd(1) does. Scripts get the `--json` summary instead.
 #pragma once
 
 #include <atomic>
@@ -24,20 +26,37 @@ std::string FormatDuration(double seconds);
 // A [#####.....] bar of `width` cells for `fraction` in [0, 1].
 std::string ProgressBar(double fraction, int width);
 
-// Redraws one status line on a terminal every `interval` until Stop().
-class ProgressLine {
+// One look at long work: how far it is (0..1) and what to say about it.
+struct ProgressSnapshot {
+  double fraction = 0;
+  std::string detail;  // "1.2G/4G 35.1 MiB/s ETA 2 min"
+};
+
+struct ProgressStyle {
+  bool terminal = false;  // redraw a bar in place; otherwise print lines
+  std::string what;       // "generating", "verifying"
+  // Without a terminal: a line at least this often, and whenever a whole percent passes.
+  std::chrono::milliseconds interval{10000};
+  // Set (by a SIGUSR1 handler) to ask for a line at once; cleared when it is printed.
+  std::atomic<bool>* report_now = nullptr;
+};
+
+// Shows progress from a background thread until Stop().
+class ProgressReporter {
  public:
-  // `render` returns the line to draw (without "\r" or padding).
-  ProgressLine(FILE* out, std::function<std::string()> render,
-               std::chrono::milliseconds interval = std::chrono::milliseconds(500));
-  ~ProgressLine();
-  // Erases the line; idempotent.
+  ProgressReporter(FILE* out, ProgressStyle style, std::function<ProgressSnapshot()> look);
+  ~ProgressReporter();
+  // Erases the bar (on a terminal); idempotent.
   void Stop();
 
  private:
+  void Loop();
+  void Draw(const ProgressSnapshot& s);
+  void PrintLine(const ProgressSnapshot& s);
+
   FILE* out_;
-  std::function<std::string()> render_;
-  std::chrono::milliseconds interval_;
+  ProgressStyle style_;
+  std::function<ProgressSnapshot()> look_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

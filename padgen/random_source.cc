@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "common/secret_buffer.h"
-#include "padgen/system_random.h"
+#include "padgen/randomness/system_random.h"
 
 namespace otc::padgen {
 

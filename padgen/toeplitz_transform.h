@@ -30,7 +30,7 @@
 #include <mutex>
 #include <vector>
 
-#include "padgen/toeplitz.h"
+#include "padgen/randomness/toeplitz.h"
 #include "padgen/transform.h"
 
 namespace otc::padgen {

@@ -4,10 +4,10 @@
 // of n pad bytes, runs the chunk through every transform in order, then digests and
 // writes the result. With no transforms the source fills the chunk buffer directly.
 //
-// This is the extension point for issue 5: `--extract toeplitz` (a Toeplitz-hashing
+// This is how padgen post-processes a source: `--extract toeplitz` (a Toeplitz-hashing
 // randomness extractor: more input bytes than output bytes, a seed that must survive
 // --resume) and `--mix` (XOR with a second source) are Transforms. A transform that
-// has parameters stores them in the manifest extension (manifest_extension.h) under
+// has parameters stores them in the manifest extension (randomness/manifest_extension.h) under
 // its own tag, and gets them back through Restore() when a run is resumed.
 //
 // `RawObserver` is the matching hook for `--assess`: it sees every raw source chunk
@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "padgen/manifest_extension.h"
+#include "padgen/randomness/manifest_extension.h"
 
 namespace otc::padgen {
 

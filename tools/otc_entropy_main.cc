@@ -4,7 +4,7 @@
 //
 // Reads a whole regular file, or 1 MiB from a device, pipe or stdin ("-"), unless --bytes
 // says otherwise, and prints the ent statistics and SP 800-90B min-entropy estimates (see
-// padgen/entropy_estimate.h), with the minimum as the suggested padgen --min-entropy.
+// padgen/randomness/entropy_estimate.h), with the minimum as the suggested padgen --min-entropy.
 //
 // Exit codes: 0 report printed; 1 the input could not be read or was empty; 2 usage error;
 // 3 --min-entropy was given and is above the estimate (the report is still printed).
@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "common/byte_size.h"
-#include "padgen/entropy_estimate.h"
+#include "padgen/randomness/entropy_estimate.h"
 
 namespace {
 

@@ -12,7 +12,7 @@
 #include "common/secret_buffer.h"
 #include "padgen/health_test.h"
 #include "padgen/random_source.h"
-#include "padgen/system_random.h"
+#include "padgen/randomness/system_random.h"
 #include "padstore/manifest.h"
 
 namespace {

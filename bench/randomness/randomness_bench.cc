@@ -6,9 +6,9 @@
 #include <random>
 #include <vector>
 
-#include "padgen/entropy_estimate.h"
-#include "padgen/mix.h"
-#include "padgen/toeplitz.h"
+#include "padgen/randomness/entropy_estimate.h"
+#include "padgen/randomness/mix.h"
+#include "padgen/randomness/toeplitz.h"
 
 namespace otc::padgen {
 namespace {

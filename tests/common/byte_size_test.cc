@@ -16,6 +16,33 @@ TEST(ByteSizeTest, ParsesPlainNumbersAndBinarySuffixes) {
   EXPECT_EQ(*ParseByteSize("3m"), 3u << 20);
 }
 
+TEST(ByteSizeTest, FollowsDdForDecimalAndBinarySuffixes) {
+  // dd(1): M and MiB are 2^20, MB is 10^6; the letter's case does not matter.
+  EXPECT_EQ(*ParseByteSize("16M"), 16777216u);
+  EXPECT_EQ(*ParseByteSize("16MiB"), 16777216u);
+  EXPECT_EQ(*ParseByteSize("16MB"), 16000000u);
+  EXPECT_EQ(*ParseByteSize("16mb"), 16000000u);
+  EXPECT_EQ(*ParseByteSize("1kB"), 1000u);
+  EXPECT_EQ(*ParseByteSize("1K"), 1024u);
+  EXPECT_EQ(*ParseByteSize("3GB"), 3000000000u);
+  EXPECT_EQ(*ParseByteSize("2TB"), 2000000000000u);
+  EXPECT_EQ(*ParseByteSize("1PB"), 1000000000000000u);
+  EXPECT_EQ(*ParseByteSize("1PiB"), uint64_t{1} << 50);
+  EXPECT_EQ(*ParseByteSize("512B"), 512u);
+  EXPECT_EQ(*ParseByteSize("18446PB"), 18446000000000000000u);
+  EXPECT_FALSE(ParseByteSize("18447PB").ok());
+  for (const char* bad : {"1MBB", "1MiBi", "1Mi", "1BM", "1MBi"}) {
+    EXPECT_FALSE(ParseByteSize(bad).ok()) << bad;
+  }
+}
+
+TEST(ByteSizeTest, HelpTextStatesBothMeanings) {
+  // The --help sentence must say what the parser does; check it against the parser.
+  const std::string help = kByteSizeHelp;
+  EXPECT_NE(help.find("16M = " + std::to_string(*ParseByteSize("16M"))), std::string::npos);
+  EXPECT_NE(help.find("16MB = " + std::to_string(*ParseByteSize("16MB"))), std::string::npos);
+}
+
 TEST(ByteSizeTest, RejectsBadText) {
   for (const char* bad : {"", "0", "-1", "1X", "T", "1.5.2G", "1.5G", "G1", "1TT", " 1"}) {
     Result<uint64_t> r = ParseByteSize(bad);

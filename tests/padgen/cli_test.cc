@@ -172,7 +172,14 @@ TEST_F(CliTest, CtrlCStopsCleanlyAndResumeFinishes) {
     FifoFeeder feeder(fifo, 3 << 20, 10);  // 3 MiB, then the source goes quiet
     int pid = testing::StartPadgen(args);
     ASSERT_GT(pid, 0);
-    std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // waiting on the source
+    // Interrupt once something is durable (a run with nothing durable removes its files
+    // instead) and the source has gone quiet.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (CheckManifest(dir_ / "b.manifest", dir_ / "b").chunk_records == 0 &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // waiting on the source
     ::kill(pid, SIGINT);
     EXPECT_EQ(testing::WaitPadgen(pid), 130);
   }

@@ -1,5 +1,5 @@
-// The padgen binary with issue 5's flags: --extract, --epsilon, --mix, --assess (help,
-// usage errors, --json, and SIGKILL + --resume of an extracted pad).
+// The padgen binary with its randomness-assurance flags: --extract, --epsilon, --mix, --assess
+// (help, usage errors, --json, and SIGKILL + --resume of an extracted pad).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,8 +10,8 @@
 #include <random>
 #include <thread>
 
-#include "padgen/manifest_extension.h"
-#include "padgen/toeplitz.h"
+#include "padgen/randomness/manifest_extension.h"
+#include "padgen/randomness/toeplitz.h"
 #include "padstore/manifest.h"
 #include "test_util.h"
 #include "tests/randomness/biased_source.h"

@@ -1,4 +1,5 @@
-// padgen with issue 5's flags through the library (RunJob): --extract toeplitz, --epsilon,
+// padgen with its randomness-assurance flags through the library (RunJob): --extract toeplitz,
+// --epsilon,
 // --mix, --assess, and --resume of extracted pads. The expected pad is recomputed here from
 // the input file and the seed in the manifest with a plain word-at-a-time Toeplitz product
 // (not padgen's carry-less kernels).
@@ -10,9 +11,9 @@
 #include <nlohmann/json.hpp>
 
 #include "padgen/job.h"
-#include "padgen/manifest_extension.h"
+#include "padgen/randomness/manifest_extension.h"
+#include "padgen/randomness/toeplitz.h"
 #include "padgen/stream_source.h"
-#include "padgen/toeplitz.h"
 #include "padstore/manifest.h"
 #include "test_util.h"
 #include "tests/randomness/biased_source.h"

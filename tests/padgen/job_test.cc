@@ -13,7 +13,7 @@
 
 #include "common/encoding.h"
 #include "common/fault_injection_env.h"
-#include "padgen/manifest_extension.h"
+#include "padgen/randomness/manifest_extension.h"
 #include "padgen/stream_source.h"
 #include "padstore/manifest.h"
 #include "test_util.h"
@@ -576,7 +576,7 @@ TEST_F(JobTest, BadOptionsAreUsageErrors) {
   EXPECT_TRUE(std::filesystem::is_empty(dir_.path()));
 }
 
-// A stand-in for issue 5's extractor: two input bytes per output byte, with
+// A stand-in for a randomness extractor: two input bytes per output byte, with
 // parameters stored in the manifest extension and restored on resume.
 class HalvingTransform final : public Transform {
  public:

@@ -226,12 +226,12 @@ RunResult RunPadgen(const std::vector<std::string>& args) {
   return r;
 }
 
-int StartPadgen(const std::vector<std::string>& args) {
+int StartPadgen(const std::vector<std::string>& args, const std::string& stderr_path) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   std::vector<std::string> storage;
   std::vector<char*> argv = Argv(args, storage);
   pid_t pid = -1;

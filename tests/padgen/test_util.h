@@ -94,8 +94,8 @@ struct RunResult {
 };
 // Runs the padgen binary with `args` and waits for it.
 RunResult RunPadgen(const std::vector<std::string>& args);
-// Starts padgen and returns its pid (stdout/stderr to /dev/null).
-int StartPadgen(const std::vector<std::string>& args);
+// Starts padgen and returns its pid (stdout to /dev/null, stderr to `stderr_path`).
+int StartPadgen(const std::vector<std::string>& args, const std::string& stderr_path = "/dev/null");
 // Waits for a started padgen; returns its exit code, or 128+signal.
 int WaitPadgen(int pid);
 

@@ -18,7 +18,7 @@
 #include <cstdio>
 #include <vector>
 
-#include "padgen/system_random.h"
+#include "padgen/randomness/system_random.h"
 #include "tests/randomness/biased_source.h"
 
 int main(int argc, char** argv) {

@@ -1,4 +1,4 @@
-#include "padgen/entropy_estimate.h"
+#include "padgen/randomness/entropy_estimate.h"
 
 #include <gtest/gtest.h>
 

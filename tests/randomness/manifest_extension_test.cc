@@ -1,4 +1,4 @@
-#include "padgen/manifest_extension.h"
+#include "padgen/randomness/manifest_extension.h"
 
 #include <gtest/gtest.h>
 

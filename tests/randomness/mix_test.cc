@@ -1,4 +1,4 @@
-#include "padgen/mix.h"
+#include "padgen/randomness/mix.h"
 
 #include <gtest/gtest.h>
 

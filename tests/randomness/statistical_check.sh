@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CI statistical check on 64 MiB of pad written by padgen itself (issue 5).
+# CI statistical check on 64 MiB of pad written by padgen itself.
 #
 #   statistical_check.sh PADGEN BIASED_BYTES SOURCE [SIZE]
 #

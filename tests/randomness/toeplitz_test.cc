@@ -1,4 +1,4 @@
-#include "padgen/toeplitz.h"
+#include "padgen/randomness/toeplitz.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <random>
 #include <vector>
 
-#include "padgen/manifest_extension.h"
+#include "padgen/randomness/manifest_extension.h"
 #include "padstore/manifest.h"
 #include "tests/randomness/biased_source.h"
 

@@ -1,4 +1,4 @@
-#include "padgen/system_random.h"
+#include "padgen/randomness/system_random.h"
 
 #include <sys/random.h>
 

@@ -3,7 +3,7 @@
 // Column w of the product is C_w = XOR_j s[w-j]*x[j] (a 128-bit carry-less product sum);
 // product word P_w = lo(C_w) ^ hi(C_{w-1}); output word I = (P_{N-1+I} >> 63) | (P_{N+I} << 1).
 // Only the columns w in [N-2, N-1+M] that feed the kept bits are computed.
-#include "padgen/toeplitz_kernels.h"
+#include "padgen/randomness/toeplitz_kernels.h"
 
 #include <immintrin.h>
 

@@ -1,4 +1,4 @@
-#include "padgen/toeplitz.h"
+#include "padgen/randomness/toeplitz.h"
 
 #include <gf2x.h>
 
@@ -10,8 +10,8 @@
 #include <string>
 
 #include "common/coding.h"
-#include "padgen/system_random.h"
-#include "padgen/toeplitz_kernels.h"
+#include "padgen/randomness/system_random.h"
+#include "padgen/randomness/toeplitz_kernels.h"
 
 namespace otc::padgen {
 

@@ -1,11 +1,11 @@
-#include "padgen/mix.h"
+#include "padgen/randomness/mix.h"
 
 #include <isa-l/raid.h>
 
 #include <algorithm>
 #include <string>
 
-#include "padgen/system_random.h"
+#include "padgen/randomness/system_random.h"
 
 namespace otc::padgen {
 namespace {
