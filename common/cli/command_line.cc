@@ -136,7 +136,11 @@ std::optional<Failure> MissingRequired(CLI::App& root) {
     if (opt->get_positional()) {
       f.fix = SeeHelp(app);
     } else {
-      f.fix = "give " + name + " " + opt->get_type_name();
+      // CLI11's own type names (TEXT, UINT, ...) say nothing; a program's (DIR) does.
+      const std::string type = opt->get_type_name();
+      const bool generic = type.empty() || type == "TEXT" || type == "INT" || type == "UINT" ||
+                           type == "FLOAT" || type == "FLOAT:INT";
+      f.fix = "give " + name + (generic ? "" : " " + type);
       if (!opt->get_envname().empty()) f.fix += " or set $" + opt->get_envname();
     }
     return f;

@@ -114,6 +114,7 @@ class CommandLineTest : public ::testing::Test {
       sub->add_option("--peer", peer_, "a contact");
       sub->add_flag("--json", json_, "JSON");
     }
+    app_.add_subcommand("gen", "a command")->add_option("--size", size_, "a size")->required();
   }
 
   // Parses and returns the failure (empty `what` if the parse succeeded).
@@ -131,7 +132,7 @@ class CommandLineTest : public ::testing::Test {
   }
 
   CLI::App app_;
-  std::string store_, peer_;
+  std::string store_, peer_, size_;
   bool json_ = false;
 };
 
@@ -141,8 +142,8 @@ TEST_F(CommandLineTest, UnknownCommandIsNamedWithTheNearestOne) {
   EXPECT_EQ(FormatFailureLine("demo", f), "demo: unknown command 'stauts'; did you mean 'status'?");
   f = Describe({"remove", "--store", "x"});
   EXPECT_EQ(FormatFailureLine("demo", f),
-            "demo: unknown command 'remove': the commands are init, status, fsck (see demo "
-            "--help)");
+            "demo: unknown command 'remove': the commands are init, status, fsck, gen (see "
+            "demo --help)");
 }
 
 TEST_F(CommandLineTest, UnknownOptionIsNamedBeforeAMissingRequiredOne) {
@@ -162,9 +163,10 @@ TEST_F(CommandLineTest, MissingRequiredOptionSaysHowToGiveIt) {
   Failure f = Describe({"fsck"});
   EXPECT_EQ(FormatFailureLine("demo", f),
             "demo: fsck needs --store: give --store DIR or set $OTC_TEST_NO_SUCH_VAR");
+  EXPECT_EQ(FormatFailureLine("demo", Describe({"gen"})), "demo: gen needs --size: give --size");
   f = Describe({});
   EXPECT_EQ(FormatFailureLine("demo", f),
-            "demo: a command is required: one of init, status, fsck (see demo --help)");
+            "demo: a command is required: one of init, status, fsck, gen (see demo --help)");
 }
 
 TEST_F(CommandLineTest, HelpShowsTheBareNameAndEndsWithTheExitCodes) {
