@@ -155,6 +155,10 @@ TEST_F(CliE2ETest, ContactsWithoutTheDeviceIsUnreachable) {
   c.StopDevice("alice");
   RunResult r = c.Otc("contacts", "alice", {"--json"});
   EXPECT_EQ(r.exit_code, 11) << r.out << r.err;
+  EXPECT_EQ(r.err, "");  // with --json the error is a JSON object on stdout
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["error"], "unreachable");
+  EXPECT_NE(j["message"].get<std::string>().find("cannot reach the device"), std::string::npos);
 }
 
 }  // namespace
