@@ -22,8 +22,8 @@
 // Errors come back as a JobOutcome with the exit code the CLI returns:
 //   0 done; 1 failed during the run (I/O error, source failure, health-test abort: the
 //   pad is resumable with --resume); 2 bad arguments or setup (nothing was written);
-//   3 verification found a copy that differs from its manifest; 130 interrupted
-//   (resumable).
+//   14 verification found a copy that differs from its manifest; 130 interrupted
+//   (resumable). The numbers are every otc program's (common/cli/exit_codes.h).
 #pragma once
 
 #include <atomic>
@@ -37,6 +37,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/cli/exit_codes.h"
 #include "common/env.h"
 #include "common/status.h"
 #include "padgen/destination.h"
@@ -48,11 +49,11 @@
 
 namespace otc::padgen {
 
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailed = 1;
-inline constexpr int kExitUsage = 2;
-inline constexpr int kExitVerifyFailed = 3;
-inline constexpr int kExitInterrupted = 130;
+inline constexpr int kExitOk = cli::kExitOk;
+inline constexpr int kExitFailed = cli::kExitFailed;
+inline constexpr int kExitUsage = cli::kExitUsage;
+inline constexpr int kExitVerifyFailed = cli::kExitDamaged;
+inline constexpr int kExitInterrupted = cli::kExitInterrupted;
 
 struct UserDestination {
   std::string name;  // the user who will hold this copy ("alice")

@@ -10,6 +10,8 @@
 #include <iostream>
 
 #include "common/byte_size.h"
+#include "common/cli/command_line.h"
+#include "common/cli/exit_codes.h"
 #include "padgen/job.h"
 
 namespace {
@@ -44,16 +46,25 @@ min-entropy (estimate it with otc-entropy or --assess, and stay below the estima
 --mix XORs the result with getrandom: at least as good as the better of the two if they
 are independent. A regular file (--source file:) is replayable: --resume skips the input
 already used, and --assess reads its sample without consuming it; from a device or pipe
-the --assess sample is read and discarded.
+the --assess sample is read and discarded.)";
 
-Exit codes: 0 done; 1 failed during the run (the pad is resumable with --resume);
-2 bad arguments or setup, nothing written; 3 verification found a copy that differs
-from its manifest; 130 interrupted (resumable with --resume; a run stopped before any
-chunk was durable removes the files it created instead).)";
+namespace cli = otc::cli;
+
+bool g_json = false;  // --json: failures are JSON objects on stdout too
+
+std::string Footer() {
+  return std::string(kExamples) + "\n\n" + otc::kByteSizeHelp + "\n\n" + kNotes + "\n\n" +
+         cli::ExitCodeTable(
+             {{cli::kExitOk, "done"},
+              {cli::kExitFailed, "failed during the run (the pad is resumable with --resume)"},
+              {cli::kExitUsage, "bad arguments or setup; nothing was written"},
+              {cli::kExitDamaged, "verification found a copy that differs from its manifest"},
+              {cli::kExitInterrupted, "interrupted (resumable with --resume; a run stopped before any chunk was "
+                                        "durable removes the files it created instead)"}});
+}
 
 int UsageError(const std::string& message) {
-  std::fprintf(stderr, "padgen: %s (see padgen --help)\n", message.c_str());
-  return otc::padgen::kExitUsage;
+  return cli::ReportFailure("padgen", {cli::kExitUsage, message, "see padgen --help"}, g_json);
 }
 
 }  // namespace
@@ -62,9 +73,8 @@ int main(int argc, char** argv) {
   using otc::padgen::JobOptions;
   CLI::App app{
       "padgen: generate a one-time pad from getrandom or hardware RNGs and write verified copies "
-      "to both users' padstores (or to plain files)",
-      "padgen"};
-  app.footer(std::string(kExamples) + "\n\n" + otc::kByteSizeHelp + "\n\n" + kNotes);
+      "to both users' padstores (or to plain files)"};
+  cli::ConfigureApp(app, "padgen", Footer());
   app.get_formatter()->column_width(34);
 
   JobOptions o;
@@ -157,15 +167,8 @@ int main(int argc, char** argv) {
   auto* assess_bytes_opt = app.add_option("--assess-bytes", assess_text, "Sample size for --assess")
                                ->capture_default_str();
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    return UsageError(e.what());
-  }
+  if (std::optional<int> done = cli::ParseCommandLine(app, argc, argv)) return *done;
+  g_json = json;
 
   auto size = otc::ParseByteSize(size_text);
   if (!size.ok()) return UsageError("--size: " + size.status().message());
@@ -208,7 +211,18 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGUSR1, OnReportSignal);
   otc::padgen::JobOutcome out = otc::padgen::RunJob(o, ui, {}, g_cancel);
-  if (!out.status.ok()) std::fprintf(stderr, "padgen: error: %s\n", out.status.message().c_str());
-  if (json) std::cout << out.summary.dump(2) << std::endl;
+  if (!out.status.ok() && !json) {
+    cli::ReportFailure("padgen", {out.exit_code, out.status.message(), ""}, false);
+  }
+  if (json) {
+    if (!out.status.ok()) {  // the summary, with the error as every program reports it
+      if (out.summary.contains("error")) {
+        out.summary["error_category"] = out.summary["error"].value("category", "");
+      }
+      out.summary["error"] = std::string(cli::ExitCodeName(out.exit_code));
+      out.summary["message"] = out.status.message();
+    }
+    std::cout << out.summary.dump(2) << std::endl;
+  }
   return out.exit_code;
 }

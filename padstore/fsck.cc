@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 
+#include "common/cli/exit_codes.h"
 #include "common/encoding.h"
 #include "padstore/contact_meta.h"
 #include "padstore/interval_set.h"
@@ -42,6 +43,9 @@ class Checker {
                               const PadLayout& layout);
   void CheckPad(const std::string& peer, const ContactMeta& meta, const Snapshot& state,
                 FsckContact* out);
+  // --read-only beside a running device: has the journal changed since `before` was read?
+  bool JournalMoved(const std::string& path, const JournalScan& before);
+  bool StateMoved(const std::string& path, const PadLayout& layout, const Snapshot& before);
 
   const StorePaths& paths_;
   const FsckOptions& options_;
@@ -339,7 +343,9 @@ void Checker::CheckContact(const std::string& peer) {
                         "); recovery folds every surviving copy, and opening the store "
                         "rewrites the journal");
   }
-  if (scan->torn_tail()) {
+  if (scan->torn_tail() && options_.read_only && JournalMoved(jpath, *scan)) {
+    report_->notes.push_back(jwhere + ": the tail was an append in flight (the store is in use)");
+  } else if (scan->torn_tail()) {
     const IndexRange tail = scan->damage.back();
     std::string what = "torn tail: " + std::to_string(tail.size()) + " bytes after offset " +
                        std::to_string(tail.lo) + " form no record";
@@ -363,8 +369,31 @@ void Checker::CheckContact(const std::string& peer) {
     return;
   }
   CheckJournalInvariants(peer, *scan, layout);
+  const size_t problems_before = report_->problems.size();
   CheckPad(peer, *meta, rec->state, &out);
+  if (options_.read_only && report_->problems.size() > problems_before &&
+      StateMoved(jpath, layout, rec->state)) {
+    // The pad was used (and burned) while it was read: its mismatches prove nothing.
+    report_->problems.resize(problems_before);
+    report_->notes.push_back(peer +
+                             "/pad: used while it was read (the store is in use); stop the "
+                             "device and run padstore fsck to check it");
+  }
   report_->contacts.push_back(out);
+}
+
+bool Checker::JournalMoved(const std::string& path, const JournalScan& before) {
+  Result<JournalScan> now = ScanJournal(env_, path);
+  return !now.ok() || now->file_size != before.file_size || !now->torn_tail();
+}
+
+bool Checker::StateMoved(const std::string& path, const PadLayout& layout, const Snapshot& before) {
+  Result<JournalScan> scan = ScanJournal(env_, path);
+  if (!scan.ok()) return true;
+  Result<RecoveredState> now = RecoverJournal(*scan, layout, path);
+  if (!now.ok()) return true;
+  return now->state.own_mark != before.own_mark || !(now->state.decrypted == before.decrypted) ||
+         !(now->state.burned == before.burned);
 }
 
 }  // namespace
@@ -376,8 +405,9 @@ bool FsckReport::uncorrected() const {
   return std::any_of(problems.begin(), problems.end(), [](auto& p) { return !p.corrected; });
 }
 int FsckReport::ExitCode() const {
-  if (!operational_error.empty()) return 8;
-  return (corrected() ? 1 : 0) | (uncorrected() ? 4 : 0);
+  if (!operational_error.empty()) return store_in_use ? cli::kExitInUse : cli::kExitFailed;
+  if (uncorrected()) return cli::kExitDamaged;
+  return corrected() ? cli::kExitRepaired : cli::kExitOk;
 }
 
 FsckReport Fsck(const std::string& store_dir, const FsckOptions& given) {
@@ -391,12 +421,21 @@ FsckReport Fsck(const std::string& store_dir, const FsckOptions& given) {
     report.operational_error = paths.root + " is not a padstore (no store.meta)";
     return report;
   }
-  Result<std::unique_ptr<FileLock>> lock = env.LockFile(paths.Lock());
-  if (!lock.ok()) {
-    report.operational_error = lock.status().code() == Status::Code::kBusy
-                                   ? StoreInUse(paths.root, lock.status()).message()
-                                   : lock.status().message();
+  if (options.read_only && options.repair) {
+    report.operational_error = "a read-only check cannot repair";
     return report;
+  }
+  std::unique_ptr<FileLock> held;
+  if (!options.read_only) {
+    Result<std::unique_ptr<FileLock>> lock = env.LockFile(paths.Lock());
+    if (!lock.ok()) {
+      report.store_in_use = lock.status().code() == Status::Code::kBusy;
+      report.operational_error = report.store_in_use
+                                     ? StoreInUse(paths.root, lock.status()).message()
+                                     : lock.status().message();
+      return report;
+    }
+    held = std::move(*lock);
   }
   Result<StoreMeta> meta = ReadStoreMeta(env, paths.StoreMeta());
   if (!meta.ok()) report.problems.push_back({"store.meta", meta.status().message(), false});

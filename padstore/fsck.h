@@ -12,8 +12,13 @@
 // Repair may only (a) truncate a torn journal tail and (b) rewrite a damaged or missing
 // meta from the journal's copy. It never un-uses pad and never touches the pad.
 //
-// Exit codes as e2fsck (bits, summed): 0 clean, 1 errors corrected, 4 errors left
-// uncorrected, 8 operational error (not a store, in use, unreadable).
+// Read-only (padstore fsck --read-only) takes no lock, so it runs beside a device using
+// the store: it checks the journals' durable state, and where a journal or the pad changed
+// while it was read (an append in flight, pad used and burned meanwhile) it says so in a
+// note instead of reporting damage it cannot judge.
+//
+// Exit codes (common/cli/exit_codes.h): 0 clean, 15 errors all corrected, 14 errors left
+// uncorrected, 10 in use by another process, 1 could not check (not a store, unreadable).
 #pragma once
 
 #include <cstdint>
@@ -28,8 +33,9 @@ namespace otc::padstore {
 
 struct FsckOptions {
   bool repair = false;
-  bool check_pad = true;  // false (--quick): metadata and journal only
-  Env* env = nullptr;     // nullptr = Env::Default()
+  bool check_pad = true;   // false (--quick): metadata and journal only
+  bool read_only = false;  // no lock, no repair: may run beside the store's user
+  Env* env = nullptr;      // nullptr = Env::Default()
   ScanOptions scan;
   // Called now and then while pad is read: bytes done, bytes to read.
   std::function<void(uint64_t, uint64_t)> progress;
@@ -57,7 +63,9 @@ struct FsckReport {
   double seconds = 0;
   bool used_direct_io = false;
   bool used_io_uring = false;
-  std::string operational_error;  // set with exit code 8
+  std::vector<std::string> notes;  // what a read-only check could not judge, and why
+  std::string operational_error;   // the check could not run
+  bool store_in_use = false;       // ... because another process holds the store
 
   bool corrected() const;
   bool uncorrected() const;

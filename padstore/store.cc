@@ -59,10 +59,17 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, StoreOptions 
     }
     return meta.status();
   }
-  Result<std::unique_ptr<FileLock>> lock = env.LockFile(paths.Lock());
-  if (!lock.ok()) {
-    if (lock.status().code() == Status::Code::kBusy) return StoreInUse(paths.root, lock.status());
-    return lock.status();
+  // A read-only open takes no lock, so status and fsck --read-only work beside a running
+  // device: the journal is append-only and replaced only by rename, so what it reads is
+  // the durable state at some instant (an append in flight is a torn tail, ignored).
+  std::unique_ptr<FileLock> held;
+  if (!options.read_only) {
+    Result<std::unique_ptr<FileLock>> lock = env.LockFile(paths.Lock());
+    if (!lock.ok()) {
+      if (lock.status().code() == Status::Code::kBusy) return StoreInUse(paths.root, lock.status());
+      return lock.status();
+    }
+    held = std::move(*lock);
   }
   if (meta->instance.empty() && !options.read_only) {
     // A store made before stores had an instance id gets one now.
@@ -72,7 +79,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, StoreOptions 
     }
   }
   options.store_instance = HexEncode(AsBytes(meta->instance));
-  std::unique_ptr<Store> store(new Store(paths, meta->owner, options, std::move(*lock)));
+  std::unique_ptr<Store> store(new Store(paths, meta->owner, options, std::move(held)));
   if (!options.read_only) {
     Result<std::unique_ptr<AuditLog>> audit = AuditLog::Open(env, paths.Audit(), options.clock);
     if (!audit.ok()) return audit.status();

@@ -3,7 +3,8 @@
 // A store is a directory owned by one user holding one entry per contact (layout in
 // store_paths.h and docs/STORAGE.md). One process uses a store at a time (an exclusive
 // flock on STORE/LOCK; a second opener gets Busy "store ... is in use by PID n"); inside
-// that process every method is thread-safe.
+// that process every method is thread-safe. A read-only open (StoreOptions::read_only)
+// takes no lock and may run beside it.
 //
 // Sending (device "package"):
 //     Result<Reservation> r = store->Reserve("bob", n);     // range + pad bytes

@@ -29,8 +29,10 @@ struct StoreOptions {
   // The journal is compacted when it grows past max(this, 2 x its size after the last
   // compaction).
   uint64_t checkpoint_bytes = uint64_t{1} << 20;
-  // Open without writing anything (status, fsck): no recovery burn, no compaction, and
-  // every operation that would consume pad is refused.
+  // Open without writing anything (status): no lock, no recovery burn, no compaction,
+  // and every operation that would consume pad is refused. It works beside the process
+  // that holds the store and sees the journals' durable state: own pad that process has
+  // reserved ahead (up to reserve_batch) counts as used.
   bool read_only = false;
   // Seconds since the epoch; default: the system clock.
   std::function<uint64_t()> clock;

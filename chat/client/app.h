@@ -1,12 +1,13 @@
-// The `otc` subcommands: chat (interactive), send and recv (scriptable).
+// The `otc` subcommands: chat (interactive), send, recv and contacts (scriptable).
 //
-// Exit codes (also in `otc --help`):
+// Exit codes (also in `otc --help`), every otc program's (common/cli/exit_codes.h):
 //   0  success
 //   1  unexpected internal error
 //   2  usage or configuration error (flags, config file, addresses, token file)
-//   3  the device or the relay could not be reached (after retries)
-//   4  the device refused (unknown contact, pad exhausted, denied, too large, bad token)
-//   5  the relay refused the message (too large, invalid)
+//   3-8  the device refused, with its category's code: 3 unknown contact, 4 pad
+//        exhausted, 5 denied (or a refused token), 6 replay, 7 integrity, 8 too large
+//   11 the device or the relay could not be reached (after retries)
+//   12 the relay refused the message (too large, invalid)
 #pragma once
 
 #include <optional>
@@ -14,16 +15,16 @@
 #include <vector>
 
 #include "chat/client/config.h"
+#include "common/cli/exit_codes.h"
 #include "common/status.h"
 
 namespace otc::client {
 
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitInternal = 1;
-inline constexpr int kExitUsage = 2;
-inline constexpr int kExitUnreachable = 3;
-inline constexpr int kExitDeviceRefused = 4;
-inline constexpr int kExitRelayRefused = 5;
+inline constexpr int kExitOk = cli::kExitOk;
+inline constexpr int kExitInternal = cli::kExitFailed;
+inline constexpr int kExitUsage = cli::kExitUsage;
+inline constexpr int kExitUnreachable = cli::kExitUnreachable;
+inline constexpr int kExitRelayRefused = cli::kExitRelayRefused;
 
 // Flags shared by every subcommand (unset = fall back to env, then config file).
 struct CommonFlags {
@@ -41,11 +42,18 @@ struct RecvFlags {
   bool follow = false;
   bool json = false;
   uint32_t wait_seconds = 25;
+  // Without --follow: how long to keep retrying an unreachable relay before giving up.
+  uint32_t retry_seconds = 60;
+};
+
+struct ContactsFlags {
+  bool json = false;
 };
 
 int RunChat(const CommonFlags& flags);
 int RunSend(const CommonFlags& flags, const SendFlags& send);
 int RunRecv(const CommonFlags& flags, const RecvFlags& recv);
+int RunContacts(const CommonFlags& flags, const ContactsFlags& contacts);
 
 // The exit code for a failed Status from the device or relay.
 int ExitCodeFor(const Status& s, bool from_relay);

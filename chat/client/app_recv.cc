@@ -1,11 +1,14 @@
 // otc recv: print what waits on the relay (and, with --follow, what arrives), for scripts.
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -46,7 +49,10 @@ int RunRecv(const CommonFlags& flags, const RecvFlags& recv) {
   std::unique_ptr<Setup> setup = std::move(std::get<std::unique_ptr<Setup>>(prepared));
   auto device = setup->NewDevice();
   auto relay = setup->NewRelay();
-  if (!device.ok() || !relay.ok()) return kExitUsage;
+  if (!device.ok() || !relay.ok()) {
+    PrintError(!device.ok() ? device.status().message() : relay.status().message());
+    return kExitUsage;
+  }
 
   std::mutex out_mu;
   auto print = [&](const std::string& line) {
@@ -57,16 +63,29 @@ int RunRecv(const CommonFlags& flags, const RecvFlags& recv) {
   };
 
   StopSignal stop;
-  std::atomic<int> failures{0};
   std::atomic<bool> gave_up{false};
   BackoffPolicy policy;
+  // Without --follow an unreachable device or relay is retried, with backoff, for
+  // --retry-for seconds from the first failure, and then recv says it gives up.
+  std::optional<std::chrono::steady_clock::time_point> give_up_at;
   Sleeper sleeper = [&](std::chrono::milliseconds d) {
-    if (!recv.follow && ++failures > 2 * policy.attempts) {
-      gave_up = true;
-      stop.Stop();
-      return false;
+    if (!recv.follow) {
+      const auto now = std::chrono::steady_clock::now();
+      if (!give_up_at) give_up_at = now + std::chrono::seconds(recv.retry_seconds);
+      if (now >= *give_up_at) {
+        gave_up = true;
+        stop.Stop();
+        return false;
+      }
+      d = std::min(d, std::chrono::duration_cast<std::chrono::milliseconds>(*give_up_at - now));
     }
     return stop.Sleep(d);
+  };
+  auto report_give_up = [&] {
+    PrintError("the device or the relay was unreachable for " + std::to_string(recv.retry_seconds) +
+               " s; giving up: check --relay and --device, or run otc recv --follow to keep "
+               "trying");
+    return kExitUnreachable;
   };
 
   ReceiverOptions ro;
@@ -107,10 +126,10 @@ int RunRecv(const CommonFlags& flags, const RecvFlags& recv) {
   Receiver receiver(**device, **relay, ro, sink, sleeper);
 
   if (!recv.follow) {
-    if (!receiver.Start(stop.flag())) return kExitUnreachable;
+    if (!receiver.Start(stop.flag())) return report_give_up();
     while (true) {
       int n = receiver.PollOnce(stop.flag());
-      if (n < 0) return gave_up ? kExitUnreachable : kExitOk;
+      if (n < 0) return gave_up ? report_give_up() : kExitOk;
       if (n == 0) return kExitOk;
     }
   }

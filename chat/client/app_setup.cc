@@ -6,12 +6,23 @@
 #include "chat/client/device_client.h"
 #include "chat/client/names.h"
 #include "chat/client/relay_client.h"
+#include "common/cli/failure.h"
 #include "common/http/listen_address.h"
 #include "common/secret_buffer.h"
 
 namespace otc::client {
 
+namespace {
+bool g_json_errors = false;
+}  // namespace
+
 void PrintError(const std::string& message) { std::fprintf(stderr, "otc: %s\n", message.c_str()); }
+
+void SetJsonErrors(bool json) { g_json_errors = json; }
+
+int Fail(int exit_code, const std::string& message) {
+  return cli::ReportFailure("otc", {exit_code, message, ""}, g_json_errors);
+}
 
 Setup::~Setup() { Wipe({reinterpret_cast<uint8_t*>(token.data()), token.size()}); }
 
@@ -31,86 +42,100 @@ std::variant<int, std::unique_ptr<Setup>> Prepare(const CommonFlags& flags, bool
   auto setup = std::make_unique<Setup>();
   Result<ClientConfig> config = LoadClientConfig(flags.config_dir, flags.values, ProcessEnv());
   if (!config.ok()) {
-    PrintError(config.status().message());
-    return kExitUsage;
+    return Fail(kExitUsage, config.status().message());
   }
   setup->config = *config;
   if (setup->config.device.empty()) {
-    PrintError(
+    return Fail(
+        kExitUsage,
         "no device given: pass --device unix:PATH (the socket in your store directory) or set "
         "device = ... in " +
-        setup->config.config_dir + "/config");
-    return kExitUsage;
+            setup->config.config_dir + "/config");
   }
   Result<Endpoint> device = ParseEndpoint(setup->config.device, "device");
   Result<Endpoint> relay = ParseEndpoint(setup->config.relay, "relay");
   for (const Status& s : {device.status(), relay.status()}) {
     if (!s.ok()) {
-      PrintError(s.message());
-      return kExitUsage;
+      return Fail(kExitUsage, s.message());
     }
   }
   setup->device = *device;
   setup->relay = *relay;
   for (const Endpoint* ep : {&setup->device, &setup->relay}) {
     if (Result<http::ListenAddress> a = http::ParseListenAddress(ConnectAddress(*ep)); !a.ok()) {
-      PrintError((ep == &setup->device ? "device: " : "relay: ") + a.status().message());
-      return kExitUsage;
+      return Fail(kExitUsage,
+                  (ep == &setup->device ? "device: " : "relay: ") + a.status().message());
     }
   }
   if (!setup->config.token_file.empty()) {
     Result<std::string> token = ReadTokenFile(setup->config.token_file);
     if (!token.ok()) {
-      PrintError(token.status().message());
-      return kExitUsage;
+      return Fail(kExitUsage, token.status().message());
     }
     setup->token = std::move(*token);
   } else if (setup->device.kind == Endpoint::Kind::kTcp) {
-    PrintError("a TCP device needs --token-file (the shared secret the device was started with)");
-    return kExitUsage;
+    return Fail(kExitUsage,
+                "a TCP device needs --token-file (the shared secret the device was started with)");
   }
   if (!setup->config.user.empty()) {
     if (Status s = CheckUid(setup->config.user); !s.ok()) {
-      PrintError(s.message());
-      return kExitUsage;
+      return Fail(kExitUsage, s.message());
     }
   }
   Result<std::unique_ptr<DeviceApi>> dev = setup->NewDevice();
   if (!dev.ok()) {
-    PrintError(dev.status().message());
-    return kExitUsage;
+    return Fail(kExitUsage, dev.status().message());
   }
   Result<std::string> owner = (*dev)->Health();
   if (!owner.ok()) {
     if (need_device_up || setup->config.user.empty()) {
       bool down = owner.status().code() == Status::Code::kUnavailable;
-      PrintError((down ? "cannot reach the device: " : "the device refused: ") +
-                 owner.status().message() +
-                 (down && setup->config.user.empty() ? " (and no --user given)" : ""));
-      return ExitCodeFor(owner.status(), false);
+      return Fail(ExitCodeFor(owner.status(), false),
+                  (down ? "cannot reach the device: " : "") + owner.status().message() +
+                      (down && setup->config.user.empty() ? " (and no --user given)" : ""));
     }
     PrintError("warning: device not reachable yet (" + owner.status().message() +
                "); will keep trying");
   } else if (setup->config.user.empty()) {
     setup->config.user = *owner;
   } else if (*owner != setup->config.user) {
-    PrintError("the device at " + setup->device.ToString() + " belongs to '" + *owner + "', not '" +
-               setup->config.user + "': check --device and --user");
-    return kExitUsage;
+    return Fail(kExitUsage, "the device at " + setup->device.ToString() + " belongs to '" + *owner +
+                                "', not '" + setup->config.user + "': check --device and --user");
   }
   return setup;
 }
 
 int ExitCodeFor(const Status& s, bool from_relay) {
+  using C = Status::Code;
   switch (s.code()) {
-    case Status::Code::kOk:
+    case C::kOk:
       return kExitOk;
-    case Status::Code::kUnavailable:
+    case C::kUnavailable:
       return kExitUnreachable;
-    case Status::Code::kInternal:
+    case C::kInternal:
       return kExitInternal;
     default:
-      return from_relay ? kExitRelayRefused : kExitDeviceRefused;
+      break;
+  }
+  if (from_relay) return kExitRelayRefused;
+  // The device's category, with the number every otc program gives it.
+  switch (s.code()) {
+    case C::kInvalidArgument:
+      return cli::kExitUsage;
+    case C::kNotFound:
+      return cli::kExitUnknownContact;
+    case C::kExhausted:
+      return cli::kExitPadExhausted;
+    case C::kDenied:
+      return cli::kExitDenied;
+    case C::kReplay:
+      return cli::kExitReplay;
+    case C::kIntegrity:
+      return cli::kExitIntegrity;
+    case C::kTooLarge:
+      return cli::kExitTooLarge;
+    default:
+      return kExitInternal;
   }
 }
 

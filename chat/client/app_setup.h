@@ -16,6 +16,12 @@ namespace otc::client {
 // "otc: <message>" on stderr.
 void PrintError(const std::string& message);
 
+// Reports a failure that ends the command (docs/CLI.md): "otc: <message>" on stderr, or a
+// JSON object on stdout after SetJsonErrors(true) (the command line has --json). Returns
+// `exit_code`.
+int Fail(int exit_code, const std::string& message);
+void SetJsonErrors(bool json);
+
 // Everything a subcommand needs, resolved and checked.
 struct Setup {
   ClientConfig config;

@@ -4,7 +4,7 @@
 #include <map>
 
 #include "chat/client/transcript.h"
-#include "common/byte_size.h"
+#include "chat/protocol/pad_left.h"
 #include "common/secret_buffer.h"
 
 namespace otc::client {
@@ -155,14 +155,10 @@ void ChatSession::DoContacts(bool print) {
     return;
   }
   for (const ContactInfo& i : *c) {
-    std::string line = "  " + i.peer + "  " + (i.protocol.empty() ? "?" : i.protocol) + "  " +
-                       FormatByteSize(i.pad_left) + " pad left, ~" +
-                       std::to_string(i.messages_left) + " messages";
-    if (i.pad_total > 0) {
-      line += " (" + std::to_string(i.pad_left * 100 / i.pad_total) + "% of " +
-              FormatByteSize(i.pad_total) + ")";
-    }
-    out_.Line(line);
+    // The device's figures, worded as padstore status and otc contacts word them.
+    protocol::PadLeft left{i.pad_left, i.pad_total, i.messages_left};
+    out_.Line("  " + i.peer + "  " + (i.protocol.empty() ? "?" : i.protocol) + "  " +
+              protocol::FormatPadLeft(left));
   }
 }
 

@@ -59,9 +59,11 @@ Status DeviceErrorStatus(int http_status, std::string_view body) {
     if (j.contains("message") && j["message"].is_string()) message = j["message"];
   }
   if (message.size() > 200) message.resize(200);
+  // One prefix, and the device's own words when it sent any (the category is the code).
   std::string text =
-      "device: " + (category.empty() ? "HTTP " + std::to_string(http_status) : category) +
-      (message.empty() ? "" : ": " + message);
+      "the device refused: " + (!message.empty()   ? message
+                                : category.empty() ? "HTTP " + std::to_string(http_status)
+                                                   : category);
   using C = Status::Code;
   C code = C::kInternal;
   if (category == "bad_request") code = C::kInvalidArgument;

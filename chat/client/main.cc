@@ -3,6 +3,9 @@
 #include <CLI/CLI.hpp>
 
 #include "chat/client/app.h"
+#include "chat/client/app_setup.h"
+#include "common/cli/command_line.h"
+#include "common/cli/exit_codes.h"
 
 namespace {
 
@@ -23,14 +26,29 @@ void AddCommon(CLI::App* cmd, otc::client::CommonFlags& f) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  namespace cli = otc::cli;
   CLI::App app{
       "otc: One Time Chat client. Messages are encrypted by your pad device (otc-device);\n"
-      "this program never sees pad. Settings: flags > environment (OTC_USER, OTC_DEVICE,\n"
-      "OTC_TOKEN_FILE, OTC_RELAY, OTC_HISTORY) > <config dir>/config (key = value).\n\n"
-      "Exit codes: 0 ok, 1 internal error, 2 usage or configuration error, 3 device or relay\n"
-      "unreachable, 4 refused by the device (unknown contact, pad exhausted, denied, too\n"
-      "large, bad token), 5 refused by the relay.",
-      "otc"};
+      "this program never sees pad."};
+  cli::ConfigureApp(
+      app, "otc",
+      "Settings: flags > environment (OTC_USER, OTC_DEVICE, OTC_TOKEN_FILE, OTC_RELAY,\n"
+      "OTC_HISTORY) > <config dir>/config (key = value).\n\n" +
+          cli::ExitCodeTable({{cli::kExitOk},
+                              {cli::kExitFailed, "internal error"},
+                              {cli::kExitUsage,
+                               "usage or configuration error, or the device "
+                               "refused a malformed request"},
+                              {cli::kExitUnknownContact},
+                              {cli::kExitPadExhausted},
+                              {cli::kExitDenied,
+                               "the device's user refused, or the device "
+                               "refused the token"},
+                              {cli::kExitReplay},
+                              {cli::kExitIntegrity},
+                              {cli::kExitTooLarge},
+                              {cli::kExitUnreachable},
+                              {cli::kExitRelayRefused}}));
   app.require_subcommand(1);
   otc::client::CommonFlags common;
 
@@ -58,14 +76,27 @@ int main(int argc, char** argv) {
                      "one JSON object per message: from, ref, index, time, text, warnings");
   recv_cmd->add_option("--wait", recv.wait_seconds, "long-poll seconds per relay request")
       ->check(CLI::Range(1, 60));
+  recv_cmd
+      ->add_option("--retry-for", recv.retry_seconds,
+                   "without --follow: seconds to keep retrying an unreachable device or relay "
+                   "before giving up (exit 11)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 86400));
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : otc::client::kExitUsage;
-  }
+  otc::client::ContactsFlags contacts;
+  CLI::App* contacts_cmd = app.add_subcommand(
+      "contacts",
+      "pad left per contact, and messages of 100 bytes it still covers (from the "
+      "device)");
+  AddCommon(contacts_cmd, common);
+  contacts_cmd->add_flag("--json", contacts.json,
+                         "one JSON object: owner, contacts [{peer, protocol, pad_left, "
+                         "messages_left}]");
+
+  if (std::optional<int> done = cli::ParseCommandLine(app, argc, argv)) return *done;
+  otc::client::SetJsonErrors(send.json || recv.json || contacts.json);
   if (chat->parsed()) return otc::client::RunChat(common);
   if (send_cmd->parsed()) return otc::client::RunSend(common, send);
+  if (contacts_cmd->parsed()) return otc::client::RunContacts(common, contacts);
   return otc::client::RunRecv(common, recv);
 }

@@ -1,6 +1,6 @@
 #include "chat/client/sender.h"
 
-#include "common/byte_size.h"
+#include "chat/protocol/pad_left.h"
 
 namespace otc::client {
 
@@ -29,7 +29,11 @@ SendOutcome Sender::SendOne(const std::string& to, std::string_view text) {
     if (attempt + 1 < policy_.attempts && !sleep_(device_backoff.Next())) break;
   }
   if (!pkg.ok()) {
-    out.status = pkg.status().WithContext("device");
+    // A refusal already says "the device refused: ..."; only a transport error needs
+    // to name the device.
+    out.status = pkg.status().code() == Status::Code::kUnavailable
+                     ? pkg.status().WithContext("cannot reach the device")
+                     : pkg.status();
     if (pkg.status().code() == Status::Code::kExhausted) {
       out.warnings.push_back({WarningKind::kPadExhausted, to, ""});
     }
@@ -44,7 +48,7 @@ SendOutcome Sender::SendOne(const std::string& to, std::string_view text) {
       w = PadLowWarning(to, pkg->pad_left, it->second);
     }
     if (!w && pkg->pad_low) {
-      w = Warning{WarningKind::kPadLow, to, FormatByteSize(pkg->pad_left) + " left"};
+      w = Warning{WarningKind::kPadLow, to, protocol::FormatPadBytes(pkg->pad_left) + " pad left"};
     }
     if (w) {
       warned_low_[to] = true;

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "common/byte_size.h"
+#include "chat/protocol/pad_left.h"
 
 namespace otc::client {
 
@@ -134,8 +134,9 @@ std::optional<Warning> PadLowWarning(std::string_view peer, uint64_t left, uint6
   if (total == 0) return std::nullopt;
   // left < 1% of total, in integers: 100 * left < total.
   if (static_cast<unsigned __int128>(left) * 100 >= total) return std::nullopt;
-  return Warning{WarningKind::kPadLow, std::string(peer),
-                 FormatByteSize(left) + " of " + FormatByteSize(total) + " left"};
+  return Warning{
+      WarningKind::kPadLow, std::string(peer),
+      protocol::FormatPadBytes(left) + " of " + protocol::FormatPadBytes(total) + " pad left"};
 }
 
 }  // namespace otc::client

@@ -1,9 +1,9 @@
 #include "chat/device/command_common.h"
 
-#include <iostream>
-
 #include "chat/device/error_category.h"
 #include "common/byte_size.h"
+#include "common/cli/exit_codes.h"
+#include "common/cli/failure.h"
 
 namespace otc::device {
 
@@ -41,30 +41,25 @@ Result<OpenedDevice> OpenDevice(const CommonArgs& args, const std::string& defau
   return opened;
 }
 
-int ReportError(std::string_view what, const Status& status) {
-  const ErrorCategory category = CategoryFor(status.code());
-  std::string label;
-  if (status.code() == Status::Code::kBusy) {
-    label = "store in use: ";
-  } else if (category != ErrorCategory::kInternal) {
-    label = std::string(CategoryName(category)) + ": ";
-  }
-  std::cerr << "otc-device: " << what << ": " << label << status.message() << "\n";
-  return ExitCodeFor(status);
+int ReportError(std::string_view what, const Status& status, bool json) {
+  // The exit code (and with --json the "error" name) carries the category; the line says
+  // what failed once, without repeating it as a label.
+  return cli::ReportFailure(
+      "otc-device", {ExitCodeFor(status), std::string(what) + ": " + status.message(), ""}, json);
 }
 
-const char* ExitCodeHelp() {
-  return "Exit codes:\n"
-         "  0  ok\n"
-         "  1  internal: device-side failure (details in STORE/device-audit.log)\n"
-         "  2  bad_request: malformed input or usage\n"
-         "  3  unknown_contact\n"
-         "  4  pad_exhausted: not enough pad left for the message\n"
-         "  5  denied: the confirmation was refused or timed out\n"
-         "  6  replay: the package's pad was already decrypted\n"
-         "  7  integrity: the package was altered or forged\n"
-         "  8  too_large: message or package over the limit\n"
-         "  10 store in use: a running daemon (or another process) holds the store\n";
+std::string ExitCodeHelp() {
+  return cli::ExitCodeTable(
+      {{cli::kExitOk},
+       {cli::kExitFailed, "internal: device-side failure (details in STORE/device-audit.log)"},
+       {cli::kExitUsage, "bad_request: malformed input or usage"},
+       {cli::kExitUnknownContact},
+       {cli::kExitPadExhausted},
+       {cli::kExitDenied, "the confirmation was refused or timed out"},
+       {cli::kExitReplay, "the package's pad was already decrypted"},
+       {cli::kExitIntegrity},
+       {cli::kExitTooLarge, "message or package over the limit"},
+       {cli::kExitInUse, "a running daemon (or another process) holds the store"}});
 }
 
 }  // namespace otc::device

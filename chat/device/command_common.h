@@ -19,7 +19,8 @@ struct OpenedDevice {
 // Parses the policy, opens the terminal if the policy may prompt, opens the store.
 Result<OpenedDevice> OpenDevice(const CommonArgs& args, const std::string& default_confirm);
 
-// Prints "otc-device: <what>: <message>" to stderr; returns the exit code for `status`.
-int ReportError(std::string_view what, const Status& status);
+// Prints "otc-device: <what>: <message>" to stderr, or with `json` the JSON error object
+// on stdout (docs/CLI.md); returns the exit code for `status`.
+int ReportError(std::string_view what, const Status& status, bool json = false);
 
 }  // namespace otc::device

@@ -5,9 +5,10 @@
 //   otc-device package   --store DIR --to PEER (--message TEXT | --message-b64 B64) [--json]
 //   otc-device unpackage --store DIR --from PEER --package B64 [--json] [--raw]
 //
-// Exit codes (also in --help): 0 ok, 1 internal, 2 bad_request (and usage errors),
-// 3 unknown_contact, 4 pad_exhausted, 5 denied, 6 replay, 7 integrity, 8 too_large,
-// 10 the store is in use by another process (e.g. a running daemon).
+// Exit codes (also in --help; every otc program's, common/cli/exit_codes.h): 0 ok,
+// 1 internal, 2 bad_request (and usage errors), 3 unknown_contact, 4 pad_exhausted,
+// 5 denied, 6 replay, 7 integrity, 8 too_large, 10 the store is in use by another process
+// (e.g. a running daemon).
 #pragma once
 
 #include <string>
@@ -58,6 +59,6 @@ int RunPackage(PackageArgs& args);
 int RunUnpackage(UnpackageArgs& args);
 
 // The exit-code table printed in --help.
-const char* ExitCodeHelp();
+std::string ExitCodeHelp();
 
 }  // namespace otc::device

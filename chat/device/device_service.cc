@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "chat/device/error_category.h"
+#include "chat/protocol/pad_left.h"
 #include "padstore/uid.h"
 
 namespace otc::device {
@@ -276,8 +277,10 @@ Result<std::vector<ContactInfo>> DeviceService::Contacts() {
     c.peer = peer;
     c.protocol = std::string(protocol::FormatName(format));
     c.pad_left = info->own_left;
-    // Estimated for 100-byte messages in this contact's format.
-    c.messages_left = info->own_left / *protocol::PadCost(format, 100, options);
+    // The estimate padstore status and otc contacts show too (chat/protocol/pad_left.h).
+    c.messages_left =
+        protocol::EstimatePadLeft(format, info->own_left, info->own_half, options.hide_length)
+            .messages;
     out.push_back(std::move(c));
   }
   return out;

@@ -21,6 +21,7 @@
 
 #include <string_view>
 
+#include "common/cli/exit_codes.h"
 #include "common/status.h"
 
 namespace otc::device {
@@ -38,7 +39,7 @@ enum class ErrorCategory {
 };
 
 // Exit code of the CLI when the store is locked by another process (Status::Code::kBusy).
-inline constexpr int kExitStoreInUse = 10;
+inline constexpr int kExitStoreInUse = cli::kExitInUse;
 
 // The wire name: "bad_request", "unknown_contact", ...
 std::string_view CategoryName(ErrorCategory category);

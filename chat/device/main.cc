@@ -4,6 +4,8 @@
 #include "chat/device/commands.h"
 #include "chat/device/pair_command.h"
 #include "padstore/mark_mirror.h"
+#include "common/cli/command_line.h"
+#include "common/cli/exit_codes.h"
 
 namespace {
 
@@ -37,7 +39,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "otc-device: the pad device. It holds the pads and is the only program that "
       "touches pad bytes; clients ask it to package and unpackage messages."};
-  app.footer(ExitCodeHelp());
+  otc::cli::ConfigureApp(app, "otc-device", ExitCodeHelp());
   app.require_subcommand(1);
 
   ServeArgs serve;
@@ -61,7 +63,6 @@ int main(int argc, char** argv) {
       ->add_option("--idle-timeout", serve.idle_timeout_s,
                    "Seconds an idle keep-alive connection is kept")
       ->capture_default_str();
-  serve_cmd->footer(ExitCodeHelp());
 
   PackageArgs package;
   CLI::App* package_cmd =
@@ -73,7 +74,6 @@ int main(int argc, char** argv) {
                                       "The message as base64 (binary)");
   text->excludes(b64);
   package_cmd->add_flag("--json", package.json, "Print the RPC reply JSON");
-  package_cmd->footer(ExitCodeHelp());
 
   UnpackageArgs unpackage;
   CLI::App* unpackage_cmd = app.add_subcommand(
@@ -83,22 +83,16 @@ int main(int argc, char** argv) {
   unpackage_cmd->add_option("--package", unpackage.package, "The package (base64)")->required();
   unpackage_cmd->add_flag("--json", unpackage.json, "Print the RPC reply JSON");
   unpackage_cmd->add_flag("--raw", unpackage.raw, "No newline after the message");
-  unpackage_cmd->footer(ExitCodeHelp());
 
   PairArgs pair;
   CLI::App* pair_cmd = AddPairCommand(app, pair);
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : 2;
-  }
+  if (std::optional<int> done = otc::cli::ParseCommandLine(app, argc, argv)) return *done;
   package.has_message = text->count() > 0;
   package.has_message_b64 = b64->count() > 0;
   if (*serve_cmd) return RunServe(serve);
   if (*package_cmd) return RunPackage(package);
   if (*unpackage_cmd) return RunUnpackage(unpackage);
   if (*pair_cmd) return RunPair(pair);
-  return 2;
+  return otc::cli::kExitUsage;
 }

@@ -8,6 +8,7 @@
 #include "chat/device/command_common.h"
 #include "chat/device/commands.h"
 #include "chat/device/rpc_schema.h"
+#include "chat/protocol/pad_left.h"
 #include "common/encoding.h"
 #include "common/secret_buffer.h"
 
@@ -16,7 +17,8 @@ namespace otc::device {
 int RunPackage(PackageArgs& args) {
   if (args.has_message == args.has_message_b64) {
     return ReportError("package",
-                       Status::InvalidArgument("give exactly one of --message and --message-b64"));
+                       Status::InvalidArgument("give exactly one of --message and --message-b64"),
+                       args.json);
   }
   SecretBuffer message;
   if (args.has_message) {
@@ -27,17 +29,18 @@ int RunPackage(PackageArgs& args) {
     auto decoded = Base64Decode(args.message_b64);
     WipeString(args.message_b64);
     if (!decoded.ok()) {
-      return ReportError("package", Status::InvalidArgument("--message-b64 is not valid base64"));
+      return ReportError("package", Status::InvalidArgument("--message-b64 is not valid base64"),
+                         args.json);
     }
     message.Resize(decoded->size());
     std::copy(decoded->begin(), decoded->end(), message.data());
     Wipe(*decoded);
   }
   auto device = OpenDevice(args.common, "auto");
-  if (!device.ok()) return ReportError("opening the store", device.status());
+  if (!device.ok()) return ReportError("opening the store", device.status(), args.json);
   auto result = device->service->Package(args.to, message.span());
   message.Clear();
-  if (!result.ok()) return ReportError("package", result.status());
+  if (!result.ok()) return ReportError("package", result.status(), args.json);
   if (args.json) {
     std::cout << PackageReply(result->package, result->index, result->pad_left, result->pad_low)
               << "\n";
@@ -45,26 +48,28 @@ int RunPackage(PackageArgs& args) {
     std::cout << Base64Encode(result->package) << "\n";
     if (result->pad_low) {
       std::cerr << "otc-device: warning: under 1% of the pad for " << args.to << " is left ("
-                << result->pad_left << " bytes); make a new pad\n";
+                << protocol::FormatPadBytes(result->pad_left) << "); make a new pad\n";
     }
   }
   Status closed = device->service->Close();
-  if (!closed.ok()) return ReportError("closing the store", closed);
+  if (!closed.ok()) return ReportError("closing the store", closed, args.json);
   return 0;
 }
 
 int RunUnpackage(UnpackageArgs& args) {
   auto package = Base64Decode(args.package);
   if (!package.ok()) {
-    return ReportError("unpackage", Status::InvalidArgument("--package is not valid base64"));
+    return ReportError("unpackage", Status::InvalidArgument("--package is not valid base64"),
+                       args.json);
   }
   auto device = OpenDevice(args.common, "auto");
-  if (!device.ok()) return ReportError("opening the store", device.status());
+  if (!device.ok()) return ReportError("opening the store", device.status(), args.json);
   if (package->size() > device->service->limits().max_package) {
-    return ReportError("unpackage", Status::TooLarge("the package is over the size limit"));
+    return ReportError("unpackage", Status::TooLarge("the package is over the size limit"),
+                       args.json);
   }
   auto result = device->service->Unpackage(args.from, *package);
-  if (!result.ok()) return ReportError("unpackage", result.status());
+  if (!result.ok()) return ReportError("unpackage", result.status(), args.json);
   if (args.json) {
     std::string reply =
         UnpackageReply(result->plaintext.span(), result->index, result->skipped > 0);
@@ -83,7 +88,7 @@ int RunUnpackage(UnpackageArgs& args) {
               << " may have been dropped\n";
   }
   Status closed = device->service->Close();
-  if (!closed.ok()) return ReportError("closing the store", closed);
+  if (!closed.ok()) return ReportError("closing the store", closed, args.json);
   return 0;
 }
 

@@ -115,7 +115,7 @@ TEST_F(SenderTest, DevicePadLowFlagWarnsWhenTotalsAreUnknown) {
   SendOutcome o = sender_.SendOne("bob", "b");                // 800 left: low
   ASSERT_EQ(o.warnings.size(), 1u);
   EXPECT_EQ(o.warnings[0].kind, WarningKind::kPadLow);
-  EXPECT_EQ(o.warnings[0].detail, "800 left");
+  EXPECT_EQ(o.warnings[0].detail, "800 bytes pad left");      // with its unit
   EXPECT_TRUE(sender_.SendOne("bob", "c").warnings.empty());  // once per contact
 }
 

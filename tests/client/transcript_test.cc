@@ -78,7 +78,7 @@ TEST_F(TranscriptTest, PadLowBelowOnePercentOnly) {
   ASSERT_TRUE(w.has_value());
   EXPECT_EQ(w->kind, WarningKind::kPadLow);
   EXPECT_EQ(w->peer, "bob");
-  EXPECT_EQ(w->detail, "102 of 10K left");
+  EXPECT_EQ(w->detail, "102 bytes of 10K pad left");
   EXPECT_FALSE(PadLowWarning("bob", 0, 0).has_value());  // total unknown
   EXPECT_TRUE(PadLowWarning("bob", 0, 1).has_value());
 }

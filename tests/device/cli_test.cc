@@ -80,7 +80,14 @@ TEST_F(CliTest, ExitCodesPerCategory) {
   EXPECT_NE(forged.err.find("integrity"), std::string::npos) << forged.err;
   EXPECT_EQ(forged.out, "");
 
-  EXPECT_EQ(Package("zed", "x").exit_code, 3);
+  testing::RunResult zed = Package("zed", "x");
+  EXPECT_EQ(zed.exit_code, 3);
+  EXPECT_EQ(zed.err, "otc-device: package: unknown contact zed\n");  // said once
+  testing::RunResult zed_json = Device(
+      {"package", "--store", StoreDir(dir_, "alice"), "--to", "zed", "--message", "x", "--json"});
+  EXPECT_EQ(zed_json.exit_code, 3);
+  EXPECT_EQ(zed_json.err, "");
+  EXPECT_NE(zed_json.out.find("\"error\":\"unknown_contact\""), std::string::npos) << zed_json.out;
   EXPECT_EQ(Package("BOB", "x").exit_code, 2);
   EXPECT_EQ(Unpackage("bob", "alice", "not base64").exit_code, 2);
   EXPECT_EQ(Unpackage("bob", "alice", "AAAA").exit_code, 2);
@@ -116,8 +123,9 @@ TEST_F(CliTest, HelpDocumentsExitCodes) {
   for (const char* sub : {"package", "unpackage", "serve"}) {
     auto h = Device({sub, "--help"});
     EXPECT_EQ(h.exit_code, 0);
-    EXPECT_NE(h.out.find("10 store in use"), std::string::npos) << sub;
-    EXPECT_NE(h.out.find("6  replay"), std::string::npos) << sub;
+    EXPECT_NE(h.out.find("  10  in_use: a running daemon"), std::string::npos) << sub;
+    EXPECT_NE(h.out.find("   6  replay:"), std::string::npos) << sub;
+    EXPECT_NE(h.out.find("Usage: otc-device " + std::string(sub)), std::string::npos) << h.out;
   }
 }
 

@@ -134,18 +134,21 @@ TEST_F(ChatE2ETest, UnreachableDeviceOrRelayIsReportedNotDropped) {
   Cluster& c = *cluster_;
   RunResult no_relay =
       c.Otc("send", "alice", {"bob", "into the void"}, "", "unix:" + c.dir() + "/nothing.sock");
-  EXPECT_EQ(no_relay.exit_code, 3) << no_relay.err;
+  EXPECT_EQ(no_relay.exit_code, 11) << no_relay.err;  // unreachable
   EXPECT_NE(no_relay.err.find("RELAY UNREACHABLE"), std::string::npos) << no_relay.err;
   EXPECT_NE(no_relay.err.find("not sent to bob"), std::string::npos) << no_relay.err;
 
   c.StopDevice("alice");
   RunResult no_device = c.Otc("send", "alice", {"bob", "hello?"});
-  EXPECT_EQ(no_device.exit_code, 3) << no_device.err;
+  EXPECT_EQ(no_device.exit_code, 11) << no_device.err;
   EXPECT_NE(no_device.err.find("cannot reach the device"), std::string::npos) << no_device.err;
 
   RunResult unknown = c.Otc("send", "bob", {"carol", "we share no pad"});
-  EXPECT_EQ(unknown.exit_code, 4) << unknown.err;
-  EXPECT_NE(unknown.err.find("unknown_contact"), std::string::npos) << unknown.err;
+  EXPECT_EQ(unknown.exit_code, 3) << unknown.err;  // unknown_contact, as otc-device says
+  EXPECT_NE(unknown.err.find("not sent to carol: the device refused: unknown contact carol"),
+            std::string::npos)
+      << unknown.err;
+  EXPECT_EQ(unknown.err.find("device: device"), std::string::npos) << unknown.err;
 
   RunResult wrong_user = c.Otc("send", "carol", {"alice", "x"}, "");
   EXPECT_EQ(wrong_user.exit_code, 0) << wrong_user.err;  // carol's own device: fine
@@ -180,7 +183,7 @@ TEST_F(ChatE2ETest, TcpDeviceWithBearerToken) {
   std::vector<std::string> with_wrong = argv;
   with_wrong.insert(with_wrong.begin() + 2, {"--token-file", wrong});
   RunResult refused = e2e::Run(with_wrong, c.dir());
-  EXPECT_EQ(refused.exit_code, 4) << refused.err;
+  EXPECT_EQ(refused.exit_code, 5) << refused.err;  // denied
   EXPECT_NE(refused.err.find("refused the token"), std::string::npos) << refused.err;
 
   WriteFile(wrong, "fedcba9876543210fedcba9876543210\n", 0644);

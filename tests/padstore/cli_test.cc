@@ -52,11 +52,29 @@ TEST_F(CliTest, EverySubcommandHasHelp) {
   }
 }
 
-TEST_F(CliTest, BadUsageExitsTwoAndBadInputExitsOneWithOneLine) {
-  EXPECT_EQ(Cli("status").code, 2) << "no --store";
-  EXPECT_EQ(Cli("frobnicate").code, 2);
+TEST_F(CliTest, BadUsageExitsTwoWithOneLineThatNamesTheProblem) {
+  CliRun no_store = Cli("fsck");
+  EXPECT_EQ(no_store.code, 2);
+  EXPECT_EQ(no_store.out, "padstore: fsck needs --store: give --store DIR or set $OTC_STORE\n");
+  CliRun unknown = Cli("remove" + S());
+  EXPECT_EQ(unknown.code, 2);
+  EXPECT_EQ(unknown.out,
+            "padstore: unknown command 'remove': the commands are init, add, status, fsck, "
+            "import-legacy (see padstore --help)\n");
+  CliRun typo = Cli("stauts" + S());
+  EXPECT_EQ(typo.out, "padstore: unknown command 'stauts'; did you mean 'status'?\n");
+  CliRun bogus = Cli("status --bogus");
+  EXPECT_EQ(bogus.code, 2);
+  EXPECT_EQ(bogus.out,
+            "padstore: unknown option '--bogus' for 'padstore status': see padstore status "
+            "--help\n");
+  CliRun json = Cli("status --bogus --json");  // with --json: one JSON object on stdout
+  EXPECT_EQ(json.code, 2);
+  auto j = nlohmann::json::parse(json.out);
+  EXPECT_EQ(j["error"], "usage");
+  EXPECT_EQ(j["message"], "unknown option '--bogus' for 'padstore status'");
   CliRun bad = Cli("init" + S() + " --user Alice");
-  EXPECT_EQ(bad.code, 1);
+  EXPECT_EQ(bad.code, 2);
   EXPECT_EQ(bad.out,
             "padstore: user \"Alice\" is invalid: it contains a character outside the "
             "allowed set (use 1-64 characters from a-z 0-9 _ . -)\n");
@@ -82,36 +100,48 @@ TEST_F(CliTest, InitAddStatusAndFsck) {
   ASSERT_EQ(j["contacts"].size(), 1u);
   EXPECT_EQ(j["contacts"][0]["own_used"], 1000);
   EXPECT_EQ(j["contacts"][0]["burned"], 1000);
-  EXPECT_EQ(j["contacts"][0]["messages_left_at_100_bytes"], ((1 << 19) - 1000) / 100);
+  // otc1 spends 2m + 48 = 248 bytes of pad on a 100-byte message.
+  EXPECT_EQ(j["contacts"][0]["messages_left"], ((1 << 19) - 1000) / 248);
   CliRun human = Cli("status" + S());
   EXPECT_EQ(human.code, 0);
   EXPECT_NE(human.out.find("bob: otc1 pad 1M"), std::string::npos) << human.out;
+  EXPECT_NE(human.out.find("511.0K of 512K pad left (99%), ~2,110 messages of 100 bytes; used "
+                           "1000 bytes"),
+            std::string::npos)
+      << human.out;
+  CliRun nobody = Cli("status" + S() + " --peer zed --json");
+  EXPECT_EQ(nobody.code, 3);  // unknown_contact
+  EXPECT_EQ(nlohmann::json::parse(nobody.out)["error"], "unknown_contact");
 
   CliRun clean = Cli("fsck" + S() + " --json");
   EXPECT_EQ(clean.code, 0) << clean.out;
   EXPECT_EQ(nlohmann::json::parse(clean.out)["contacts"][0]["chunks_verified"], 255);
 
-  // A torn journal tail: 4 without --repair, 1 with it, then 0.
+  // A torn journal tail: 14 (damaged) without --repair, 15 (repaired) with it, then 0.
   {
     auto f = Env::Default()->OpenFile(contact_file("journal"), {.write = true});
     uint64_t size = *(*f)->Size();
     ASSERT_TRUE(WriteFully(**f, size, std::vector<uint8_t>(7, 0x4f)).ok());
   }
-  EXPECT_EQ(Cli("fsck" + S()).code, 4);
+  EXPECT_EQ(Cli("fsck" + S()).code, 14);
   CliRun fixed = Cli("fsck" + S() + " --repair");
-  EXPECT_EQ(fixed.code, 1) << fixed.out;
+  EXPECT_EQ(fixed.code, 15) << fixed.out;
   EXPECT_NE(fixed.out.find("FIXED bob/journal: torn tail"), std::string::npos) << fixed.out;
   EXPECT_EQ(Cli("fsck" + S()).code, 0);
 
-  // In use by this test process: operational error 8 naming our PID.
+  // In use by this test process: fsck exits 10 naming our PID; status and fsck
+  // --read-only work anyway.
   auto store = OpenStore();
   CliRun busy = Cli("fsck" + S());
-  EXPECT_EQ(busy.code, 8);
+  EXPECT_EQ(busy.code, 10);
   EXPECT_NE(busy.out.find("in use by PID " + std::to_string(getpid())), std::string::npos)
       << busy.out;
-  CliRun busy_status = Cli("status" + S());
-  EXPECT_EQ(busy_status.code, 1);
-  EXPECT_NE(busy_status.out.find("in use by PID"), std::string::npos);
+  CliRun busy_status = Cli("status" + S() + " --json");
+  EXPECT_EQ(busy_status.code, 0) << busy_status.out;
+  EXPECT_EQ(nlohmann::json::parse(busy_status.out)["contacts"][0]["own_used"], 1000);
+  CliRun read_only = Cli("fsck" + S() + " --read-only");
+  EXPECT_EQ(read_only.code, 0) << read_only.out;
+  EXPECT_EQ(Cli("fsck" + S() + " --read-only --repair").code, 2);
 }
 
 TEST_F(CliTest, ImportLegacy) {

@@ -75,9 +75,9 @@ TEST_F(FsckTest, ACorruptedUnusedChunkIsReported) {
   MakeUsedStore();
   WriteAt(pad_path(), 20000, "X");  // chunk 4
   FsckReport r = Run();
-  EXPECT_EQ(r.ExitCode(), 4);
+  EXPECT_EQ(r.ExitCode(), 14);
   EXPECT_TRUE(Mentions(r, "unused chunk 4 (bytes [16384, 20480)) does not match")) << Problems(r);
-  EXPECT_EQ(Run(/*repair=*/true).ExitCode(), 4) << "repair never touches the pad";
+  EXPECT_EQ(Run(/*repair=*/true).ExitCode(), 14) << "repair never touches the pad";
   EXPECT_EQ(Run(false, /*check_pad=*/false).ExitCode(), 0) << "quick mode reads no pad";
 }
 
@@ -85,7 +85,7 @@ TEST_F(FsckTest, BurnedPadThatIsNotZeroIsReported) {
   MakeUsedStore();
   WriteAt(pad_path(), 10, "secret");
   FsckReport r = Run();
-  EXPECT_EQ(r.ExitCode(), 4);
+  EXPECT_EQ(r.ExitCode(), 14);
   EXPECT_TRUE(Mentions(r, "6 bytes of burned pad do not read back as zeros (first [10, 16))"))
       << Problems(r);
 }
@@ -116,11 +116,11 @@ TEST_F(FsckTest, ATornJournalTailIsRepairedByTruncation) {
   const uint64_t good = std::filesystem::file_size(journal);
   WriteAt(journal, good, std::string("\x4f\x54\x43\x4a", 4) + "half a record");
   FsckReport r = Run();
-  EXPECT_EQ(r.ExitCode(), 4);
+  EXPECT_EQ(r.ExitCode(), 14);
   EXPECT_TRUE(Mentions(r, "torn tail: 17 bytes after offset " + std::to_string(good)))
       << Problems(r);
   FsckReport fixed = Run(/*repair=*/true);
-  EXPECT_EQ(fixed.ExitCode(), 1) << Problems(fixed);
+  EXPECT_EQ(fixed.ExitCode(), 15) << Problems(fixed);
   EXPECT_EQ(std::filesystem::file_size(journal), good);
   EXPECT_EQ(Run().ExitCode(), 0);
 }
@@ -132,7 +132,7 @@ TEST_F(FsckTest, DamageBetweenRecordsIsReportedAndNotRepaired) {
   ASSERT_TRUE(scan.ok());
   WriteAt(journal, scan->records[2].offset + kRecordHeaderSize, "!");  // snapshot copy 0
   FsckReport r = Run(/*repair=*/true);
-  EXPECT_EQ(r.ExitCode(), 4) << Problems(r);
+  EXPECT_EQ(r.ExitCode(), 14) << Problems(r);
   EXPECT_TRUE(Mentions(r, "damaged bytes lie between valid records")) << Problems(r);
   // The store still opens (the other copy survives) and opening rewrites the journal.
   ASSERT_TRUE(OpenStore() != nullptr);
@@ -150,10 +150,10 @@ TEST_F(FsckTest, ADamagedMetaIsRewrittenFromTheJournal) {
     EXPECT_EQ((*store)->ReserveRange("bob", 1).status().code(), Status::Code::kCorruption);
   }
   FsckReport r = Run();
-  EXPECT_EQ(r.ExitCode(), 4);
+  EXPECT_EQ(r.ExitCode(), 14);
   EXPECT_TRUE(Mentions(r, "checksum mismatch")) << Problems(r);
   FsckReport fixed = Run(/*repair=*/true);
-  EXPECT_EQ(fixed.ExitCode(), 1) << Problems(fixed);
+  EXPECT_EQ(fixed.ExitCode(), 15) << Problems(fixed);
   EXPECT_EQ(ReadText(meta), original);
   EXPECT_EQ(Run().ExitCode(), 0);
   auto store = OpenStore();
@@ -182,7 +182,7 @@ TEST_F(FsckTest, BrokenJournalInvariantsAreReported) {
     ASSERT_TRUE(WriteFully(**f, std::filesystem::file_size(contact_file("journal")), bad).ok());
   }
   FsckReport r = Run();
-  EXPECT_EQ(r.ExitCode(), 4);
+  EXPECT_EQ(r.ExitCode(), 14);
   EXPECT_TRUE(Mentions(r, "the mark moved backward from 100 to 50")) << Problems(r);
   EXPECT_TRUE(Mentions(r, "decrypt range [65500, 65510) overlaps pad decrypted before"));
   EXPECT_TRUE(Mentions(r, "burn of [30000, 30010) destroys pad that was never used"));
@@ -192,24 +192,45 @@ TEST_F(FsckTest, APadReadableByOthersIsReported) {
   MakeUsedStore();
   ASSERT_EQ(::chmod(pad_path().c_str(), 0644), 0);
   FsckReport r = Run();
-  EXPECT_EQ(r.ExitCode(), 4);
+  EXPECT_EQ(r.ExitCode(), 14);
   EXPECT_TRUE(Mentions(r, "(mode 0644); run chmod 600")) << Problems(r);
 }
 
-TEST_F(FsckTest, OperationalErrorsExitEight) {
-  EXPECT_EQ(Fsck(dir_.File("nope"), {}).ExitCode(), 8);
+TEST_F(FsckTest, NotAStoreFailsAndAStoreInUseExitsTen) {
+  EXPECT_EQ(Fsck(dir_.File("nope"), {}).ExitCode(), 1);
   MakeUsedStore();
   auto store = OpenStore();
   FsckReport r = Run();
-  EXPECT_EQ(r.ExitCode(), 8);
+  EXPECT_EQ(r.ExitCode(), 10);
+  EXPECT_TRUE(r.store_in_use);
   EXPECT_NE(r.operational_error.find("is in use by PID"), std::string::npos) << r.operational_error;
+}
+
+TEST_F(FsckTest, ReadOnlyChecksAStoreInUse) {
+  MakeUsedStore();
+  auto store = OpenStore();  // held, as by a running device
+  FsckOptions o;
+  o.read_only = true;
+  FsckReport r = Fsck(store_dir(), o);
+  EXPECT_EQ(r.ExitCode(), 0) << r.operational_error << Problems(r);
+  ASSERT_EQ(r.contacts.size(), 1u);
+  EXPECT_GT(r.contacts[0].chunks_verified, 0u);
+  // Damage is still found without the lock.
+  WriteAt(pad_path(), 20000, "X");  // chunk 4, unused
+  FsckReport damaged = Fsck(store_dir(), o);
+  EXPECT_EQ(damaged.ExitCode(), 14);
+  EXPECT_TRUE(Mentions(damaged, "unused chunk 4")) << Problems(damaged);
+  o.repair = true;
+  FsckReport both = Fsck(store_dir(), o);
+  EXPECT_EQ(both.ExitCode(), 1);
+  EXPECT_NE(both.operational_error.find("cannot repair"), std::string::npos);
 }
 
 TEST_F(FsckTest, AMissingJournalIsReported) {
   MakeUsedStore();
   std::filesystem::remove(contact_file("journal"));
   FsckReport r = Run(/*repair=*/true);
-  EXPECT_EQ(r.ExitCode(), 4);
+  EXPECT_EQ(r.ExitCode(), 14);
   EXPECT_TRUE(Mentions(r, "bob/journal: is missing")) << Problems(r);
 }
 

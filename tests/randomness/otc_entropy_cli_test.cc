@@ -68,9 +68,9 @@ TEST(OtcEntropyCliTest, ReadsADeviceSampleAndStdin) {
   std::remove(path.c_str());
 }
 
-TEST(OtcEntropyCliTest, MinEntropyAboveEstimateExitsThree) {
+TEST(OtcEntropyCliTest, MinEntropyAboveEstimateExitsSixteen) {
   ToolRun r = RunTool("/dev/zero --bytes 64K --min-entropy 7");
-  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_EQ(r.exit_code, 16) << r.output;  // entropy_low in every otc program
   EXPECT_NE(r.output.find("--min-entropy 7 is above"), std::string::npos) << r.output;
   std::string path = WriteFile("otc_entropy_minent", RandomBytes(200000));
   EXPECT_EQ(RunTool(path + " --min-entropy 5").exit_code, 0);
@@ -94,7 +94,13 @@ TEST(OtcEntropyCliTest, BadInputsFailWithOneLineErrors) {
 
   EXPECT_EQ(RunTool("").exit_code, 2);                           // no input
   EXPECT_EQ(RunTool("/dev/zero --min-entropy 9").exit_code, 2);  // out of range
-  EXPECT_EQ(RunTool("/dev/zero --no-such-flag").exit_code, 2);
+  ToolRun unknown = RunTool("/dev/zero --no-such-flag");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_EQ(unknown.output,
+            "otc-entropy: unknown option '--no-such-flag': see otc-entropy --help\n");
+  ToolRun typo = RunTool("/dev/zero --byts 1M");
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_EQ(typo.output, "otc-entropy: unknown option '--byts'; did you mean '--bytes'?\n");
   ToolRun help = RunTool("--help");
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.output.find("--bytes"), std::string::npos);

@@ -72,12 +72,12 @@ TEST(RelayProcess, UsageErrorsExit2WithAOneLineReason) {
   EXPECT_FALSE(std::filesystem::exists(dir.File("x.db")));  // nothing created
 }
 
-TEST(RelayProcess, SecondRelayOnTheSameDatabaseExits3) {
+TEST(RelayProcess, SecondRelayOnTheSameDatabaseCannotStart) {
   TestDir dir;
   RelayProcess first;
   ASSERT_TRUE(first.Start(Args(dir), dir.File("first.log")));
   std::string out;
-  EXPECT_EQ(RelayProcess::Run(Args(dir), &out), 3);
+  EXPECT_EQ(RelayProcess::Run(Args(dir), &out), 13);  // cannot_start
   EXPECT_NE(out.find("another otc-relay"), std::string::npos) << out;
 }
 

@@ -1,14 +1,18 @@
-// padstore: the command-line tool for pad stores (see `padstore --help`).
+// padstore: the command-line tool for pad stores (see `padstore --help` and docs/CLI.md).
 //
-// Exit codes: 0 success; 1 failure (a one-line "padstore: ..." error on stderr);
-// 2 bad usage; fsck uses e2fsck's codes: 0 clean, 1 errors corrected, 4 errors left
-// uncorrected (1|4 = 5 both), 8 operational error.
+// Exit codes (common/cli/exit_codes.h): 0 ok; 1 failed; 2 usage; 3 unknown contact
+// (status --peer); 10 the store is in use (add, import-legacy, fsck without --read-only);
+// fsck: 14 errors left uncorrected, 15 errors all corrected.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "chat/protocol/pad_left.h"
 #include "common/byte_size.h"
+#include "common/cli/command_line.h"
+#include "common/cli/exit_codes.h"
 #include "common/encoding.h"
 #include "padstore/audit_log.h"
 #include "padstore/cli_progress.h"
@@ -21,9 +25,26 @@
 namespace otc::padstore {
 namespace {
 
-int Fail(const Status& s) {
-  std::fprintf(stderr, "padstore: %s\n", s.message().c_str());
-  return 1;
+int ExitCodeFor(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kBusy:
+      return cli::kExitInUse;
+    case Status::Code::kInvalidArgument:
+      return cli::kExitUsage;
+    default:
+      return cli::kExitFailed;
+  }
+}
+
+// Status messages already say what to do ("...; run padstore fsck"): no separate fix.
+int Fail(const Status& s, bool json = false) {
+  return cli::ReportFailure("padstore", {ExitCodeFor(s), s.message(), ""}, json);
+}
+
+protocol::PadLeft PadLeftOf(const ContactInfo& i) {
+  const protocol::Format format =
+      i.meta.protocol == Protocol::kOtc1 ? protocol::Format::kOtc1 : protocol::Format::kOtc2;
+  return protocol::EstimatePadLeft(format, i.own_left, i.own_half);
 }
 
 nlohmann::json InfoJson(const ContactInfo& i) {
@@ -42,7 +63,7 @@ nlohmann::json InfoJson(const ContactInfo& i) {
       {"decrypted", i.decrypted},
       {"peer_skipped", i.peer_skipped},
       {"burned", i.burned},
-      {"messages_left_at_100_bytes", i.MessagesLeft()},
+      {"messages_left", PadLeftOf(i).messages},
       {"last_activity", i.last_activity ? nlohmann::json(FormatUtc(i.last_activity)) : nullptr},
       {"journal_bytes", i.journal_bytes},
       {"needs_recovery", i.needs_recovery},
@@ -57,13 +78,12 @@ void PrintInfo(const ContactInfo& i) {
               std::string(DirectionName(i.meta.direction)).c_str(),
               static_cast<unsigned long long>(i.meta.split),
               (i.meta.flags & ContactMeta::kImportedLegacy) ? ", imported from 2015" : "");
-  std::printf("  own bytes left %s of %s (used %s), ~%llu messages of 100 bytes left\n",
-              FormatByteSize(i.own_left).c_str(), FormatByteSize(i.own_half).c_str(),
-              FormatByteSize(i.own_used).c_str(),
-              static_cast<unsigned long long>(i.MessagesLeft()));
+  std::printf("  %s; used %s\n", protocol::FormatPadLeft(PadLeftOf(i)).c_str(),
+              protocol::FormatPadBytes(i.own_used).c_str());
   std::printf("  decrypted %s, skipped (never seen) %s, burned %s, last activity %s\n",
-              FormatByteSize(i.decrypted).c_str(), FormatByteSize(i.peer_skipped).c_str(),
-              FormatByteSize(i.burned).c_str(),
+              protocol::FormatPadBytes(i.decrypted).c_str(),
+              protocol::FormatPadBytes(i.peer_skipped).c_str(),
+              protocol::FormatPadBytes(i.burned).c_str(),
               i.last_activity ? FormatUtc(i.last_activity).c_str() : "never");
   if (i.needs_recovery) {
     std::printf(
@@ -86,26 +106,26 @@ struct AddArgs {
 
 int Add(const AddArgs& a) {
   Result<std::unique_ptr<Store>> store = Store::Open(a.store);
-  if (!store.ok()) return Fail(store.status());
+  if (!store.ok()) return Fail(store.status(), a.json);
   ContactSpec spec;
   spec.peer = a.peer;
   spec.pad_path = a.pad;
   spec.manifest_path = a.manifest;
   Result<Direction> d = ParseDirection(a.direction);
-  if (!d.ok()) return Fail(d.status());
+  if (!d.ok()) return Fail(d.status(), a.json);
   spec.direction = *d;
   Result<Protocol> p = ParseProtocol(a.protocol);
-  if (!p.ok()) return Fail(p.status());
+  if (!p.ok()) return Fail(p.status(), a.json);
   spec.protocol = *p;
   if (!a.split.empty()) {
     Result<uint64_t> split = ParseByteSize(a.split);
-    if (!split.ok()) return Fail(split.status().WithContext("--split"));
+    if (!split.ok()) return Fail(split.status().WithContext("--split"), a.json);
     spec.split = *split;
   }
   spec.placement = a.link ? PadPlacement::kSymlink : PadPlacement::kMove;
   Result<ContactInfo> info = (*store)->AddContact(spec);
-  if (!info.ok()) return Fail(info.status());
-  if (Status s = (*store)->Close(); !s.ok()) return Fail(s);
+  if (!info.ok()) return Fail(info.status(), a.json);
+  if (Status s = (*store)->Close(); !s.ok()) return Fail(s, a.json);
   if (a.json) {
     std::cout << InfoJson(*info).dump(2) << "\n";
   } else {
@@ -119,7 +139,16 @@ int StatusCmd(const std::string& dir, const std::string& peer, bool json) {
   o.read_only = true;
   o.mark_mirror_dir = DefaultMarkMirrorDir();
   Result<std::unique_ptr<Store>> store = Store::Open(dir, o);
-  if (!store.ok()) return Fail(store.status());
+  if (!store.ok()) return Fail(store.status(), json);
+  if (!peer.empty()) {
+    const std::vector<std::string> peers = (*store)->Peers();
+    if (std::find(peers.begin(), peers.end(), peer) == peers.end()) {
+      return cli::ReportFailure("padstore",
+                                {cli::kExitUnknownContact, "no contact '" + peer + "' in " + dir,
+                                 "padstore status --store " + dir + " lists them"},
+                                json);
+    }
+  }
   nlohmann::json out = {
       {"store", dir}, {"owner", (*store)->owner()}, {"contacts", nlohmann::json::array()}};
   int rc = 0;
@@ -142,16 +171,14 @@ int StatusCmd(const std::string& dir, const std::string& peer, bool json) {
       PrintInfo(*info);
     }
   }
-  if (!peer.empty() && out["contacts"].empty() && json) {
-    return Fail(Status::NotFound("unknown contact " + peer));
-  }
   if (json) std::cout << out.dump(2) << "\n";
   return rc;
 }
 
-int FsckCmd(const std::string& dir, bool repair, bool quick, bool json) {
+int FsckCmd(const std::string& dir, bool repair, bool quick, bool read_only, bool json) {
   FsckOptions o;
   o.repair = repair;
+  o.read_only = read_only;
   o.check_pad = !quick;
   ProgressBar bar("fsck");
   o.progress = [&](uint64_t done, uint64_t total) { bar.Update(done, total); };
@@ -168,8 +195,12 @@ int FsckCmd(const std::string& dir, bool repair, bool quick, bool json) {
                           {"direct_io", r.used_direct_io},
                           {"io_uring", r.used_io_uring},
                           {"problems", nlohmann::json::array()},
+                          {"notes", r.notes},
                           {"contacts", nlohmann::json::array()}};
-    if (!r.operational_error.empty()) out["operational_error"] = r.operational_error;
+    if (!r.operational_error.empty()) {
+      out["error"] = std::string(cli::ExitCodeName(code));
+      out["message"] = r.operational_error;
+    }
     for (const FsckProblem& p : r.problems) {
       out["problems"].push_back({{"where", p.where}, {"what", p.what}, {"corrected", p.corrected}});
     }
@@ -185,9 +216,9 @@ int FsckCmd(const std::string& dir, bool repair, bool quick, bool json) {
     return code;
   }
   if (!r.operational_error.empty()) {
-    std::fprintf(stderr, "padstore fsck: %s\n", r.operational_error.c_str());
-    return code;
+    return cli::ReportFailure("padstore", {code, "fsck: " + r.operational_error, ""}, false);
   }
+  for (const std::string& n : r.notes) std::printf("note: %s\n", n.c_str());
   for (const FsckProblem& p : r.problems) {
     std::printf("%s %s: %s\n", p.corrected ? "FIXED" : "ERROR", p.where.c_str(), p.what.c_str());
   }
@@ -200,9 +231,9 @@ int FsckCmd(const std::string& dir, bool repair, bool quick, bool json) {
         FormatByteSize(c.burned_bytes_checked).c_str());
   }
   std::printf("%s: read %s in %.2f s (%.0f MiB/s)%s\n",
-              code == 0    ? "clean"
-              : (code & 4) ? "errors left"
-                           : "errors corrected",
+              code == cli::kExitOk        ? "clean"
+              : code == cli::kExitDamaged ? "errors left"
+                                          : "errors corrected",
               FormatByteSize(r.bytes_read).c_str(), r.seconds, mib_s,
               quick ? ", pad not read (--quick)" : "");
   return code;
@@ -211,7 +242,7 @@ int FsckCmd(const std::string& dir, bool repair, bool quick, bool json) {
 int ImportCmd(const std::string& dir, const std::string& peer, const std::string& store_file,
               const std::string& metadata_file, bool json) {
   Result<std::unique_ptr<Store>> store = Store::Open(dir);
-  if (!store.ok()) return Fail(store.status());
+  if (!store.ok()) return Fail(store.status(), json);
   LegacyImportOptions o;
   o.peer = peer;
   o.store_file = store_file;
@@ -220,8 +251,8 @@ int ImportCmd(const std::string& dir, const std::string& peer, const std::string
   o.progress = [&](uint64_t done, uint64_t total) { bar.Update(done, total); };
   Result<LegacyImportResult> r = ImportLegacy(**store, o);
   bar.Finish();
-  if (!r.ok()) return Fail(r.status());
-  if (Status s = (*store)->Close(); !s.ok()) return Fail(s);
+  if (!r.ok()) return Fail(r.status(), json);
+  if (Status s = (*store)->Close(); !s.ok()) return Fail(s, json);
   if (json) {
     nlohmann::json out = InfoJson(r->info);
     out["notes"] = r->notes;
@@ -238,17 +269,30 @@ int ImportCmd(const std::string& dir, const std::string& peer, const std::string
 
 int main(int argc, char** argv) {
   using namespace otc::padstore;
+  namespace cli = otc::cli;
   CLI::App app{
       "padstore: journaled one-time pad storage (one store per user, one entry per contact)"};
-  app.footer(
-      "Exit codes: 0 ok, 1 failure, 2 bad usage; fsck: 0 clean, 1 corrected, 4 uncorrected, "
-      "8 operational error.\nThe store directory may also be given as $OTC_STORE. Reservation "
-      "marks "
-      "are mirrored in $OTC_MARK_MIRROR (default ~/.local/state/otc/marks; see recover).");
+  cli::ConfigureApp(
+      app, "padstore",
+      "The store directory may also be given as $OTC_STORE. status and fsck --read-only\n"
+      "work beside a running otc-device. Reservation marks are mirrored in $OTC_MARK_MIRROR\n"
+      "(default ~/.local/state/otc/marks; see recover).\n\n" +
+          cli::ExitCodeTable({{cli::kExitOk},
+                              {cli::kExitFailed},
+                              {cli::kExitUsage},
+                              {cli::kExitUnknownContact, "status --peer names no contact"},
+                              {cli::kExitInUse,
+                               "a running otc-device holds the store: stop it "
+                               "for add, import-legacy and fsck"},
+                              {cli::kExitDamaged, "fsck found errors it left uncorrected"},
+                              {cli::kExitRepaired, "fsck --repair corrected every error"}}));
   app.require_subcommand(1);
   std::string store;
   auto add_store = [&](CLI::App* cmd) {
-    cmd->add_option("--store", store, "store directory")->envname("OTC_STORE")->required();
+    cmd->add_option("--store", store, "store directory")
+        ->envname("OTC_STORE")
+        ->type_name("DIR")
+        ->required();
   };
 
   std::string user;
@@ -275,8 +319,11 @@ int main(int argc, char** argv) {
 
   std::string peer;
   bool json = false, repair = false, quick = false;
-  CLI::App* status =
-      app.add_subcommand("status", "per contact: pad size, bytes left, used, decrypted, burned");
+  bool read_only = false;
+  CLI::App* status = app.add_subcommand(
+      "status",
+      "per contact: pad size, pad and messages left, used, decrypted, burned (works beside a "
+      "running device: pad it has reserved ahead, up to 1M, counts as used)");
   add_store(status);
   status->add_option("--peer", peer, "only this contact");
   status->add_flag("--json", json, "machine-readable output");
@@ -286,6 +333,10 @@ int main(int argc, char** argv) {
   fsck->add_flag("--repair", repair,
                  "truncate a torn journal tail; rewrite a damaged meta from the journal");
   fsck->add_flag("--quick", quick, "do not read the pad (metadata and journal only)");
+  fsck->add_flag("--read-only", read_only,
+                 "take no lock: check beside a running device (what changes while it is "
+                 "read is noted, not judged)")
+      ->excludes("--repair");
   fsck->add_flag("--json", json, "machine-readable output");
 
   std::string store_file, metadata_file;
@@ -320,19 +371,14 @@ int main(int argc, char** argv) {
   add_store(move);
   move->add_option("--to", move_to, "the new store directory (must not exist)")->required();
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
-  }
+  if (std::optional<int> done = cli::ParseCommandLine(app, argc, argv)) return *done;
   if (*init) return Init(store, user);
   if (*add) {
     add_args.store = store;
     return Add(add_args);
   }
   if (*status) return StatusCmd(store, peer, json);
-  if (*fsck) return FsckCmd(store, repair, quick, json);
+  if (*fsck) return FsckCmd(store, repair, quick, read_only, json);
   if (*recover) {
     if (!margin.empty()) {
       otc::Result<uint64_t> m = otc::ParseByteSize(margin);
@@ -343,5 +389,5 @@ int main(int argc, char** argv) {
   }
   if (*move) return MoveCmd(store, move_to);
   if (*import) return ImportCmd(store, peer, store_file, metadata_file, json);
-  return 2;
+  return cli::kExitUsage;
 }

@@ -6,8 +6,9 @@
 // says otherwise, and prints the ent statistics and SP 800-90B min-entropy estimates (see
 // padgen/randomness/entropy_estimate.h), with the minimum as the suggested padgen --min-entropy.
 //
-// Exit codes: 0 report printed; 1 the input could not be read or was empty; 2 usage error;
-// 3 --min-entropy was given and is above the estimate (the report is still printed).
+// Exit codes (common/cli/exit_codes.h): 0 report printed; 1 the input could not be read
+// or was empty; 2 usage error; 16 --min-entropy was given and is above the estimate (the
+// report is still printed).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -22,6 +23,8 @@
 #include <vector>
 
 #include "common/byte_size.h"
+#include "common/cli/command_line.h"
+#include "common/cli/exit_codes.h"
 #include "padgen/randomness/entropy_estimate.h"
 
 namespace {
@@ -29,9 +32,12 @@ namespace {
 constexpr uint64_t kDefaultDeviceSample = uint64_t{1} << 20;
 constexpr uint64_t kProgressThreshold = uint64_t{64} << 20;
 
-int Fail(const std::string& message) {
-  std::fprintf(stderr, "otc-entropy: %s\n", message.c_str());
-  return 1;
+namespace cli = otc::cli;
+
+bool g_json = false;  // --json: failures are JSON objects on stdout too
+
+int Fail(const std::string& what, const std::string& fix = "", int exit_code = cli::kExitFailed) {
+  return cli::ReportFailure("otc-entropy", {exit_code, what, fix}, g_json);
 }
 
 class Progress {
@@ -66,10 +72,15 @@ class Progress {
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "Entropy report on a sample of a randomness source: ent statistics and SP 800-90B "
-      "min-entropy estimates, with a suggested padgen --min-entropy.\n"
-      "Exit codes: 0 ok, 1 unreadable or empty input, 2 usage error, 3 --min-entropy above "
-      "the estimate."};
+      "otc-entropy: entropy report on a sample of a randomness source: ent statistics and SP "
+      "800-90B min-entropy estimates, with a suggested padgen --min-entropy."};
+  cli::ConfigureApp(app, "otc-entropy",
+                    cli::ExitCodeTable({{cli::kExitOk, "the report was printed"},
+                                        {cli::kExitFailed, "the input is unreadable or empty"},
+                                        {cli::kExitUsage},
+                                        {cli::kExitEntropyLow,
+                                         "--min-entropy is above the estimate (the report "
+                                         "is still printed)"}}));
   std::string input;
   std::string bytes_text;
   bool json = false;
@@ -79,22 +90,18 @@ int main(int argc, char** argv) {
                  "sample size, e.g. 1M or 64M (default: whole file, or 1M from a device)");
   app.add_flag("--json", json, "print the report as one JSON object");
   app.add_option("--min-entropy", min_entropy,
-                 "the --min-entropy you plan to give padgen; exit 3 if above the estimate")
+                 "the --min-entropy you plan to give padgen; exit 16 if above the estimate")
       ->check(CLI::Range(0.0, 8.0));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
-  }
+  if (std::optional<int> done = cli::ParseCommandLine(app, argc, argv)) return *done;
+  g_json = json;
 
   uint64_t limit = 0;
   bool limit_given = false;
   if (!bytes_text.empty()) {
     otc::Result<uint64_t> parsed = otc::ParseByteSize(bytes_text);
     if (!parsed.ok()) {
-      std::fprintf(stderr, "otc-entropy: --bytes: %s\n", parsed.status().message().c_str());
-      return 2;
+      return Fail("--bytes: " + parsed.status().message(), "give a size such as 1M or 64M",
+                  cli::kExitUsage);
     }
     limit = *parsed;
     limit_given = true;
@@ -104,7 +111,7 @@ int main(int argc, char** argv) {
   if (input != "-") {
     fd = open(input.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-      return Fail(input + ": " + std::strerror(errno) + " (check the path and permissions)");
+      return Fail(input + ": " + std::strerror(errno), "check the path and permissions");
     }
   }
   struct stat st {};
@@ -129,7 +136,9 @@ int main(int argc, char** argv) {
   }
   progress.Done();
   if (fd != STDIN_FILENO) close(fd);
-  if (acc.bytes() == 0) return Fail(input + ": the sample is empty (nothing could be read)");
+  if (acc.bytes() == 0) {
+    return Fail(input + ": the sample is empty", "give a file, device or pipe with data in it");
+  }
   if (!regular && acc.bytes() < limit) {
     std::fprintf(stderr, "otc-entropy: %s: end of input after %llu of %llu bytes\n", input.c_str(),
                  static_cast<unsigned long long>(acc.bytes()),
@@ -145,8 +154,8 @@ int main(int argc, char** argv) {
   if (min_entropy >= 0) {
     if (auto warning = otc::padgen::MinEntropyWarning(min_entropy, report)) {
       std::fprintf(stderr, "otc-entropy: %s\n", warning->c_str());
-      return 3;
+      return cli::kExitEntropyLow;
     }
   }
-  return 0;
+  return cli::kExitOk;
 }

@@ -1,8 +1,8 @@
 // otc-relay: the One Time Chat relay, an untrusted store-and-forward server.
 //
-// Exit codes: 0 clean shutdown (SIGTERM/SIGINT), 1 the storage failed while running
-// (fail-stop; restart to recover from the WAL), 2 bad command line, 3 could not start
-// (database or listen address).
+// Exit codes (common/cli/exit_codes.h): 0 clean shutdown (SIGTERM/SIGINT), 1 the storage
+// failed while running (fail-stop; restart to recover from the WAL), 2 bad command line,
+// 13 could not start (database or listen address).
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -14,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/byte_size.h"
+#include "common/cli/command_line.h"
+#include "common/cli/exit_codes.h"
 #include "common/http/server.h"
 #include "relay/params.h"
 #include "relay/relay_service.h"
@@ -25,7 +27,8 @@ namespace {
 using namespace otc;
 using namespace otc::relay;
 
-constexpr int kExitOk = 0, kExitFailed = 1, kExitUsage = 2, kExitStart = 3;
+constexpr int kExitOk = cli::kExitOk, kExitFailed = cli::kExitFailed, kExitUsage = cli::kExitUsage,
+              kExitStart = cli::kExitCannotStart;
 
 void Log(std::string_view line) {
   std::string out = "otc-relay: ";
@@ -52,8 +55,14 @@ std::chrono::milliseconds ToMs(std::chrono::seconds s) {
 int main(int argc, char** argv) {
   CLI::App app{
       "otc-relay: the One Time Chat relay. Stores opaque messages until their recipient "
-      "fetches them; it never sees pad or plaintext.\n"
-      "Exit codes: 0 clean shutdown, 1 storage failed, 2 bad usage, 3 could not start."};
+      "fetches them; it never sees pad or plaintext."};
+  cli::ConfigureApp(app, "otc-relay",
+                    cli::ExitCodeTable({{kExitOk, "clean shutdown (SIGTERM or SIGINT)"},
+                                        {kExitFailed,
+                                         "the storage failed while running "
+                                         "(restart to recover)"},
+                                        {kExitUsage},
+                                        {kExitStart}}));
   std::string listen = "127.0.0.1:9050";
   std::string db = "relay.db";
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
@@ -92,11 +101,7 @@ int main(int argc, char** argv) {
                  "on SIGTERM, how long in-flight requests may take to finish")
       ->capture_default_str();
   app.add_flag("--json", json, "print the startup line as JSON: {\"listen\":...,\"db\":...}");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? kExitOk : kExitUsage;
-  }
+  if (std::optional<int> done = cli::ParseCommandLine(app, argc, argv)) return *done;
 
   auto usage = [](const std::string& message) {
     Log(message);
