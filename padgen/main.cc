@@ -59,8 +59,9 @@ std::string Footer() {
               {cli::kExitFailed, "failed during the run (the pad is resumable with --resume)"},
               {cli::kExitUsage, "bad arguments or setup; nothing was written"},
               {cli::kExitDamaged, "verification found a copy that differs from its manifest"},
-              {cli::kExitInterrupted, "interrupted (resumable with --resume; a run stopped before any chunk was "
-                                        "durable removes the files it created instead)"}});
+              {cli::kExitInterrupted,
+               "interrupted (resumable with --resume; a run stopped before any chunk was "
+               "durable removes the files it created instead)"}});
 }
 
 int UsageError(const std::string& message) {

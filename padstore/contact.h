@@ -70,6 +70,11 @@ class Contact {
  private:
   Contact(Env& env, const StorePaths& paths, const ContactMeta& meta, const StoreOptions& options,
           FailStop* fail);
+  // One attempt of Open; `copy_seen` tells whether it found evidence of a copy.
+  static Result<std::unique_ptr<Contact>> OpenOnce(Env& env, const StorePaths& paths,
+                                                   const ContactMeta& meta,
+                                                   const StoreOptions& options, FailStop* fail,
+                                                   bool* copy_seen);
 
   Status CheckUsableLocked() const;
   Status FailLocked(const Status& cause);

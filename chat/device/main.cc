@@ -3,9 +3,9 @@
 
 #include "chat/device/commands.h"
 #include "chat/device/pair_command.h"
-#include "padstore/mark_mirror.h"
 #include "common/cli/command_line.h"
 #include "common/cli/exit_codes.h"
+#include "padstore/mark_mirror.h"
 
 namespace {
 
