@@ -79,7 +79,9 @@ Status AuditLog::Append(std::string_view event, std::string_view details, std::s
     key += source;
     Window& mine = CurrentWindow(by_source_, std::move(key), now);
     Window& all = CurrentWindow(by_event_, std::string(event), now);
-    if (mine.lines < limits_.lines_per_source && all.lines < limits_.lines_per_event) {
+    const bool event_has_room =
+        limits_.lines_per_event == 0 || all.lines < limits_.lines_per_event;  // 0: no cap
+    if (mine.lines < limits_.lines_per_source && event_has_room) {
       ++mine.lines;
       ++all.lines;
       s = WriteLineLocked(now, event, details, now);
