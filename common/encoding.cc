@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+
 namespace otc {
 namespace {
 
@@ -15,6 +17,13 @@ int Base64Value(char c) {
   if (c >= 'a' && c <= 'z') return c - 'a' + 26;
   if (c >= '0' && c <= '9') return c - '0' + 52;
   return c == '+' ? 62 : 63;
+}
+
+// Counts the trailing '=' of a base64 text whose length is a multiple of 4: 0, 1 or 2.
+// More than two, or a '=' anywhere else, is rejected by the alphabet check that follows.
+size_t Base64PaddingLength(std::string_view text) {
+  if (text.empty() || text.back() != '=') return 0;
+  return text[text.size() - 2] == '=' ? 2 : 1;
 }
 
 }  // namespace
@@ -41,9 +50,10 @@ Result<std::vector<uint8_t>> Base64Decode(std::string_view text) {
     return Status::InvalidArgument("bad base64: length " + std::to_string(text.size()) +
                                    " is not a multiple of 4");
   }
-  size_t padding = 0;
-  if (!text.empty() && text.back() == '=') padding = 1;
-  if (text.size() >= 2 && text[text.size() - 2] == '=') padding = 2;
+  // EVP_DecodeBlock alone is not canonical (it skips surrounding whitespace, accepts '='
+  // before the end and ignores the bits padding discards), so everything it would
+  // tolerate is rejected here first.
+  const size_t padding = Base64PaddingLength(text);
   for (size_t i = 0; i < text.size() - padding; ++i) {
     if (!IsBase64Char(text[i])) {
       return Status::InvalidArgument("bad base64: invalid character at position " +
@@ -90,8 +100,7 @@ Result<std::vector<uint8_t>> HexDecode(std::string_view text) {
   auto nibble = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
+    return -1;  // upper case too: one byte string has exactly one hex text
   };
   std::vector<uint8_t> out(text.size() / 2);
   for (size_t i = 0; i < out.size(); ++i) {

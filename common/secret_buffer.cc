@@ -4,12 +4,34 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <mutex>
 #include <new>
 #include <utility>
 
+#include "common/secret_memory.h"
+
 namespace otc {
 namespace {
+
+// Size of OpenSSL's secure heap: room for a few hundred concurrent messages and keys.
+// A power of two, as CRYPTO_secure_malloc_init requires.
+constexpr size_t kSecureHeapBytes = size_t{1} << 20;
+
+std::atomic<bool> g_protected{false};
+
+void WarnOnceCannotLock(int error) {
+  static std::once_flag once;
+  std::call_once(once, [error] {
+    std::cerr << "otc: warning: cannot lock a secret buffer in memory (" << std::strerror(error)
+              << "); it may be written to swap. Raise the memory-lock limit (ulimit -l, "
+                 "LimitMEMLOCK= in a systemd unit)\n";
+  });
+}
 
 size_t PageSize() {
   static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
@@ -19,6 +41,11 @@ size_t PageSize() {
 uint8_t* Allocate(size_t capacity) {
   if (capacity == 0) return nullptr;
   size_t page = PageSize();
+  if (capacity < page && g_protected.load(std::memory_order_relaxed)) {
+    void* p = CRYPTO_secure_malloc(capacity, OPENSSL_FILE, OPENSSL_LINE);
+    if (p != nullptr) return static_cast<uint8_t*>(p);
+    // The secure heap is full: fall through to the ordinary heap, as the comment below.
+  }
   if (capacity < page) {
     // Small buffers (a message, a key) share pages with other heap data, so they cannot
     // be excluded from core dumps; a page and a madvise call per message would cost more
@@ -32,10 +59,49 @@ uint8_t* Allocate(size_t capacity) {
   if (p == nullptr) throw std::bad_alloc();
   // Keep secrets out of core dumps; best effort (fails harmlessly on old kernels).
   madvise(p, rounded, MADV_DONTDUMP);
+  if (g_protected.load(std::memory_order_relaxed) && mlock(p, rounded) != 0) {
+    WarnOnceCannotLock(errno);
+  }
   return static_cast<uint8_t*>(p);
 }
 
+void Release(uint8_t* p, size_t capacity) {
+  if (p == nullptr) return;
+  if (g_protected.load(std::memory_order_relaxed)) {
+    if (CRYPTO_secure_allocated(p)) {
+      CRYPTO_secure_free(p, OPENSSL_FILE, OPENSSL_LINE);
+      return;
+    }
+    if (capacity >= PageSize()) {
+      size_t rounded = (capacity + PageSize() - 1) / PageSize() * PageSize();
+      munlock(p, rounded);  // harmless if it was never locked
+    }
+  }
+  std::free(p);
+}
+
 }  // namespace
+
+std::string ProtectSecretMemory() {
+  static std::once_flag once;
+  static std::string warning;
+  std::call_once(once, [] {
+    const int heap = CRYPTO_secure_malloc_init(kSecureHeapBytes, 16);
+    if (heap == 0) {
+      warning =
+          "cannot set up OpenSSL's secure heap; small secret buffers use the ordinary "
+          "heap and may reach swap";
+    } else if (heap == 2) {
+      warning =
+          "cannot lock OpenSSL's secure heap in memory (memory-lock limit); secret "
+          "buffers may reach swap. Raise it (ulimit -l, LimitMEMLOCK= in a systemd unit)";
+    }
+    g_protected.store(true);
+  });
+  return warning;
+}
+
+bool InSecureHeap(const void* p) { return p != nullptr && CRYPTO_secure_allocated(p) == 1; }
 
 void Wipe(std::span<uint8_t> bytes) {
   if (!bytes.empty()) OPENSSL_cleanse(bytes.data(), bytes.size());
@@ -81,7 +147,7 @@ void SecretBuffer::Resize(size_t size) {
 void SecretBuffer::Clear() {
   if (data_ != nullptr) {
     Wipe({data_, capacity_});
-    std::free(data_);
+    Release(data_, capacity_);
   }
   data_ = nullptr;
   size_ = capacity_ = 0;

@@ -116,7 +116,7 @@ Result<std::unique_ptr<Contact>> Contact::OpenOnce(Env& env, const StorePaths& p
   if (options.read_only) return c;
 
   Result<std::unique_ptr<AuditLog>> audit =
-      AuditLog::Open(env, paths.ContactAudit(meta.peer), c->clock_);
+      AuditLog::Open(env, paths.ContactAudit(meta.peer), c->clock_, kBoundedAudit);
   if (!audit.ok()) return audit.status();
   c->audit_ = std::move(*audit);
   Result<std::unique_ptr<File>> pad = env.OpenFile(paths.Pad(meta.peer), {.write = true});

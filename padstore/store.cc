@@ -81,7 +81,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, StoreOptions 
   options.store_instance = HexEncode(AsBytes(meta->instance));
   std::unique_ptr<Store> store(new Store(paths, meta->owner, options, std::move(held)));
   if (!options.read_only) {
-    Result<std::unique_ptr<AuditLog>> audit = AuditLog::Open(env, paths.Audit(), options.clock);
+    Result<std::unique_ptr<AuditLog>> audit =
+        AuditLog::Open(env, paths.Audit(), options.clock, kBoundedAudit);
     if (!audit.ok()) return audit.status();
     store->audit_ = std::move(*audit);
   }

@@ -16,6 +16,12 @@
 // bytes: only uids, sizes, indices, categories and Status messages (which by the project
 // rule never carry secrets). Values from a client are sanitized (control characters and
 // non-ASCII replaced, length capped) so a client cannot forge lines.
+//
+// Bounded (padstore::AuditLimits): after 5 lines of one event from one peer or remote
+// address in 60 s, and 50 of one event from all of them, the rest are counted on one
+// summary line ("... and 2,991 more like this in 60 s"); at 1 MiB the log rotates, keeping
+// the first and last line of each event and a count of the rest. A flood of bad requests
+// costs a sync each but no space.
 #pragma once
 
 #include <memory>
@@ -30,7 +36,9 @@ namespace otc::device {
 
 class DeviceAudit {
  public:
-  static Result<std::unique_ptr<DeviceAudit>> Open(Env* env, const std::string& store_dir);
+  static padstore::AuditLimits DefaultLimits();
+  static Result<std::unique_ptr<DeviceAudit>> Open(Env* env, const std::string& store_dir,
+                                                   padstore::AuditLimits limits = DefaultLimits());
   static std::string FileName(const std::string& store_dir) {
     return store_dir + "/device-audit.log";
   }

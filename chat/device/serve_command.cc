@@ -7,6 +7,7 @@
 
 #include "chat/device/command_common.h"
 #include "chat/device/commands.h"
+#include "chat/device/process_hardening.h"
 #include "chat/device/rpc_handler.h"
 #include "common/http/listen_address.h"
 
@@ -30,7 +31,7 @@ Result<http::ListenAddress> ResolveListen(const ServeArgs& args) {
           ": listening on TCP needs --token-file F (a shared secret clients send as a bearer "
           "token; make one with: head -c 32 /dev/urandom | base64 > F && chmod 600 F)");
     }
-    if ((address->host == "0.0.0.0" || address->host == "::") && !args.all_interfaces) {
+    if (ListensOnEveryInterface(*address) && !args.all_interfaces) {
       return Status::InvalidArgument("--listen " + args.listen +
                                      " listens on every network interface; give the cable's or "
                                      "LAN's own address, or add --all-interfaces if you mean it");
@@ -42,6 +43,12 @@ Result<http::ListenAddress> ResolveListen(const ServeArgs& args) {
 }  // namespace
 
 int RunServe(const ServeArgs& args) {
+  // Before the store is opened: no pad byte may ever be in a core file.
+  std::string memory_warning;
+  if (Status hardened = HardenProcess(&memory_warning); !hardened.ok()) {
+    return ReportError("serve", hardened);
+  }
+  if (!memory_warning.empty()) std::cerr << "otc-device: warning: " << memory_warning << "\n";
   auto address = ResolveListen(args);
   if (!address.ok()) return ReportError("serve", address.status());
   RpcOptions rpc;

@@ -55,10 +55,57 @@ TEST(Base64Test, RejectsBadInput) {
   }
 }
 
+// Each text the review showed was accepted, one per way base64 can be non-canonical.
+TEST(Base64Test, RejectsPaddingBeforeTheEnd) {
+  for (const char* bad :
+       {"AA=A", "AA=z", "AAAAAA=A", "A=AA", "=AAA", "AAAA=AAA", "AA==AAAA", "===="}) {
+    auto r = Base64Decode(bad);
+    ASSERT_FALSE(r.ok()) << "accepted " << bad;
+    EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
+  }
+}
+
+TEST(Base64Test, RejectsNonZeroPaddingBits) {
+  // With "==" the last character's low 4 bits are discarded; with "=" its low 2 bits.
+  for (const char* bad : {"AB==", "AP==", "Af==", "AAB=", "AAD=", "AA/="}) {
+    auto r = Base64Decode(bad);
+    ASSERT_FALSE(r.ok()) << "accepted " << bad;
+  }
+  // The canonical neighbours decode.
+  EXPECT_TRUE(Base64Decode("AA==").ok());
+  EXPECT_TRUE(Base64Decode("AQ==").ok());
+  EXPECT_TRUE(Base64Decode("AAA=").ok());
+  EXPECT_TRUE(Base64Decode("AAE=").ok());
+}
+
+TEST(Base64Test, RejectsWrongLengths) {
+  for (const char* bad : {"A", "AA", "AAA", "AAAAA", "AA=", "AAAAAA="}) {
+    EXPECT_FALSE(Base64Decode(bad).ok()) << "accepted " << bad;
+  }
+}
+
+// Every text "A??" + one more character decodes only if re-encoding gives the same text.
+TEST(Base64Test, EveryShortTextHasOneMeaning) {
+  const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+  size_t accepted = 0;
+  for (char b : alphabet)
+    for (char c : alphabet)
+      for (char d : alphabet) {
+        const std::string text = {'A', b, c, d};
+        auto r = Base64Decode(text);
+        if (!r.ok()) continue;
+        ++accepted;
+        ASSERT_EQ(Base64Encode(*r), text);
+      }
+  // No padding: 64^3 texts. "A?" + "?=": 64 * 16 (low 2 bits of the third zero).
+  // "A?==": 4 (low 4 bits of the second zero).
+  EXPECT_EQ(accepted, 64u * 64 * 64 + 64 * 16 + 4);
+}
+
 TEST(HexTest, EncodesAndDecodes) {
   const uint8_t bytes[] = {0x00, 0x7f, 0x80, 0xff, 0xab};
   EXPECT_EQ(HexEncode(bytes), "007f80ffab");
-  auto d = HexDecode("007F80ffAB");
+  auto d = HexDecode("007f80ffab");
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(*d, std::vector<uint8_t>(std::begin(bytes), std::end(bytes)));
   EXPECT_TRUE(HexDecode("")->empty());
@@ -69,6 +116,19 @@ TEST(HexTest, RejectsBadInput) {
   EXPECT_FALSE(HexDecode("zz").ok());
   EXPECT_FALSE(HexDecode("0x12").ok());
   EXPECT_FALSE(HexDecode("12 3").ok());
+}
+
+// Upper-case digits would be a second text for the same bytes.
+TEST(HexTest, RejectsUpperCase) {
+  EXPECT_FALSE(HexDecode("AB").ok());
+  EXPECT_FALSE(HexDecode("aB").ok());
+  EXPECT_FALSE(HexDecode("007F80ffab").ok());
+  EXPECT_TRUE(HexDecode("ab").ok());
+}
+
+TEST(HexTest, RejectsWrongLengths) {
+  EXPECT_FALSE(HexDecode("a").ok());
+  EXPECT_FALSE(HexDecode("abcde").ok());
 }
 
 }  // namespace

@@ -3,11 +3,66 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <utility>
 
+#include "common/secret_memory.h"
+
 namespace otc {
 namespace {
+
+// The VmFlags of the mapping holding `p`, from /proc/self/smaps ("rd wr mr mw me dd lo ...").
+std::string VmFlagsOf(const void* p) {
+  const auto addr = reinterpret_cast<uintptr_t>(p);
+  std::ifstream smaps("/proc/self/smaps");
+  bool inside = false;
+  for (std::string line; std::getline(smaps, line);) {
+    uintptr_t lo = 0, hi = 0;
+    char dash = 0;
+    std::istringstream head(line);
+    if (head >> std::hex >> lo >> dash >> hi && dash == '-' && line.find(' ') > line.find('-')) {
+      inside = lo <= addr && addr < hi;
+      continue;
+    }
+    if (inside && line.rfind("VmFlags:", 0) == 0) return line.substr(8) + " ";
+  }
+  return "";
+}
+
+// Before ProtectSecretMemory (runs first when the whole binary runs in one process).
+TEST(SecretBufferTest, UnprotectedSmallBuffersUseTheOrdinaryHeap) {
+  SecretBuffer small(100);
+  EXPECT_FALSE(InSecureHeap(small.data()));
+}
+
+// A device process: every secret buffer is excluded from core dumps and locked in memory.
+TEST(SecretBufferTest, ProtectedBuffersAreLockedAndNotDumped) {
+  const std::string warning = ProtectSecretMemory();
+  const bool can_lock = warning.empty();
+  SecretBuffer small(100);
+  EXPECT_TRUE(InSecureHeap(small.data()));
+  std::string flags = VmFlagsOf(small.data());
+  EXPECT_NE(flags.find(" dd "), std::string::npos) << flags;
+  if (can_lock) {
+    EXPECT_NE(flags.find(" lo "), std::string::npos) << flags;
+  }
+
+  SecretBuffer large(1 << 16);
+  EXPECT_FALSE(InSecureHeap(large.data()));
+  flags = VmFlagsOf(large.data());
+  EXPECT_NE(flags.find(" dd "), std::string::npos) << flags;
+  EXPECT_NE(flags.find(" lo "), std::string::npos) << flags << " (warning: " << warning << ")";
+
+  // Still ordinary buffers: zeroed, wiped on release, movable.
+  small[5] = 7;
+  SecretBuffer moved = std::move(small);
+  EXPECT_EQ(moved[5], 7);
+  moved.Clear();
+  large.Resize(10);
+  EXPECT_EQ(large[0], 0);
+}
 
 TEST(SecretBufferTest, StartsZeroedAndHoldsBytes) {
   SecretBuffer b(100);

@@ -217,6 +217,31 @@ TEST_F(RelayApi, BadBase64Is400) {
   EXPECT_EQ(store_->Stats().messages, 0u);
 }
 
+// One text, one meaning: a second spelling of the same bytes ('=' before the end,
+// non-zero bits under the padding) would let a relay replay a package past the device's
+// replay check. Each is refused in both body encodings.
+TEST_F(RelayApi, NonCanonicalBase64Is400) {
+  for (const char* bad : {"AA=A", "AA=z", "AAAAAA=A", "AB==", "AAB="}) {
+    SCOPED_TRACE(bad);
+    ExpectError(
+        PostJson("/send", {{"sender_uid", "alice"}, {"recipient_uid", "bob"}, {"contents", bad}}),
+        400, "bad_base64");
+    ExpectError(
+        PostForm("/send",
+                 Form({{"sender_uid", "alice"}, {"recipient_uid", "bob"}, {"contents", bad}})),
+        400, "bad_base64");
+  }
+  EXPECT_EQ(store_->Stats().messages, 0u);
+  // The canonical spellings of the same lengths are stored.
+  for (const char* good : {"AA==", "AAA=", "AAAAAA=="}) {
+    SCOPED_TRACE(good);
+    http::Response r =
+        PostJson("/send", {{"sender_uid", "alice"}, {"recipient_uid", "bob"}, {"contents", good}});
+    EXPECT_EQ(r.result_int(), 200) << r.body();
+  }
+  EXPECT_EQ(store_->Stats().messages, 3u);
+}
+
 TEST_F(RelayApi, MissingFieldsAre400) {
   nlohmann::json full = {{"sender_uid", "alice"}, {"recipient_uid", "bob"}, {"contents", B64("x")}};
   for (const char* field : {"sender_uid", "recipient_uid", "contents"}) {
