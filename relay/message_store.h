@@ -12,6 +12,14 @@
 //   * A failed write makes the store fail-stop: that operation and every later write
 //     fail with Status::Failed; nothing is retried.
 //   * Fetch sees every message whose Append callback has run.
+//   * Idempotent send: an Append with the same recipient, sender and contents as an earlier
+//     one (compared by SHA-256 of the contents, see send_digest.h) gets the earlier ref and
+//     stores nothing, even after that message was acked or expired, for as long as its
+//     digest is kept (digests are expired with the same cutoff as messages).
+//   * Full is not fatal: an Append refused because the recipient's queue is at its quota
+//     or because the storage is full (disk full) fails with Status::NoSpace; the store
+//     stays usable, reads and acks keep working, and sends succeed again once there is
+//     room. Only other write errors (I/O, corruption, a failed sync) are fail-stop.
 // Contents are opaque to the store (the relay stores the client's base64 text as sent).
 #pragma once
 
@@ -43,6 +51,12 @@ struct FetchResult {
   bool complete = true;  // no message for the recipient with ref >= start_ref was left out
 };
 
+// Per-recipient cap on queued messages; 0 = no cap.
+struct QueueQuota {
+  uint64_t max_messages = 0;
+  uint64_t max_bytes = 0;  // sum of contents' lengths
+};
+
 struct StoreStats {
   uint64_t messages = 0;  // messages currently stored
   uint64_t bytes = 0;     // sum of their contents' lengths
@@ -54,6 +68,7 @@ class MessageStore {
  public:
   using RefCallback = std::function<void(Result<uint64_t>)>;
   using CountCallback = std::function<void(Result<uint64_t>)>;
+  using StatusCallback = std::function<void(Status)>;
 
   virtual ~MessageStore() = default;
 
@@ -83,6 +98,12 @@ class MessageStore {
   // After this returns, `wake` of that subscription is not running and will not run.
   virtual void Unsubscribe(uint64_t subscription) = 0;
 
+  // Accounts (who may read and ack a queue). CreateAccount stores `token_hash` for `uid`
+  // durably, or fails with AlreadyExists if the uid is taken.
+  virtual void CreateAccount(std::string uid, std::string token_hash, StatusCallback done) = 0;
+  // The stored token hash for `uid`, or NotFound.
+  virtual Result<std::string> AccountTokenHash(std::string_view uid) = 0;
+
   virtual StoreStats Stats() = 0;
   // True once a write failed (fail-stop).
   virtual bool failed() = 0;
@@ -95,5 +116,6 @@ class MessageStore {
 Result<uint64_t> AppendAndWait(MessageStore& store, NewMessage message);
 Result<uint64_t> AckAndWait(MessageStore& store, std::string recipient_uid, uint64_t up_to_ref);
 Result<uint64_t> ExpireAndWait(MessageStore& store, int64_t cutoff_unix_ms);
+Status CreateAccountAndWait(MessageStore& store, std::string uid, std::string token_hash);
 
 }  // namespace otc::relay

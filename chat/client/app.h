@@ -46,6 +46,8 @@ struct RecvFlags {
 int RunChat(const CommonFlags& flags);
 int RunSend(const CommonFlags& flags, const SendFlags& send);
 int RunRecv(const CommonFlags& flags, const RecvFlags& recv);
+// Creates the user's relay account and keeps its token in the config directory.
+int RunRegister(const CommonFlags& flags);
 
 // The exit code for a failed Status from the device or relay.
 int ExitCodeFor(const Status& s, bool from_relay);

@@ -59,6 +59,12 @@ int main(int argc, char** argv) {
   recv_cmd->add_option("--wait", recv.wait_seconds, "long-poll seconds per relay request")
       ->check(CLI::Range(1, 60));
 
+  CLI::App* register_cmd =
+      app.add_subcommand("register",
+                         "create your account on the relay (once); its token is kept in the config "
+                         "directory (relay_token, mode 0600) and sent on every read and ack");
+  AddCommon(register_cmd, common);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -67,5 +73,6 @@ int main(int argc, char** argv) {
   }
   if (chat->parsed()) return otc::client::RunChat(common);
   if (send_cmd->parsed()) return otc::client::RunSend(common, send);
+  if (register_cmd->parsed()) return otc::client::RunRegister(common);
   return otc::client::RunRecv(common, recv);
 }
