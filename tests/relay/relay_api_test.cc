@@ -383,7 +383,9 @@ TEST_F(RelayLimits, FullDiskIs507AndReadsAndAcksGoOn) {
                            {"contents", B64(std::to_string(i) + std::string(3000, 'x'))}});
     status = r.result_int();
     if (status == 200) last = Json(r)["ref"].get<uint64_t>();
-    if (status != 200) EXPECT_EQ(ErrorOf(r), "storage_full");
+    if (status != 200) {
+      EXPECT_EQ(ErrorOf(r), "storage_full");
+    }
   }
   EXPECT_EQ(status, 507);
   EXPECT_FALSE(store_->failed());
