@@ -1,8 +1,9 @@
 // MessageStore: where the relay keeps messages between a send and their delivery.
 //
-// The HTTP layer (relay_service.h) talks only to this interface, so a backend shared by
-// several relay machines (PostgreSQL, with LISTEN/NOTIFY feeding Subscribe) can replace
-// the embedded SQLite one (sqlite_store.h) without touching it.
+// The HTTP layer (relay_service.h) talks only to this interface. Two backends implement
+// it and pass one conformance suite (tests/relay/store_conformance_test.cc): the embedded
+// SQLite one (sqlite_store.h) and PostgreSQL (pg_store.h), which several relay processes
+// share, with LISTEN/NOTIFY feeding Subscribe.
 //
 // Contract every backend keeps:
 //   * Refs are assigned by the store, strictly increase, and are never reused: not after
@@ -92,7 +93,8 @@ class MessageStore {
   virtual void Expire(int64_t cutoff_unix_ms, CountCallback done) = 0;
 
   // Calls `wake` (from a store thread, possibly concurrently with the caller) each time a
-  // message for `recipient_uid` becomes visible to Fetch, until Unsubscribe. `wake` must
+  // message for `recipient_uid` becomes visible to Fetch, until Unsubscribe; it may also
+  // be called when nothing new is there (the waiter re-reads). `wake` must
   // be quick and must not call Subscribe/Unsubscribe. Returns a subscription id.
   virtual uint64_t Subscribe(std::string recipient_uid, std::function<void()> wake) = 0;
   // After this returns, `wake` of that subscription is not running and will not run.
