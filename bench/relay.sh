@@ -4,6 +4,8 @@
 #   bench/relay.sh [BUILD_DIR]        (default: build; needs otc-relay and relay_idle_polls)
 #   DURATION=10s  length of each wrk run     IDLE=2000  long-polls held in the second pass
 #   THREADS=2     relay io threads           WRK_THREADS=2
+#   BACKENDS=1    then run bench/relay_backends.sh (SQLite vs 1, 2, 4 relays on PostgreSQL);
+#                 BACKENDS=0 skips it, BACKENDS=only runs only that
 #
 # Measures durable sends/s (POST /send; a 200 means committed and fsynced) and
 # getmessages/s at 8 and 64 connections, with p50/p99 latency; then the same while IDLE
@@ -14,6 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
+if [ "${BACKENDS:-1}" = only ]; then exec bench/relay_backends.sh "$BUILD"; fi
 RELAY=$BUILD/relay/otc-relay
 IDLER=$BUILD/bench/relay/relay_idle_polls
 DURATION=${DURATION:-10s}
@@ -36,7 +39,7 @@ cleanup() {
 trap cleanup EXIT
 
 "$RELAY" --listen 127.0.0.1:0 --db "$WORK/relay.db" --rate-limit 0 --threads "$THREADS" \
-  --max-connections 20000 --json >"$WORK/relay.out" 2>"$WORK/relay.err" &
+  --max-connections 20000 --queue-max-messages 0 --queue-max-bytes 0 --accounts off --json >"$WORK/relay.out" 2>"$WORK/relay.err" &
 RELAY_PID=$!
 for _ in $(seq 100); do [ -s "$WORK/relay.out" ] && break; sleep 0.05; done
 ADDR=$(sed -n 's/.*"listen":"\([^"]*\)".*/\1/p' "$WORK/relay.out")
@@ -101,3 +104,7 @@ for k in "${!RESULTS[@]}"; do
   n=$(field "$k" non2xx); e=$(field "$k" errors)
   if [ "$n" != 0 ] || [ "$e" != 0 ]; then echo "WARNING: $k had $n non-2xx responses and $e socket errors"; fi
 done
+if [ "${BACKENDS:-1}" != 0 ]; then
+  echo
+  bench/relay_backends.sh "$BUILD"
+fi

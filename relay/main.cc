@@ -18,6 +18,7 @@
 #include "common/cli/exit_codes.h"
 #include "common/http/server.h"
 #include "relay/params.h"
+#include "relay/pg_store.h"
 #include "relay/relay_service.h"
 #include "relay/retention.h"
 #include "relay/sqlite_store.h"
@@ -46,6 +47,46 @@ void RaiseFileLimit() {
   }
 }
 
+// The store --db names: a PostgreSQL URI (postgresql:// or postgres://) or an SQLite file.
+struct OpenedStore {
+  std::unique_ptr<MessageStore> store;
+  std::function<Status()> failure;
+};
+
+Result<OpenedStore> OpenStore(const std::string& db, QueueQuota quota) {
+  OpenedStore out;
+  if (db.starts_with("postgresql://") || db.starts_with("postgres://")) {
+    PgStoreOptions o;
+    o.conninfo = db;
+    o.quota = quota;
+    Result<std::unique_ptr<PgStore>> pg = PgStore::Open(o);
+    if (!pg.ok()) return pg.status();
+    PgStore* raw = pg->get();
+    out.failure = [raw] { return raw->failure(); };
+    out.store = std::move(*pg);
+    return out;
+  }
+  SqliteStoreOptions o;
+  o.path = db;
+  o.quota = quota;
+  Result<std::unique_ptr<SqliteStore>> lite = SqliteStore::Open(o);
+  if (!lite.ok()) return lite.status();
+  SqliteStore* raw = lite->get();
+  out.failure = [raw] { return raw->failure(); };
+  out.store = std::move(*lite);
+  return out;
+}
+
+// What the startup line shows of --db: a URI's password is not printed.
+std::string DisplayDb(const std::string& db) {
+  size_t scheme = db.find("://");
+  size_t at = db.find('@');
+  if (scheme == std::string::npos || at == std::string::npos) return db;
+  size_t colon = db.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return db;
+  return db.substr(0, colon) + ":***" + db.substr(at);
+}
+
 std::chrono::milliseconds ToMs(std::chrono::seconds s) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(s);
 }
@@ -67,7 +108,10 @@ int main(int argc, char** argv) {
   std::string db = "relay.db";
   unsigned threads = std::max(1u, std::thread::hardware_concurrency());
   std::string max_message = "64K";
-  std::string retention = "off";
+  std::string retention = "30d";
+  std::string accounts = "required";
+  uint64_t queue_max_messages = 10000;
+  std::string queue_max_bytes = "64M";
   double rate_limit = 50;
   double burst = 0;
   std::string read_timeout = "10s", idle_timeout = "60s", shutdown_grace = "10s";
@@ -76,7 +120,21 @@ int main(int argc, char** argv) {
   app.add_option("--listen", listen,
                  "HOST:PORT (IP literal, port 0 = ephemeral) or unix:/path/to/socket")
       ->capture_default_str();
-  app.add_option("--db", db, "SQLite database file (created mode 0600)")->capture_default_str();
+  app.add_option("--db", db,
+                 "SQLite database file (created mode 0600), or a PostgreSQL URI "
+                 "postgresql://user@host/dbname shared by several relays")
+      ->capture_default_str();
+  app.add_option("--accounts", accounts,
+                 "required: reads and acks need the queue owner's token (POST /register); "
+                 "off: the 2015 anonymous API")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"required", "off"}));
+  app.add_option("--queue-max-messages", queue_max_messages,
+                 "messages one recipient's queue may hold (0 = no cap); more -> 507")
+      ->capture_default_str();
+  app.add_option("--queue-max-bytes", queue_max_bytes,
+                 "bytes one recipient's queue may hold, e.g. 64M (0 = no cap); more -> 507")
+      ->capture_default_str();
   app.add_option("--threads", threads, "I/O threads")
       ->capture_default_str()
       ->check(CLI::Range(1u, 256u));
@@ -113,6 +171,9 @@ int main(int argc, char** argv) {
   Result<uint64_t> max_bytes = ParseByteSize(max_message);
   if (!max_bytes.ok()) return usage("--max-message: " + max_bytes.status().message());
   if (*max_bytes > (16u << 20)) return usage("--max-message: at most 16M");
+  Result<uint64_t> queue_bytes =
+      queue_max_bytes == "0" ? Result<uint64_t>(uint64_t{0}) : ParseByteSize(queue_max_bytes);
+  if (!queue_bytes.ok()) return usage("--queue-max-bytes: " + queue_bytes.status().message());
   Result<std::chrono::seconds> keep = ParseDuration(retention);
   if (!keep.ok()) return usage("--retention: " + keep.status().message());
   Result<std::chrono::seconds> read_to = ParseDuration(read_timeout);
@@ -136,23 +197,28 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   RaiseFileLimit();
 
-  SqliteStoreOptions store_options;
-  store_options.path = db;
-  Result<std::unique_ptr<SqliteStore>> store = SqliteStore::Open(store_options);
-  if (!store.ok()) {
-    Log(store.status().ToString());
-    if (store.status().code() == Status::Code::kBusy) {
+  QueueQuota quota;
+  quota.max_messages = queue_max_messages;
+  quota.max_bytes = *queue_bytes;
+  Result<OpenedStore> opened = OpenStore(db, quota);
+  if (!opened.ok()) {
+    Log(opened.status().ToString());
+    if (opened.status().code() == Status::Code::kBusy) {
       Log("another otc-relay is using " + db + "; stop it or pass a different --db");
     }
     return kExitStart;
   }
+  std::unique_ptr<MessageStore> store = std::move(opened->store);
+  std::function<Status()> store_failure = opened->failure;
 
   RelayOptions options;
   options.max_message_bytes = *max_bytes;
   options.rate_limit = rate_limit;
   options.burst = burst;
   options.log = Log;
-  auto service = RelayService::Create(store->get(), options);
+  options.accounts_required = accounts == "required";
+  auto service = RelayService::Create(store.get(), options);
+  service->metrics().SetRetention(*keep);
 
   http::ServerOptions server_options;
   server_options.listen = listen;
@@ -165,7 +231,7 @@ int main(int argc, char** argv) {
   if (!server.ok()) {
     Log(server.status().ToString());
     Log("pass a free address with --listen (e.g. 127.0.0.1:9050 or unix:/run/otc/relay.sock)");
-    (void)(*store)->Close();
+    (void)store->Close();
     return kExitStart;
   }
   http::Server* srv = server->get();
@@ -174,16 +240,17 @@ int main(int argc, char** argv) {
   std::unique_ptr<RetentionSweeper> sweeper;
   if (keep->count() > 0) {
     sweeper = std::make_unique<RetentionSweeper>(
-        store->get(), *keep, nullptr,
+        store.get(), *keep, nullptr,
         [service](uint64_t n) { service->metrics().CountDeleted(/*by_ack=*/false, n); });
     sweeper->Start(RetentionSweeper::DefaultInterval(*keep));
   }
 
   std::string bound = (*server)->address().ToString();
   if (json) {
-    std::cout << nlohmann::json{{"listen", bound}, {"db", db}}.dump() << std::endl;
+    std::cout << nlohmann::json{{"listen", bound}, {"db", DisplayDb(db)}}.dump() << std::endl;
   } else {
-    std::cout << "otc-relay listening on " << bound << " (database " << db << ")" << std::endl;
+    std::cout << "otc-relay listening on " << bound << " (database " << DisplayDb(db) << ")"
+              << std::endl;
   }
 
   int exit_code = kExitOk;
@@ -195,8 +262,8 @@ int main(int argc, char** argv) {
           "; finishing in-flight requests");
       break;
     }
-    if ((*store)->failed()) {
-      Log("storage failed: " + (*store)->failure().ToString() + "; stopping (restart to recover)");
+    if (store->failed()) {
+      Log("storage failed: " + store_failure().ToString() + "; stopping (restart to recover)");
       exit_code = kExitFailed;
       break;
     }
@@ -205,7 +272,7 @@ int main(int argc, char** argv) {
   bool clean = (*server)->Shutdown(ToMs(*grace));
   if (!clean) Log("some requests did not finish within --shutdown-grace and were dropped");
   server->reset();
-  Status closed = (*store)->Close();
+  Status closed = store->Close();
   if (!closed.ok()) {
     Log("closing the database: " + closed.ToString());
     exit_code = kExitFailed;

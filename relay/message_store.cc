@@ -30,4 +30,12 @@ Result<uint64_t> ExpireAndWait(MessageStore& store, int64_t cutoff_unix_ms) {
   return Wait([&](MessageStore::CountCallback done) { store.Expire(cutoff_unix_ms, done); });
 }
 
+Status CreateAccountAndWait(MessageStore& store, std::string uid, std::string token_hash) {
+  std::promise<Status> promise;
+  auto future = promise.get_future();
+  store.CreateAccount(std::move(uid), std::move(token_hash),
+                      [&promise](Status s) { promise.set_value(std::move(s)); });
+  return future.get();
+}
+
 }  // namespace otc::relay

@@ -1,8 +1,9 @@
 // MessageStore: where the relay keeps messages between a send and their delivery.
 //
-// The HTTP layer (relay_service.h) talks only to this interface, so a backend shared by
-// several relay machines (PostgreSQL, with LISTEN/NOTIFY feeding Subscribe) can replace
-// the embedded SQLite one (sqlite_store.h) without touching it.
+// The HTTP layer (relay_service.h) talks only to this interface. Two backends implement
+// it and pass one conformance suite (tests/relay/store_conformance_test.cc): the embedded
+// SQLite one (sqlite_store.h) and PostgreSQL (pg_store.h), which several relay processes
+// share, with LISTEN/NOTIFY feeding Subscribe.
 //
 // Contract every backend keeps:
 //   * Refs are assigned by the store, strictly increase, and are never reused: not after
@@ -12,6 +13,14 @@
 //   * A failed write makes the store fail-stop: that operation and every later write
 //     fail with Status::Failed; nothing is retried.
 //   * Fetch sees every message whose Append callback has run.
+//   * Idempotent send: an Append with the same recipient, sender and contents as an earlier
+//     one (compared by SHA-256 of the contents, see send_digest.h) gets the earlier ref and
+//     stores nothing, even after that message was acked or expired, for as long as its
+//     digest is kept (digests are expired with the same cutoff as messages).
+//   * Full is not fatal: an Append refused because the recipient's queue is at its quota
+//     or because the storage is full (disk full) fails with Status::NoSpace; the store
+//     stays usable, reads and acks keep working, and sends succeed again once there is
+//     room. Only other write errors (I/O, corruption, a failed sync) are fail-stop.
 // Contents are opaque to the store (the relay stores the client's base64 text as sent).
 #pragma once
 
@@ -43,6 +52,12 @@ struct FetchResult {
   bool complete = true;  // no message for the recipient with ref >= start_ref was left out
 };
 
+// Per-recipient cap on queued messages; 0 = no cap.
+struct QueueQuota {
+  uint64_t max_messages = 0;
+  uint64_t max_bytes = 0;  // sum of contents' lengths
+};
+
 struct StoreStats {
   uint64_t messages = 0;  // messages currently stored
   uint64_t bytes = 0;     // sum of their contents' lengths
@@ -54,6 +69,7 @@ class MessageStore {
  public:
   using RefCallback = std::function<void(Result<uint64_t>)>;
   using CountCallback = std::function<void(Result<uint64_t>)>;
+  using StatusCallback = std::function<void(Status)>;
 
   virtual ~MessageStore() = default;
 
@@ -77,11 +93,18 @@ class MessageStore {
   virtual void Expire(int64_t cutoff_unix_ms, CountCallback done) = 0;
 
   // Calls `wake` (from a store thread, possibly concurrently with the caller) each time a
-  // message for `recipient_uid` becomes visible to Fetch, until Unsubscribe. `wake` must
+  // message for `recipient_uid` becomes visible to Fetch, until Unsubscribe; it may also
+  // be called when nothing new is there (the waiter re-reads). `wake` must
   // be quick and must not call Subscribe/Unsubscribe. Returns a subscription id.
   virtual uint64_t Subscribe(std::string recipient_uid, std::function<void()> wake) = 0;
   // After this returns, `wake` of that subscription is not running and will not run.
   virtual void Unsubscribe(uint64_t subscription) = 0;
+
+  // Accounts (who may read and ack a queue). CreateAccount stores `token_hash` for `uid`
+  // durably, or fails with AlreadyExists if the uid is taken.
+  virtual void CreateAccount(std::string uid, std::string token_hash, StatusCallback done) = 0;
+  // The stored token hash for `uid`, or NotFound.
+  virtual Result<std::string> AccountTokenHash(std::string_view uid) = 0;
 
   virtual StoreStats Stats() = 0;
   // True once a write failed (fail-stop).
@@ -95,5 +118,6 @@ class MessageStore {
 Result<uint64_t> AppendAndWait(MessageStore& store, NewMessage message);
 Result<uint64_t> AckAndWait(MessageStore& store, std::string recipient_uid, uint64_t up_to_ref);
 Result<uint64_t> ExpireAndWait(MessageStore& store, int64_t cutoff_unix_ms);
+Status CreateAccountAndWait(MessageStore& store, std::string uid, std::string token_hash);
 
 }  // namespace otc::relay

@@ -5,27 +5,20 @@ namespace otc::relay {
 namespace {
 
 constexpr const char* kEndpointNames[] = {"check", "send",    "getmessages", "getnextref",
-                                          "ack",   "metrics", "other"};
+                                          "ack",   "metrics", "register",    "other"};
 
-constexpr const char* kKnownCategories[] = {"bad_request",
-                                            "headers_too_large",
-                                            "too_large",
-                                            "timeout",
-                                            "overloaded",
-                                            "invalid_uid",
-                                            "bad_base64",
-                                            "missing_field",
-                                            "bad_field",
-                                            "bad_ref",
-                                            "bad_maxcount",
-                                            "bad_wait",
-                                            "bad_body",
-                                            "unsupported_media_type",
-                                            "rate_limited",
-                                            "not_found",
-                                            "method_not_allowed",
-                                            "unavailable",
-                                            "internal"};
+constexpr const char* kKnownCategories[] = {"bad_request",        "headers_too_large",
+                                            "too_large",          "timeout",
+                                            "overloaded",         "invalid_uid",
+                                            "bad_base64",         "missing_field",
+                                            "bad_field",          "bad_ref",
+                                            "bad_maxcount",       "bad_wait",
+                                            "bad_body",           "unsupported_media_type",
+                                            "rate_limited",       "not_found",
+                                            "method_not_allowed", "unavailable",
+                                            "internal",           "unauthorized",
+                                            "forbidden",          "uid_taken",
+                                            "storage_full"};
 
 void Header(std::string& out, const char* name, const char* type, const char* help) {
   out += "# HELP ";
@@ -105,6 +98,10 @@ std::string Metrics::Render(const StoreStats& store, const http::ServerStats& se
   Line(out, "otc_relay_connections_open", "", server.connections_open);
   Header(out, "otc_relay_connections_total", "counter", "Client connections accepted.");
   Line(out, "otc_relay_connections_total", "", server.connections_total);
+  Header(out, "otc_relay_retention_seconds", "gauge",
+         "Undelivered messages older than this are deleted (0 = kept until acked).");
+  Line(out, "otc_relay_retention_seconds", "",
+       static_cast<uint64_t>(std::max<int64_t>(0, retention_s_.load())));
   return out;
 }
 

@@ -11,6 +11,7 @@
 //   otc_relay_longpoll_wakeups_total                  counter  long-polls woken by a send
 //   otc_relay_store_commits_total                     counter  write transactions (fsyncs)
 //   otc_relay_connections_open / _connections_total   gauge / counter
+//   otc_relay_retention_seconds                       gauge    --retention (0 = off)
 //
 // Every known error category is always listed (0 until it happens), so a dashboard can
 // rate() it from the start.
@@ -18,6 +19,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -29,7 +31,17 @@
 
 namespace otc::relay {
 
-enum class Endpoint { kCheck, kSend, kGetMessages, kGetNextRef, kAck, kMetrics, kOther, kCount };
+enum class Endpoint {
+  kCheck,
+  kSend,
+  kGetMessages,
+  kGetNextRef,
+  kAck,
+  kMetrics,
+  kRegister,
+  kOther,
+  kCount
+};
 
 class Metrics {
  public:
@@ -42,6 +54,7 @@ class Metrics {
   void CountDeleted(bool by_ack, uint64_t n) {
     (by_ack ? deleted_ack_ : deleted_retention_).fetch_add(n, std::memory_order_relaxed);
   }
+  void SetRetention(std::chrono::seconds retention) { retention_s_.store(retention.count()); }
   void CountWakeup() { wakeups_.fetch_add(1, std::memory_order_relaxed); }
   void LongPollStarted() { longpolls_.fetch_add(1, std::memory_order_relaxed); }
   void LongPollEnded() { longpolls_.fetch_sub(1, std::memory_order_relaxed); }
@@ -57,6 +70,7 @@ class Metrics {
   std::atomic<uint64_t> deleted_ack_{0};
   std::atomic<uint64_t> deleted_retention_{0};
   std::atomic<uint64_t> wakeups_{0};
+  std::atomic<int64_t> retention_s_{0};
   std::atomic<int64_t> longpolls_{0};
   std::mutex errors_mu_;
   std::map<std::string, uint64_t, std::less<>> errors_;

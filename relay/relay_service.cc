@@ -4,6 +4,7 @@
 
 #include "common/encoding.h"
 #include "common/http/json_util.h"
+#include "relay/accounts.h"
 #include "relay/long_poll.h"
 #include "relay/params.h"
 
@@ -23,10 +24,13 @@ Endpoint Route(std::string_view path) {
   if (path == "/check") return Endpoint::kCheck;
   if (path == "/ack") return Endpoint::kAck;
   if (path == "/metrics") return Endpoint::kMetrics;
+  if (path == "/register") return Endpoint::kRegister;
   return Endpoint::kOther;
 }
 
-bool IsPost(Endpoint e) { return e == Endpoint::kSend || e == Endpoint::kAck; }
+bool IsPost(Endpoint e) {
+  return e == Endpoint::kSend || e == Endpoint::kAck || e == Endpoint::kRegister;
+}
 
 // A request's fields: the query string, plus the body for POST. A field given in both is
 // an error, like a field given twice.
@@ -103,8 +107,8 @@ std::shared_ptr<RelayService> RelayService::Create(MessageStore* store, RelayOpt
 RelayService::RelayService(MessageStore* store, RelayOptions options)
     : store_(store),
       options_(std::move(options)),
-      limiter_(options_.rate_limit, options_.burst > 0 ? options_.burst : 2 * options_.rate_limit) {
-}
+      limiter_(options_.rate_limit, options_.burst > 0 ? options_.burst : 2 * options_.rate_limit),
+      register_limiter_(options_.register_rate, options_.register_burst) {}
 
 void RelayService::SetServerStats(std::function<http::ServerStats()> stats) {
   std::lock_guard lock(server_stats_mu_);
@@ -162,6 +166,9 @@ void RelayService::Handle(std::shared_ptr<Exchange> exchange) {
     case Endpoint::kMetrics:
       HandleMetrics(*exchange);
       break;
+    case Endpoint::kRegister:
+      HandleRegister(exchange);
+      break;
     default:
       break;
   }
@@ -213,6 +220,11 @@ void RelayService::HandleSend(const std::shared_ptr<Exchange>& exchange) {
   }
   NewMessage message{*recipient, *sender, *contents};
   store_->Append(std::move(message), [self = shared_from_this(), exchange](Result<uint64_t> ref) {
+    if (!ref.ok() && ref.status().code() == Status::Code::kNoSpace) {
+      self->Fail(*exchange, HttpStatus::insufficient_storage, "storage_full",
+                 "the recipient's queue or the relay's storage is full; retry later");
+      return;
+    }
     if (!ref.ok()) {
       if (self->options_.log) self->options_.log("send failed: " + ref.status().ToString());
       self->Fail(*exchange, HttpStatus::service_unavailable, "unavailable",
@@ -263,6 +275,7 @@ void RelayService::HandleGetMessages(const std::shared_ptr<Exchange>& exchange) 
     Fail(*exchange, error.status, error.category, error.message);
     return;
   }
+  if (!Authorize(*exchange, *recipient)) return;
   Result<uint64_t> start_ref = ParseRef(std::string_view(*start));
   if (!start_ref.ok()) {
     Fail(*exchange, HttpStatus::bad_request, "bad_ref",
@@ -304,10 +317,13 @@ void RelayService::HandleGetNextRef(Exchange& exchange) {
     return;
   }
   FieldsError error;
-  if (!UidField(std::get<nlohmann::json>(parsed), "recipient_uid", &error)) {
+  const std::string* recipient =
+      UidField(std::get<nlohmann::json>(parsed), "recipient_uid", &error);
+  if (!recipient) {
     Fail(exchange, error.status, error.category, error.message);
     return;
   }
+  if (!Authorize(exchange, *recipient)) return;
   exchange.Respond(http::JsonResponse(HttpStatus::ok, {{"nextref", store_->NextRef()}}));
 }
 
@@ -324,6 +340,7 @@ void RelayService::HandleAck(const std::shared_ptr<Exchange>& exchange) {
     Fail(*exchange, error.status, error.category, error.message);
     return;
   }
+  if (!Authorize(*exchange, *recipient)) return;
   auto it = fields.find("up_to_ref");
   if (it == fields.end()) {
     Fail(*exchange, HttpStatus::bad_request, "missing_field", "missing field up_to_ref");
@@ -344,6 +361,76 @@ void RelayService::HandleAck(const std::shared_ptr<Exchange>& exchange) {
     self->metrics_.CountDeleted(/*by_ack=*/true, *n);
     exchange->Respond(http::JsonResponse(HttpStatus::ok, {{"deleted", *n}}));
   });
+}
+
+bool RelayService::Authorize(Exchange& exchange, std::string_view uid) {
+  if (!options_.accounts_required) return true;
+  std::string_view header = http::ToStd(exchange.request()[http::Field::authorization]);
+  switch (CheckAccess(*store_, uid, header)) {
+    case AccessDecision::kAllowed:
+      return true;
+    case AccessDecision::kNoToken: {
+      metrics_.CountError("unauthorized");
+      http::Response response = http::JsonError(
+          HttpStatus::unauthorized, "unauthorized",
+          "this queue needs its owner's token: Authorization: Bearer <token> (otc register)");
+      response.set(http::Field::www_authenticate, "Bearer");
+      exchange.Respond(std::move(response));
+      return false;
+    }
+    case AccessDecision::kWrongToken:
+      Fail(exchange, HttpStatus::forbidden, "forbidden", "the token is not for this uid");
+      return false;
+    case AccessDecision::kStoreError:
+      break;
+  }
+  Fail(exchange, HttpStatus::service_unavailable, "unavailable", "the relay's storage failed");
+  return false;
+}
+
+void RelayService::HandleRegister(const std::shared_ptr<Exchange>& exchange) {
+  if (!options_.accounts_required) {
+    Fail(*exchange, HttpStatus::not_found, "not_found", "this relay runs without accounts");
+    return;
+  }
+  auto parsed = RequestFields(exchange->request(), /*with_body=*/true);
+  if (auto* e = std::get_if<FieldsError>(&parsed)) {
+    Fail(*exchange, e->status, e->category, e->message);
+    return;
+  }
+  FieldsError error;
+  const std::string* uid = UidField(std::get<nlohmann::json>(parsed), "recipient_uid", &error);
+  if (!uid) {
+    Fail(*exchange, error.status, error.category, error.message);
+    return;
+  }
+  if (!register_limiter_.Allow(exchange->info().remote_address)) {
+    Fail(*exchange, HttpStatus::too_many_requests, "rate_limited",
+         "too many registrations from this address; retry later");
+    return;
+  }
+  Result<std::string> token = NewAccountToken();
+  if (!token.ok()) {
+    Fail(*exchange, HttpStatus::internal_server_error, "internal", "cannot make a token");
+    return;
+  }
+  std::string hash = AccountTokenHash(*token);
+  store_->CreateAccount(
+      *uid, std::move(hash),
+      [self = shared_from_this(), exchange, uid = *uid, token = std::move(*token)](Status s) {
+        if (s.code() == Status::Code::kAlreadyExists) {
+          self->Fail(*exchange, HttpStatus::conflict, "uid_taken",
+                     "this uid is registered already; pick another");
+          return;
+        }
+        if (!s.ok()) {
+          if (self->options_.log) self->options_.log("register failed: " + s.ToString());
+          self->Fail(*exchange, HttpStatus::service_unavailable, "unavailable",
+                     "the relay's storage failed");
+          return;
+        }
+        exchange->Respond(http::JsonResponse(HttpStatus::ok, {{"uid", uid}, {"token", token}}));
+      });
 }
 
 void RelayService::HandleMetrics(Exchange& exchange) {

@@ -11,6 +11,11 @@
 //   GET  /getnextref?recipient_uid=U              -> {"nextref":N}
 //   POST /ack   recipient_uid, up_to_ref          -> {"deleted":N}
 //   GET  /metrics                                 -> Prometheus text
+//   POST /register recipient_uid                  -> {"uid":U,"token":T} (409 if taken)
+//
+// With accounts required (otc-relay's default), /getmessages, /getnextref and /ack need
+// "Authorization: Bearer T" for their recipient_uid: 401 without, 403 with another's
+// (relay/accounts.h). A send refused for a full queue or a full disk is 507.
 //
 // Every failure is {"error":"<category>","message":...} with a 4xx/5xx status. The relay
 // never interprets contents beyond checking they are strict base64 within the size limit.
@@ -42,6 +47,11 @@ struct RelayOptions {
   std::chrono::milliseconds max_wait{60'000};
   double rate_limit = 0;  // requests per second per address; 0 = unlimited
   double burst = 0;       // bucket size; 0 = 2 * rate_limit
+  // Reads and acks need the queue owner's token (accounts.h); false keeps the 2015
+  // anonymous API. Off here so embedding tests opt in; otc-relay defaults to required.
+  bool accounts_required = false;
+  double register_rate = 0.1;  // POST /register per second per address
+  double register_burst = 5;
   // Operator log (store failures); never given message contents.
   std::function<void(std::string_view)> log;
 };
@@ -82,11 +92,16 @@ class RelayService final : public http::Handler, public std::enable_shared_from_
   void HandleAck(const std::shared_ptr<http::Exchange>& exchange);
   void HandleMetrics(http::Exchange& exchange);
   void HandleCheck(http::Exchange& exchange);
+  void HandleRegister(const std::shared_ptr<http::Exchange>& exchange);
+  // With accounts required, answers 401/403/503 and returns false unless the request
+  // carries `uid`'s token.
+  bool Authorize(http::Exchange& exchange, std::string_view uid);
 
   MessageStore* store_;
   RelayOptions options_;
   Metrics metrics_;
   RateLimiter limiter_;
+  RateLimiter register_limiter_;
   std::mutex server_stats_mu_;  // set once the Server exists, while requests may run
   std::function<http::ServerStats()> server_stats_;
 

@@ -1,6 +1,6 @@
 // SqliteStore: the relay's embedded MessageStore, one SQLite file in WAL mode.
 //
-// Schema (PRAGMA user_version = 1):
+// Schema (PRAGMA user_version = 2; version 1 had only `messages` and is migrated at open):
 //
 //   CREATE TABLE messages (
 //     ref           INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused (sqlite_sequence)
@@ -10,6 +10,12 @@
 //     created_ms    INTEGER NOT NULL);                  -- unix ms, for --retention
 //   CREATE INDEX messages_by_recipient ON messages(recipient_uid, ref);
 //   CREATE INDEX messages_by_age ON messages(created_ms);
+//   CREATE TABLE send_digests (                         -- idempotent send (send_digest.h)
+//     recipient_uid TEXT, sender_uid TEXT, digest TEXT, ref INTEGER NOT NULL,
+//     created_ms INTEGER NOT NULL,                      -- expired with the messages' cutoff
+//     PRIMARY KEY (recipient_uid, sender_uid, digest)) WITHOUT ROWID;
+//   CREATE TABLE accounts (uid TEXT PRIMARY KEY, token_hash TEXT NOT NULL,
+//     created_ms INTEGER NOT NULL) WITHOUT ROWID;
 //
 // AUTOINCREMENT keeps the highest ref ever handed out in sqlite_sequence, inside the same
 // transactions, so a ref is not reused after its row is deleted or after a restart.
@@ -17,7 +23,9 @@
 // Durability by group commit: one writer thread takes every queued write (appends, acks,
 // expiries), runs them in one transaction and commits with synchronous=FULL (the WAL is
 // fsynced), and only then calls their callbacks; concurrent sends share one fsync. A
-// failed statement or commit rolls back and makes the store fail-stop.
+// failed statement or commit rolls back and makes the store fail-stop, except SQLITE_FULL
+// (disk full, or max_page_count): then the batch is re-run without its sends, which fail
+// with NoSpace, and the store stays usable.
 //
 // Reads (Fetch) run on the caller's thread on a pooled read-only connection; WAL lets
 // them proceed while the writer commits. The database file is created mode 0600 (SQLite
@@ -46,8 +54,9 @@ struct SqliteStoreOptions {
   std::function<int64_t()> now_unix_ms;
   size_t max_batch = 4096;  // writes per transaction at most
   // Caps the database at this many pages (0 = no cap). Writes past it fail like a full
-  // disk, which is how tests exercise fail-stop.
+  // disk, which is how tests exercise it.
   int64_t max_page_count = 0;
+  QueueQuota quota;
 };
 
 class SqliteStore final : public MessageStore {
@@ -64,6 +73,8 @@ class SqliteStore final : public MessageStore {
   void Ack(std::string recipient_uid, uint64_t up_to_ref, CountCallback done) override;
   void Expire(int64_t cutoff_unix_ms, CountCallback done) override;
   uint64_t Subscribe(std::string recipient_uid, std::function<void()> wake) override;
+  void CreateAccount(std::string uid, std::string token_hash, StatusCallback done) override;
+  Result<std::string> AccountTokenHash(std::string_view uid) override;
   void Unsubscribe(uint64_t subscription) override;
   StoreStats Stats() override;
   bool failed() override { return failed_.load(); }
@@ -74,22 +85,32 @@ class SqliteStore final : public MessageStore {
 
  private:
   struct WriteOp {
-    enum class Kind { kAppend, kAck, kExpire } kind;
-    NewMessage message;     // kAppend
-    std::string recipient;  // kAck
+    enum class Kind { kAppend, kAck, kExpire, kAccount } kind;
+    NewMessage message;     // kAppend; kAccount: contents holds the token hash
+    std::string recipient;  // kAck; kAccount: the uid
     int64_t limit = 0;      // kAck: up_to_ref; kExpire: cutoff
     std::function<void(Result<uint64_t>)> done;
   };
   struct Reader {
     std::unique_ptr<SqliteDb> db;
     SqliteStatement fetch;
+    SqliteStatement account;
+  };
+  struct BatchOutcome {
+    std::vector<Result<uint64_t>> results;
+    std::vector<std::string> recipients;  // of new messages
+    uint64_t added = 0, added_bytes = 0, removed = 0, removed_bytes = 0, max_ref = 0;
   };
 
   SqliteStore() = default;
   Status Init();
   void Enqueue(WriteOp op);
   void WriterLoop();
+  Status PrepareExtras(SqliteDb& w);
   void RunBatch(std::vector<WriteOp>& batch);
+  Status RunOps(std::vector<WriteOp>& batch, bool skip_appends, BatchOutcome& out);
+  Status RunAppend(WriteOp& op, int64_t now, BatchOutcome& out);
+  static Result<uint64_t> StepAll(SqliteStatement& stmt, uint64_t* sum_of_first_column);
   Result<std::unique_ptr<Reader>> TakeReader();
   void ReturnReader(std::unique_ptr<Reader> reader);
 
@@ -97,6 +118,7 @@ class SqliteStore final : public MessageStore {
   std::unique_ptr<FileLock> lock_;
   std::unique_ptr<SqliteDb> writer_db_;
   SqliteStatement insert_, ack_, expire_;
+  SqliteStatement find_digest_, insert_digest_, queue_size_, expire_digests_, insert_account_;
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;

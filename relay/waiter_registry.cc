@@ -37,6 +37,13 @@ void WaiterRegistry::Notify(const std::vector<std::string>& recipients) {
   }
 }
 
+void WaiterRegistry::NotifyMatching(const std::function<bool(std::string_view)>& match) {
+  std::lock_guard lock(mu_);
+  for (auto& [id, waiter] : by_id_) {
+    if (match(waiter.recipient)) waiter.wake();
+  }
+}
+
 size_t WaiterRegistry::size() {
   std::lock_guard lock(mu_);
   return by_id_.size();

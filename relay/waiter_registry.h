@@ -23,6 +23,9 @@ class WaiterRegistry {
   void Unsubscribe(uint64_t id);
   // Wakes every subscriber of each recipient in `recipients` (duplicates allowed).
   void Notify(const std::vector<std::string>& recipients);
+  // Wakes every subscriber whose recipient satisfies `match` (for wake-ups that name a
+  // group of recipients, such as a PostgreSQL NOTIFY channel).
+  void NotifyMatching(const std::function<bool(std::string_view)>& match);
   size_t size();
 
  private:

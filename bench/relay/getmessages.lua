@@ -1,7 +1,10 @@
 -- wrk script: GET /getmessages for a recipient's newest message (one 256-byte message per
--- answer). START_REF comes from the environment (bench/relay.sh sets it).
+-- answer). START_REF and TOKEN come from the environment (bench/relay.sh sets them).
 local start_ref = os.getenv("START_REF") or "0"
 wrk.path = "/getmessages?recipient_uid=bench-get&start_ref=" .. start_ref
+-- With accounts required, the queue owner's token (bench/relay.sh registers bench-get).
+local token = os.getenv("TOKEN")
+if token and token ~= "" then wrk.headers["Authorization"] = "Bearer " .. token end
 
 done = function(summary, latency, requests)
   io.write(string.format("RESULT requests=%d rps=%.1f p50_ms=%.3f p99_ms=%.3f non2xx=%d errors=%d\n",

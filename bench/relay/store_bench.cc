@@ -30,6 +30,16 @@ std::string TempDb(const char* name) {
 
 const std::string kContents(344, 'Q');  // base64 of a 256-byte message
 
+// kContents with a unique tail: the store answers an identical send with its first ref and
+// stores nothing, so repeated contents would measure lookups, not durable appends.
+std::string UniqueContents() {
+  static std::atomic<uint64_t> counter{0};
+  std::string s = kContents;
+  std::string n = std::to_string(counter.fetch_add(1));
+  s.replace(s.size() - n.size(), n.size(), n);
+  return s;
+}
+
 std::string Uid(int i) {
   std::string s = "u";
   s += std::to_string(i);
@@ -54,7 +64,7 @@ void BM_Append(benchmark::State& state) {
     for (int t = 0; t < threads; ++t) {
       workers.emplace_back([&, t] {
         for (int i = 0; i < 50; ++i) {
-          Result<uint64_t> r = AppendAndWait(**store, {Uid(t), "s", kContents});
+          Result<uint64_t> r = AppendAndWait(**store, {Uid(t), "s", UniqueContents()});
           if (!r.ok()) std::abort();
         }
       });
@@ -91,7 +101,7 @@ void BM_Fetch(benchmark::State& state) {
   // 10,000 messages over 100 recipients, appended concurrently so it loads quickly.
   std::atomic<int> left{10000};
   for (int i = 0; i < 10000; ++i) {
-    (*store)->Append({Uid(i % 100), "s", kContents}, [&](Result<uint64_t>) { --left; });
+    (*store)->Append({Uid(i % 100), "s", UniqueContents()}, [&](Result<uint64_t>) { --left; });
   }
   while (left.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   uint64_t last = (*store)->NextRef() - 1;

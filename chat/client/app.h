@@ -54,6 +54,8 @@ int RunChat(const CommonFlags& flags);
 int RunSend(const CommonFlags& flags, const SendFlags& send);
 int RunRecv(const CommonFlags& flags, const RecvFlags& recv);
 int RunContacts(const CommonFlags& flags, const ContactsFlags& contacts);
+// Creates the user's relay account and keeps its token in the config directory.
+int RunRegister(const CommonFlags& flags);
 
 // The exit code for a failed Status from the device or relay.
 int ExitCodeFor(const Status& s, bool from_relay);

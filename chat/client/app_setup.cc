@@ -5,6 +5,7 @@
 #include "chat/client/config.h"
 #include "chat/client/device_client.h"
 #include "chat/client/names.h"
+#include "chat/client/relay_account.h"
 #include "chat/client/relay_client.h"
 #include "common/cli/failure.h"
 #include "common/http/listen_address.h"
@@ -24,7 +25,10 @@ int Fail(int exit_code, const std::string& message) {
   return cli::ReportFailure("otc", {exit_code, message, ""}, g_json_errors);
 }
 
-Setup::~Setup() { Wipe({reinterpret_cast<uint8_t*>(token.data()), token.size()}); }
+Setup::~Setup() {
+  Wipe({reinterpret_cast<uint8_t*>(token.data()), token.size()});
+  Wipe({reinterpret_cast<uint8_t*>(relay_token.data()), relay_token.size()});
+}
 
 Result<std::unique_ptr<DeviceApi>> Setup::NewDevice() const {
   Result<std::unique_ptr<HttpDeviceClient>> d = HttpDeviceClient::Create(device, token);
@@ -33,7 +37,9 @@ Result<std::unique_ptr<DeviceApi>> Setup::NewDevice() const {
 }
 
 Result<std::unique_ptr<RelayApi>> Setup::NewRelay() const {
-  Result<std::unique_ptr<HttpRelayClient>> r = HttpRelayClient::Create(relay);
+  RelayClientOptions options;
+  options.account_token = relay_token;
+  Result<std::unique_ptr<HttpRelayClient>> r = HttpRelayClient::Create(relay, options);
   if (!r.ok()) return r.status();
   return std::unique_ptr<RelayApi>(std::move(*r));
 }
@@ -67,6 +73,12 @@ std::variant<int, std::unique_ptr<Setup>> Prepare(const CommonFlags& flags, bool
                   (ep == &setup->device ? "device: " : "relay: ") + a.status().message());
     }
   }
+  Result<std::string> relay_token = LoadRelayToken(setup->config.config_dir);
+  if (!relay_token.ok()) {
+    PrintError(relay_token.status().message());
+    return kExitUsage;
+  }
+  setup->relay_token = std::move(*relay_token);
   if (!setup->config.token_file.empty()) {
     Result<std::string> token = ReadTokenFile(setup->config.token_file);
     if (!token.ok()) {

@@ -28,6 +28,7 @@ struct Setup {
   Endpoint device;
   Endpoint relay;
   std::string token;
+  std::string relay_token;  // the relay account's (relay_account.h); "" if none
   ~Setup();
 
   Result<std::unique_ptr<DeviceApi>> NewDevice() const;

@@ -93,10 +93,17 @@ int main(int argc, char** argv) {
                          "one JSON object: owner, contacts [{peer, protocol, pad_left, "
                          "messages_left}]");
 
+  CLI::App* register_cmd =
+      app.add_subcommand("register",
+                         "create your account on the relay (once); its token is kept in the config "
+                         "directory (relay_token, mode 0600) and sent on every read and ack");
+  AddCommon(register_cmd, common);
+
   if (std::optional<int> done = cli::ParseCommandLine(app, argc, argv)) return *done;
   otc::client::SetJsonErrors(send.json || recv.json || contacts.json);
   if (chat->parsed()) return otc::client::RunChat(common);
   if (send_cmd->parsed()) return otc::client::RunSend(common, send);
   if (contacts_cmd->parsed()) return otc::client::RunContacts(common, contacts);
+  if (register_cmd->parsed()) return otc::client::RunRegister(common);
   return otc::client::RunRecv(common, recv);
 }

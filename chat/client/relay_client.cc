@@ -33,6 +33,11 @@ Status RelayErrorStatus(int http_status, std::string_view body) {
                      (message.empty() ? "" : ": " + message);
   if (http_status == 429 || http_status >= 500) return Status::Unavailable(text);
   if (http_status == 413) return Status::TooLarge(text);
+  if (http_status == 401 || http_status == 403) {
+    return Status::Denied(text +
+                          " (register with `otc register`, or check the relay_token "
+                          "file in your config directory)");
+  }
   return Status::InvalidArgument(text);
 }
 
@@ -66,12 +71,15 @@ Result<std::unique_ptr<HttpRelayClient>> HttpRelayClient::Create(const Endpoint&
         "https relays are not supported by this build: use http:// (the relay is untrusted "
         "anyway; packages are already encrypted and authenticated)");
   }
-  return std::unique_ptr<HttpRelayClient>(new HttpRelayClient(ConnectAddress(endpoint), options));
+  return std::unique_ptr<HttpRelayClient>(
+      new HttpRelayClient(ConnectAddress(endpoint), std::move(options)));
 }
 
 Result<json> HttpRelayClient::Call(http::Verb verb, const std::string& target, std::string body,
-                                   std::chrono::milliseconds timeout) {
-  Result<http::Response> resp = connection_.Exchange(verb, target, std::move(body), "", timeout);
+                                   std::chrono::milliseconds timeout, bool authorized) {
+  static const std::string kNone;
+  Result<http::Response> resp = connection_.Exchange(
+      verb, target, std::move(body), authorized ? options_.account_token : kNone, timeout);
   if (!resp.ok()) return resp.status();
   int status = static_cast<int>(resp->result_int());
   if (status < 200 || status > 299) return RelayErrorStatus(status, resp->body());
@@ -106,8 +114,8 @@ Result<std::vector<RelayMessage>> HttpRelayClient::GetMessages(const std::string
                        "&start_ref=" + std::to_string(start_ref) +
                        "&maxcount=" + std::to_string(maxcount);
   if (wait_seconds > 0) target += "&wait=" + std::to_string(wait_seconds);
-  Result<json> j =
-      Call(http::Verb::get, target, "", options_.timeout + std::chrono::seconds(wait_seconds));
+  Result<json> j = Call(http::Verb::get, target, "",
+                        options_.timeout + std::chrono::seconds(wait_seconds), true);
   if (!j.ok()) return j.status();
   return ParseRelayMessages(*j);
 }
@@ -115,15 +123,33 @@ Result<std::vector<RelayMessage>> HttpRelayClient::GetMessages(const std::string
 Result<uint64_t> HttpRelayClient::NextRef(const std::string& recipient) {
   Result<json> j =
       Call(http::Verb::get, "/getnextref?recipient_uid=" + http::PercentEncode(recipient), "",
-           options_.timeout);
+           options_.timeout, true);
   if (!j.ok()) return j.status();
   return GetU64(*j, "nextref");
 }
 
 Status HttpRelayClient::Ack(const std::string& recipient, uint64_t up_to_ref) {
   json req = {{"recipient_uid", recipient}, {"up_to_ref", up_to_ref}};
-  Result<json> j = Call(http::Verb::post, "/ack", req.dump(), options_.timeout);
+  Result<json> j = Call(http::Verb::post, "/ack", req.dump(), options_.timeout, true);
   return j.ok() ? Status::Ok() : j.status();
+}
+
+Result<std::string> HttpRelayClient::Register(const std::string& uid) {
+  json req = {{"recipient_uid", uid}};
+  Result<http::Response> resp =
+      connection_.Exchange(http::Verb::post, "/register", req.dump(), "", options_.timeout);
+  if (!resp.ok()) return resp.status();
+  int status = static_cast<int>(resp->result_int());
+  if (status == 409) {
+    return Status::AlreadyExists("relay: the uid '" + uid +
+                                 "' is registered already (by you on another machine, or by "
+                                 "someone else: pick another uid)");
+  }
+  if (status < 200 || status > 299) return RelayErrorStatus(status, resp->body());
+  json j = json::parse(resp->body(), nullptr, false);
+  auto token = j.is_object() ? j.find("token") : j.end();
+  if (!j.is_object() || token == j.end() || !token->is_string()) return BadReply("no token");
+  return token->get<std::string>();
 }
 
 }  // namespace otc::client

@@ -2,7 +2,8 @@
 // /check /send /getmessages /getnextref plus the wait= long-poll and /ack).
 //
 // Error mapping: no connection, a timeout, 429 (rate limited) and 5xx are kUnavailable,
-// so callers retry; 413 is kTooLarge; another 4xx is kInvalidArgument with the relay's
+// so callers retry; 413 is kTooLarge; 401/403 (no or another's account token) is kDenied;
+// another 4xx is kInvalidArgument with the relay's
 // message; a 2xx reply that does not parse is kInternal. The relay is untrusted, so
 // every field of a reply is type-checked; what it says is never trusted beyond that.
 //
@@ -22,6 +23,9 @@ namespace otc::client {
 
 struct RelayClientOptions {
   std::chrono::milliseconds timeout{10'000};  // for a long-poll: wait + this
+  // The relay account's token (relay_account.h), sent as "Authorization: Bearer" on every
+  // read and ack; empty for a relay run with --accounts off.
+  std::string account_token;
 };
 
 class HttpRelayClient final : public RelayApi {
@@ -36,12 +40,16 @@ class HttpRelayClient final : public RelayApi {
                                                 uint32_t maxcount, uint32_t wait_seconds) override;
   Result<uint64_t> NextRef(const std::string& recipient) override;
   Status Ack(const std::string& recipient, uint64_t up_to_ref) override;
+  // POST /register: creates the relay account `uid` and returns its token (given once).
+  // A taken uid is kAlreadyExists.
+  Result<std::string> Register(const std::string& uid);
 
  private:
   HttpRelayClient(std::string address, RelayClientOptions options)
-      : connection_("relay", std::move(address)), options_(options) {}
+      : connection_("relay", std::move(address)), options_(std::move(options)) {}
+  // `authorized`: send the account token (reads and acks of the user's own queue).
   Result<nlohmann::json> Call(http::Verb verb, const std::string& target, std::string body,
-                              std::chrono::milliseconds timeout);
+                              std::chrono::milliseconds timeout, bool authorized = false);
 
   KeptAliveConnection connection_;
   RelayClientOptions options_;

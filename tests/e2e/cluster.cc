@@ -40,7 +40,7 @@ bool Cluster::StartRelay() {
   relay_ =
       Child::Spawn({OTC_RELAY_BIN, "--listen", "unix:" + RelaySocket(), "--db", dir_ + "/relay.db",
                     // Every local client shares the Unix socket's "address": no per-address limit.
-                    "--rate-limit", "0"},
+                    "--rate-limit", "0", "--accounts", "off"},
                    o);
   if (relay_.pid() < 0 || !WaitForUnixSocket(RelaySocket(), std::chrono::seconds(20))) {
     error_ = "relay did not start: " + ReadFile(dir_ + "/relay.log");

@@ -1,5 +1,7 @@
 #include "tests/e2e/hostile_relay.h"
 
+#include <sqlite3.h>
+
 #include <nlohmann/json.hpp>
 
 #include "common/encoding.h"
@@ -8,8 +10,28 @@
 
 namespace otc::e2e {
 
+namespace {
+
+// Stores a second copy of message `ref` under a new ref, behind the relay's back.
+bool DuplicateRow(const std::string& db_path, uint64_t ref) {
+  sqlite3* db = nullptr;
+  bool ok = sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK;
+  std::string sql =
+      "PRAGMA busy_timeout = 10000; INSERT INTO messages (recipient_uid, sender_uid, contents, "
+      "created_ms) SELECT recipient_uid, sender_uid, contents, created_ms FROM messages "
+      "WHERE ref = " +
+      std::to_string(ref);
+  ok = ok && sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK &&
+       sqlite3_changes(db) == 1;
+  sqlite3_close(db);
+  return ok;
+}
+
+}  // namespace
+
 struct HostileRelay::State {
   std::string upstream;
+  std::string relay_db;
   std::map<int, Tamper> plan;
   std::mutex mu;  // serializes everything: the proxy is for tests, not speed
   int sends = 0;
@@ -43,7 +65,13 @@ struct HostileRelay::State {
       case Tamper::kReplay:
         log.push_back("send " + std::to_string(n) + ": replay");
         resp = Forward(req);
-        (void)Forward(req);
+        if (resp.result_int() == 200) {
+          nlohmann::json j = nlohmann::json::parse(resp.body(), nullptr, false);
+          if (!j.is_object() || !j["ref"].is_number_unsigned() ||
+              !DuplicateRow(relay_db, j["ref"].get<uint64_t>())) {
+            return http::JsonError(http::HttpStatus::internal_server_error, "test", "replay");
+          }
+        }
         break;
       case Tamper::kHold:
         log.push_back("send " + std::to_string(n) + ": hold");
@@ -101,10 +129,12 @@ class ProxyHandler final : public http::Handler {
 
 std::unique_ptr<HostileRelay> HostileRelay::Start(const std::string& listen,
                                                   const std::string& upstream,
-                                                  std::map<int, Tamper> plan) {
+                                                  std::map<int, Tamper> plan,
+                                                  std::string relay_db) {
   auto h = std::unique_ptr<HostileRelay>(new HostileRelay());
   h->state_ = std::make_shared<State>();
   h->state_->upstream = upstream;
+  h->state_->relay_db = std::move(relay_db);
   h->state_->plan = std::move(plan);
   http::ServerOptions o;
   o.listen = listen;

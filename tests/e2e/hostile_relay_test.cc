@@ -22,7 +22,8 @@ TEST(HostileRelayE2ETest, EveryTamperingIsShownAndNoPadIsReused) {
   // m7 has a flipped byte.
   auto hostile = HostileRelay::Start(
       "unix:" + c.dir() + "/hostile.sock", "unix:" + c.RelaySocket(),
-      {{2, Tamper::kDrop}, {4, Tamper::kReplay}, {5, Tamper::kHold}, {7, Tamper::kFlip}});
+      {{2, Tamper::kDrop}, {4, Tamper::kReplay}, {5, Tamper::kHold}, {7, Tamper::kFlip}},
+      c.dir() + "/relay.db");
   ASSERT_NE(hostile, nullptr);
 
   std::set<uint64_t> sent_indices;
@@ -87,8 +88,9 @@ TEST(HostileRelayE2ETest, TextModeMarksWarningsClearly) {
   Cluster c(Pairs{{"alice", "bob"}});
   ASSERT_EQ(c.error(), "");
   ASSERT_TRUE(c.StartAll()) << c.error();
-  auto hostile = HostileRelay::Start("unix:" + c.dir() + "/hostile.sock", "unix:" + c.RelaySocket(),
-                                     {{1, Tamper::kReplay}, {2, Tamper::kFlip}});
+  auto hostile =
+      HostileRelay::Start("unix:" + c.dir() + "/hostile.sock", "unix:" + c.RelaySocket(),
+                          {{1, Tamper::kReplay}, {2, Tamper::kFlip}}, c.dir() + "/relay.db");
   ASSERT_NE(hostile, nullptr);
   for (const char* m : {"first", "forged?"}) {
     ASSERT_EQ(c.Otc("send", "alice", {"bob", m}, "", "unix:" + c.dir() + "/hostile.sock").exit_code,

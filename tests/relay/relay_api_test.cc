@@ -394,27 +394,52 @@ TEST_F(RelayLimits, SmallerMessageLimit) {
   EXPECT_EQ(ErrorOf(r), "too_large");
 }
 
-TEST_F(RelayLimits, StorageFailureIs503AndCheckReportsIt) {
+TEST_F(RelayLimits, FullDiskIs507AndReadsAndAcksGoOn) {
   Config c = DefaultConfig();
-  c.store.max_page_count = 8;
+  c.store.max_page_count = 12;
   StartRelay(c);
   int status = 200;
+  uint64_t last = 0;
   for (int i = 0; i < 200 && status == 200; ++i) {
-    http::Response r = PostJson("/send", {{"sender_uid", "alice"},
-                                          {"recipient_uid", "bob"},
-                                          {"contents", B64(std::string(3000, 'x'))}});
+    // Distinct contents: an identical send would be answered with its first ref.
+    http::Response r =
+        PostJson("/send", {{"sender_uid", "alice"},
+                           {"recipient_uid", "bob"},
+                           {"contents", B64(std::to_string(i) + std::string(3000, 'x'))}});
     status = r.result_int();
+    if (status == 200) last = Json(r)["ref"].get<uint64_t>();
     if (status != 200) {
-      EXPECT_EQ(ErrorOf(r), "unavailable");
-      EXPECT_EQ(r.body().find("full"), std::string::npos);  // no internals leak
+      EXPECT_EQ(ErrorOf(r), "storage_full");
     }
   }
-  EXPECT_EQ(status, 503);
-  http::Response check = Get("/check");
-  EXPECT_EQ(check.result_int(), 503);
-  EXPECT_EQ(ErrorOf(check), "unavailable");
-  // Reads still work.
+  EXPECT_EQ(status, 507);
+  EXPECT_FALSE(store_->failed());
+  EXPECT_EQ(Get("/check").result_int(), 200);
   EXPECT_EQ(Get("/getmessages?recipient_uid=bob&start_ref=0").result_int(), 200);
+  http::Response ack = PostJson("/ack", {{"recipient_uid", "bob"}, {"up_to_ref", last}});
+  EXPECT_EQ(ack.result_int(), 200) << ack.body();
+  EXPECT_GT(Send("alice", "bob", B64(std::string(3000, 'y'))), last);
+}
+
+TEST_F(RelayLimits, FullQueueIs507) {
+  Config c = DefaultConfig();
+  c.store.quota.max_messages = 2;
+  StartRelay(c);
+  Send("alice", "bob", B64("one"));
+  Send("alice", "bob", B64("two"));
+  http::Response r = PostJson(
+      "/send", {{"sender_uid", "alice"}, {"recipient_uid", "bob"}, {"contents", B64("three")}});
+  EXPECT_EQ(r.result_int(), 507);
+  EXPECT_EQ(ErrorOf(r), "storage_full");
+  EXPECT_GT(Send("alice", "carol", B64("three")), 0u);
+}
+
+TEST_F(RelayApi, RepeatedSendIsAnsweredWithTheOriginalRef) {
+  uint64_t first = Send("alice", "bob", B64("hello"));
+  EXPECT_EQ(Send("alice", "bob", B64("hello")), first);
+  EXPECT_EQ(PostJson("/ack", {{"recipient_uid", "bob"}, {"up_to_ref", first}}).result_int(), 200);
+  EXPECT_EQ(Send("alice", "bob", B64("hello")), first);
+  EXPECT_EQ(Json(Get("/getmessages?recipient_uid=bob&start_ref=0"))["count"], 0);
 }
 
 TEST_F(RelayLimits, RetentionDeletesOnlyOldUndeliveredMessages) {

@@ -71,7 +71,7 @@ TEST(SqliteStore, RefsIncreaseAndFetchIsPerRecipientInOrder) {
 TEST(SqliteStore, FetchWindowSetsComplete) {
   TestDir dir;
   auto store = OpenOrDie(At(dir));
-  for (int i = 0; i < 5; ++i) Put(*store, "bob", std::string(100, 'A'));
+  for (int i = 0; i < 5; ++i) Put(*store, "bob", std::string(100, static_cast<char>('A' + i)));
   Result<FetchResult> f = store->Fetch("bob", 0, 3, 1 << 20);
   ASSERT_EQ(f->messages.size(), 3u);
   EXPECT_FALSE(f->complete);
@@ -171,7 +171,9 @@ TEST(SqliteStore, ConcurrentAppendsShareCommits) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
-        Result<uint64_t> r = AppendAndWait(*store, {otc::testing::Name("u", t), "s", "QUJD"});
+        // Distinct contents: an identical send would get its first ref back.
+        Result<uint64_t> r =
+            AppendAndWait(*store, {otc::testing::Name("u", t), "s", otc::testing::Name("QUJD", i)});
         ASSERT_TRUE(r.ok());
         std::lock_guard lock(mu);
         EXPECT_TRUE(refs.insert(*r).second) << "ref " << *r << " given twice";
@@ -255,30 +257,57 @@ TEST(SqliteStore, NotADatabaseIsRefused) {
   EXPECT_FALSE(s.ok());
 }
 
-TEST(SqliteStore, FailedWriteIsFailStop) {
+TEST(SqliteStore, DiskFullRefusesSendsKeepsReadsAndAcksAndRecovers) {
   TestDir dir;
   SqliteStoreOptions o = At(dir);
-  o.max_page_count = 8;  // a tiny "disk"
+  o.max_page_count = 12;  // a tiny "disk"
   auto store = OpenOrDie(o);
   Status first_failure;
   int ok = 0;
+  uint64_t last = 0;
   for (int i = 0; i < 1000; ++i) {
-    Result<uint64_t> r = AppendAndWait(*store, {"bob", "alice", std::string(2000, 'A')});
+    Result<uint64_t> r = AppendAndWait(
+        *store, {"bob", "alice", std::string(2000, 'A' + i % 26) + std::to_string(i)});
     if (!r.ok()) {
       first_failure = r.status();
       break;
     }
+    last = *r;
     ++ok;
   }
   ASSERT_FALSE(first_failure.ok()) << "the capped database never filled";
-  EXPECT_EQ(first_failure.code(), Status::Code::kFailed);
-  EXPECT_TRUE(store->failed());
-  EXPECT_EQ(store->failure().code(), Status::Code::kNoSpace);
-  // No retry: a small write that would fit fails too.
-  EXPECT_EQ(AppendAndWait(*store, {"bob", "alice", "QQ=="}).status().code(), Status::Code::kFailed);
-  EXPECT_EQ(AckAndWait(*store, "bob", 1).status().code(), Status::Code::kFailed);
-  // What was acknowledged before the failure is still readable.
+  EXPECT_EQ(first_failure.code(), Status::Code::kNoSpace);
+  EXPECT_FALSE(store->failed()) << "a full disk is not fail-stop";
+  // Reads still work, and everything acknowledged is there.
   EXPECT_EQ(store->Fetch("bob", 0, 1000, 1 << 30)->messages.size(), static_cast<size_t>(ok));
+  // Acks still work and make room: sends succeed again.
+  Result<uint64_t> deleted = AckAndWait(*store, "bob", last);
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_EQ(*deleted, static_cast<uint64_t>(ok));
+  Result<uint64_t> again = AppendAndWait(*store, {"bob", "alice", std::string(2000, 'Z')});
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_GT(*again, last);
+}
+
+TEST(SqliteStore, VersionOneDatabaseIsMigrated) {
+  TestDir dir;
+  {
+    auto db = SqliteDb::Open(dir.File("relay.db"), true);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)
+                    ->Exec("CREATE TABLE messages (ref INTEGER PRIMARY KEY AUTOINCREMENT, "
+                           "recipient_uid TEXT NOT NULL, sender_uid TEXT NOT NULL, "
+                           "contents TEXT NOT NULL, created_ms INTEGER NOT NULL);"
+                           "INSERT INTO messages VALUES (7, 'bob', 'alice', 'AAAA', 1);"
+                           "PRAGMA user_version = 1;")
+                    .ok());
+  }
+  auto store = OpenOrDie(At(dir));
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->Fetch("bob", 0, 10, 1 << 20)->messages.size(), 1u);
+  EXPECT_EQ(Put(*store, "bob", "BBBB"), 8u);
+  EXPECT_EQ(Put(*store, "bob", "BBBB"), 8u);  // the new digests table works
+  ASSERT_TRUE(CreateAccountAndWait(*store, "bob", "h").ok());
 }
 
 }  // namespace
