@@ -53,7 +53,7 @@ struct Target {
   std::string user;  // pair mode
   std::string peer;  // pair mode
   std::string store;
-  int direction = 0;
+  Direction direction = Direction::kUp;
   DestinationCheck check;
   std::optional<padstore::Manifest> manifest;  // existing one (resume)
   std::unique_ptr<Destination> destination;
@@ -142,7 +142,7 @@ Status Job::BuildTargets() {
       t.user = me.name;
       t.peer = peer.name;
       t.store = me.dir;
-      t.direction = i == 0 ? +1 : -1;
+      t.direction = i == 0 ? Direction::kUp : Direction::kDown;
       t.spec = registrar_->PadLocation(me.dir, me.name, peer.name);
       t.spec.label = me.name;
       targets_.push_back(std::move(t));
@@ -711,7 +711,7 @@ JobOutcome Job::Run() {
       d["user"] = t.user;
       d["peer"] = t.peer;
       d["store"] = t.store;
-      d["direction"] = t.direction;
+      d["direction"] = DirectionSign(t.direction);
     }
     dests.push_back(std::move(d));
   }
@@ -878,7 +878,7 @@ JobOutcome Job::Run() {
       reg.user = t.user;
       reg.peer = t.peer;
       reg.direction = t.direction;
-      reg.protocol = o_.protocol;
+      reg.format = o_.format;
       reg.pad = t.spec;
       regs.push_back(std::move(reg));
     }
@@ -892,8 +892,8 @@ JobOutcome Job::Run() {
       registered.push_back({{"store", r.store_dir},
                             {"user", r.user},
                             {"contact", r.peer},
-                            {"direction", r.direction},
-                            {"protocol", r.protocol}});
+                            {"direction", DirectionSign(r.direction)},
+                            {"protocol", FormatName(r.format)}});
     }
   }
   summary_["registered"] = registered;

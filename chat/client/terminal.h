@@ -9,8 +9,13 @@
 // (rl_forced_update_display). The partial line itself lives in libedit and is never
 // touched, so it stays intact and is sent as typed.
 //
-// Signals: SIGINT, SIGTERM and SIGHUP end Run() like `quit`; SIGWINCH resizes. They must
+// Signals: on a terminal SIGINT (Ctrl-C) clears the line being typed, as irssi and weechat
+// do; without one it ends Run(), as SIGTERM and SIGHUP always do; SIGWINCH resizes. They must
 // be blocked in every thread before any thread starts (BlockTerminalSignals()).
+//
+// Characters: on a terminal LC_CTYPE is set from the environment, or to C.UTF-8 when the
+// environment's locale is not UTF-8, so libedit reads multibyte input and moves and deletes
+// whole characters; typed text reaches on_line as the UTF-8 bytes typed.
 //
 // When stdin is not a terminal, there is no line editing: lines are read as they come
 // and output is printed plainly (scripts can drive `otc chat` through a pipe).
@@ -57,6 +62,7 @@ class Terminal final : public Output {
   Terminal(std::string prompt, Callbacks callbacks, int wake_fd, int signal_fd, bool tty);
   void Flush();  // prints queued lines above the input
   void HandleLine(char* line);
+  void ClearInputLine();  // Ctrl-C: drop the partial input, redraw the prompt
   void ReadPlainInput();
   static void OnLine(char* line);
   static char** Complete(const char* text, int start, int end);

@@ -2,7 +2,7 @@
 
 #include <iostream>
 
-#include "chat/device/error_category.h"
+#include "chat/rpc/error_category.h"
 #include "common/byte_size.h"
 
 namespace otc::device {
@@ -41,15 +41,15 @@ Result<OpenedDevice> OpenDevice(const CommonArgs& args, const std::string& defau
 }
 
 int ReportError(std::string_view what, const Status& status) {
-  const ErrorCategory category = CategoryFor(status.code());
+  const rpc::ErrorCategory category = rpc::CategoryFor(status.code());
   std::string label;
   if (status.code() == Status::Code::kBusy) {
     label = "store in use: ";
-  } else if (category != ErrorCategory::kInternal) {
-    label = std::string(CategoryName(category)) + ": ";
+  } else if (category != rpc::ErrorCategory::kInternal) {
+    label = std::string(rpc::CategoryName(category)) + ": ";
   }
   std::cerr << "otc-device: " << what << ": " << label << status.message() << "\n";
-  return ExitCodeFor(status);
+  return rpc::ExitCodeFor(status);
 }
 
 const char* ExitCodeHelp() {

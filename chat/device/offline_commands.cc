@@ -7,7 +7,7 @@
 
 #include "chat/device/command_common.h"
 #include "chat/device/commands.h"
-#include "chat/device/rpc_schema.h"
+#include "chat/rpc/device_rpc.h"
 #include "common/encoding.h"
 #include "common/secret_buffer.h"
 
@@ -39,8 +39,7 @@ int RunPackage(PackageArgs& args) {
   message.Clear();
   if (!result.ok()) return ReportError("package", result.status());
   if (args.json) {
-    std::cout << PackageReply(result->package, result->index, result->pad_left, result->pad_low)
-              << "\n";
+    std::cout << rpc::EncodePackageReply(ToReply(*result)) << "\n";
   } else {
     std::cout << Base64Encode(result->package) << "\n";
     if (result->pad_low) {
@@ -66,8 +65,7 @@ int RunUnpackage(UnpackageArgs& args) {
   auto result = device->service->Unpackage(args.from, *package);
   if (!result.ok()) return ReportError("unpackage", result.status());
   if (args.json) {
-    std::string reply =
-        UnpackageReply(result->plaintext.span(), result->index, result->skipped > 0);
+    std::string reply = rpc::EncodeUnpackageReply(result->plaintext.span(), ReplyFacts(*result));
     std::cout << reply << "\n";
     WipeString(reply);
   } else {

@@ -15,9 +15,8 @@ using testing::StoreDir;
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(testing::MakeStores(
-        dir_, {Pair{"alice", "bob", padstore::Protocol::kOtc2, 1 << 16, 61},
-               Pair{"alice", "carol", padstore::Protocol::kOtc1, 1 << 16, 62}}));
+    ASSERT_TRUE(testing::MakeStores(dir_, {Pair{"alice", "bob", Format::kOtc2, 1 << 16, 61},
+                                           Pair{"alice", "carol", Format::kOtc1, 1 << 16, 62}}));
   }
   testing::RunResult Device(std::vector<std::string> args) {
     args.insert(args.begin(), testing::DeviceBinary());

@@ -31,9 +31,8 @@ std::vector<uint8_t> WithIndex(std::vector<uint8_t> package, uint64_t index, boo
 class MaliciousClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(testing::MakeStores(
-        dir_, {Pair{"alice", "bob", padstore::Protocol::kOtc2, kPadSize, 41},
-               Pair{"alice", "carol", padstore::Protocol::kOtc1, kPadSize, 42}}));
+    ASSERT_TRUE(testing::MakeStores(dir_, {Pair{"alice", "bob", Format::kOtc2, kPadSize, 41},
+                                           Pair{"alice", "carol", Format::kOtc1, kPadSize, 42}}));
     // Every 16-byte run of either pad, in both stream directions.
     for (uint64_t seed : {41, 42}) {
       std::vector<uint8_t> pad = testing::PadBytes(seed, 0, kPadSize);

@@ -37,7 +37,7 @@ class CountingPrompter : public Prompter {
   std::string last;
 };
 
-class DeviceServiceTest : public ::testing::TestWithParam<padstore::Protocol> {
+class DeviceServiceTest : public ::testing::TestWithParam<Format> {
  protected:
   static constexpr uint64_t kPadSize = 1 << 20;
   static constexpr uint64_t kHalf = kPadSize / 2;
@@ -57,7 +57,7 @@ class DeviceServiceTest : public ::testing::TestWithParam<padstore::Protocol> {
     return s.ok() ? std::move(*s) : nullptr;
   }
 
-  bool otc1() const { return GetParam() == padstore::Protocol::kOtc1; }
+  bool otc1() const { return GetParam() == Format::kOtc1; }
   // Pad cost by the formulas of the protocol spec (issue 2): otc1 2m+48, otc2 m+32.
   uint64_t Cost(uint64_t m) const { return otc1() ? 2 * m + 48 : m + 32; }
   uint64_t Overhead() const { return otc1() ? 38 : 30; }
@@ -70,10 +70,8 @@ class DeviceServiceTest : public ::testing::TestWithParam<padstore::Protocol> {
 };
 
 INSTANTIATE_TEST_SUITE_P(Protocols, DeviceServiceTest,
-                         ::testing::Values(padstore::Protocol::kOtc1, padstore::Protocol::kOtc2),
-                         [](const auto& info) {
-                           return std::string(padstore::ProtocolName(info.param));
-                         });
+                         ::testing::Values(Format::kOtc1, Format::kOtc2),
+                         [](const auto& info) { return std::string(FormatName(info.param)); });
 
 TEST_P(DeviceServiceTest, AlicePackagesBobUnpackagesBothWays) {
   auto alice = Open("alice");
@@ -335,8 +333,9 @@ TEST_P(DeviceServiceTest, ContactsListPadLeftAndAnEstimate) {
   ASSERT_TRUE(contacts.ok());
   ASSERT_EQ(contacts->size(), 2u);
   EXPECT_EQ((*contacts)[0].peer, "bob");
-  EXPECT_EQ((*contacts)[0].protocol, otc1() ? "otc1" : "otc2");
+  EXPECT_EQ((*contacts)[0].format, otc1() ? Format::kOtc1 : Format::kOtc2);
   EXPECT_EQ((*contacts)[0].pad_left, kHalf);
+  EXPECT_EQ((*contacts)[0].pad_total, kHalf);
   EXPECT_EQ((*contacts)[0].messages_left, kHalf / Cost(100));
   EXPECT_EQ((*contacts)[1].peer, "carol");
   EXPECT_EQ((*contacts)[1].pad_left, 2048u);
