@@ -119,8 +119,20 @@ TEST_P(DeviceServiceTest, ReplayIsRefusedAndAudited) {
   auto bob = Open("bob");
   auto p = alice->Package("bob", Bytes("once only"));
   ASSERT_TRUE(p.ok());
-  ASSERT_TRUE(bob->Unpackage("alice", p->package).ok());
-  auto again = bob->Unpackage("alice", p->package);
+  auto first = bob->Unpackage("alice", p->package);
+  ASSERT_TRUE(first.ok());
+  EXPECT_FALSE(first->already_read);
+  // The identical package again (another client of bob's): already read, no text.
+  auto same = bob->Unpackage("alice", p->package);
+  ASSERT_TRUE(same.ok()) << same.status().ToString();
+  EXPECT_TRUE(same->already_read);
+  EXPECT_EQ(same->plaintext.size(), 0u);
+  EXPECT_EQ(same->index, first->index);
+  EXPECT_EQ(AuditText("bob").find("category=replay"), std::string::npos);
+  // A different package claiming the same pad: a replay.
+  std::vector<uint8_t> other = p->package;
+  other.back() ^= 1;
+  auto again = bob->Unpackage("alice", other);
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.status().code(), Code::kReplay);
   EXPECT_EQ(again.status().message().find("once only"), std::string::npos);
@@ -254,7 +266,7 @@ TEST_P(DeviceServiceTest, DenialConsumesNoPad) {
   EXPECT_EQ(denied.status().code(), Code::kDenied);
   EXPECT_EQ(prompter.asked, 1);
   EXPECT_EQ(prompter.last, "alice \u2192 bob: encrypt 7 bytes (" + std::to_string(Cost(7)) +
-                               " pad bytes)? [y/N] ");
+                               " pad bytes): \"please?\"? [y/N] ");
   EXPECT_NE(AuditText("alice").find("DENIED op=package peer=bob"), std::string::npos);
   prompter.answer = PromptAnswer::kYes;
   auto approved = alice->Package("bob", Bytes("please?"));
@@ -363,7 +375,10 @@ TEST_P(DeviceServiceTest, AuditLogsNeverHoldPlaintext) {
   forged.back() ^= 1;
   EXPECT_FALSE(bob->Unpackage("alice", forged).ok());
   ASSERT_TRUE(bob->Unpackage("alice", p->package).ok());
-  EXPECT_FALSE(bob->Unpackage("alice", p->package).ok());
+  EXPECT_TRUE(bob->Unpackage("alice", p->package)->already_read);
+  std::vector<uint8_t> replayed = p->package;
+  replayed[replayed.size() / 2] ^= 1;
+  EXPECT_EQ(bob->Unpackage("alice", replayed).status().code(), Code::kReplay);
   for (std::string user : {"alice", "bob"}) {
     for (std::string file : {"/device-audit.log", "/audit.log", "/contacts/alice/audit.log",
                              "/contacts/bob/audit.log"}) {
