@@ -57,8 +57,9 @@ TEST_F(CliTest, JsonAndBinaryOutput) {
   auto u = Device({"unpackage", "--store", StoreDir(dir_, "bob"), "--from", "alice", "--package",
                    reply["package"].get<std::string>(), "--json"});
   ASSERT_EQ(u.exit_code, 0) << u.err;
-  EXPECT_EQ(nlohmann::json::parse(u.out),
-            nlohmann::json::parse(R"({"message_b64":"AP8=","index":0,"skipped":false})"));
+  EXPECT_EQ(
+      nlohmann::json::parse(u.out),
+      nlohmann::json::parse(R"({"message_b64":"AP8=","index":0,"skipped":false,"late":false})"));
 }
 
 TEST_F(CliTest, ExitCodesPerCategory) {

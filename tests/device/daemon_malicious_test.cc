@@ -175,9 +175,9 @@ TEST_F(MaliciousClientTest, EverythingHostileIsRefusedLoggedAndCostsNothing) {
   ASSERT_TRUE(alice->Alive());
   auto genuine2 = evil.Unpackage("bob", b2.body["package"]);
   ASSERT_EQ(genuine2.status, 200) << genuine2.raw;
-  EXPECT_EQ(genuine2.body,
-            json::parse(R"({"message":"bob two","index":)" +
-                        std::to_string(b2.body["index"].get<uint64_t>()) + R"(,"skipped":false})"));
+  EXPECT_EQ(genuine2.body, json::parse(R"({"message":"bob two","index":)" +
+                                       std::to_string(b2.body["index"].get<uint64_t>()) +
+                                       R"(,"skipped":false,"late":false})"));
   auto genuine_c = evil.Unpackage("carol", c1.body["package"]);
   ASSERT_EQ(genuine_c.status, 200) << genuine_c.raw;
   EXPECT_EQ(genuine_c.body["message"], "carol one");

@@ -200,8 +200,10 @@ TEST_F(DaemonTest, EveryErrorCategoryOverHttp) {
   bytes[bytes.size() - 3] ^= 0x40;
   ExpectError(b.Unpackage("alice", Base64Encode(bytes)), 422, "integrity");
   ASSERT_EQ(b.Unpackage("alice", package).status, 200);
-  // The altered package again, now that its pad range is decrypted: a replay.
-  ExpectError(b.Unpackage("alice", Base64Encode(bytes)), 409, "replay");
+  // Another package on that pad, now that it is decrypted: a replay.
+  auto other = *Base64Decode(package);
+  other[other.size() / 2] ^= 1;
+  ExpectError(b.Unpackage("alice", Base64Encode(other)), 409, "replay");
   // denied: confirm_test.cc (a scripted terminal); unauthorized: the TCP tests below.
 
   // internal: make the cursor file impossible to replace (its temp name is a directory).
