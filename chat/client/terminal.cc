@@ -167,13 +167,6 @@ void Terminal::Flush() {
   if (tty_ && running_ && installed_) rl_forced_update_display();
 }
 
-void Terminal::ClearInputLine() {
-  WriteAll(EraseInputRows(prompt_));
-  // libedit's rl_replace_line ignores an empty text; deleting the whole line works.
-  rl_delete_text(0, rl_end);
-  rl_forced_update_display();
-}
-
 void Terminal::HandleLine(char* line) {
   // libedit turns its unbuffered (callback) mode off before calling us; reinstalling the
   // handler turns it back on, or the next line would be read in one blocking call.
@@ -252,8 +245,6 @@ void Terminal::Run() {
       while (::read(signal_fd_, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
         if (si.ssi_signo == SIGWINCH) {
           if (tty_) rl_resize_terminal();
-        } else if (si.ssi_signo == SIGINT && tty_ && installed_) {
-          ClearInputLine();  // as irssi and weechat: Ctrl-C drops the line being typed
         } else {
           running_ = false;
         }

@@ -9,8 +9,7 @@
 // (rl_forced_update_display). The partial line itself lives in libedit and is never
 // touched, so it stays intact and is sent as typed.
 //
-// Signals: on a terminal SIGINT (Ctrl-C) clears the line being typed, as irssi and weechat
-// do; without one it ends Run(), as SIGTERM and SIGHUP always do; SIGWINCH resizes. They must
+// Signals: SIGINT, SIGTERM and SIGHUP end Run() like `quit`; SIGWINCH resizes. They must
 // be blocked in every thread before any thread starts (BlockTerminalSignals()).
 //
 // Characters: on a terminal LC_CTYPE is set from the environment, or to C.UTF-8 when the
@@ -62,7 +61,6 @@ class Terminal final : public Output {
   Terminal(std::string prompt, Callbacks callbacks, int wake_fd, int signal_fd, bool tty);
   void Flush();  // prints queued lines above the input
   void HandleLine(char* line);
-  void ClearInputLine();  // Ctrl-C: drop the partial input, redraw the prompt
   void ReadPlainInput();
   static void OnLine(char* line);
   static char** Complete(const char* text, int start, int end);

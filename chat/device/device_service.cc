@@ -235,8 +235,8 @@ Result<UnpackageResult> DeviceService::Unpackage(std::string_view from,
   auto range = store_->BeginDecrypt(from, header->index, header->pad_length);
   if (!range.ok()) {
     Status s = range.status();
-    // A concurrent request for the same package may have committed in the meantime.
-    if (s.code() == Status::Code::kReplay && recent_.Contains(from, header->index, digest)) {
+    // Another client's request for the same package may be in flight: wait for it.
+    if (s.code() == Status::Code::kReplay && recent_.WaitAndCheck(from, header->index, digest)) {
       return already_read();
     }
     if (s.code() == Status::Code::kInvalidArgument) {
@@ -245,6 +245,13 @@ Result<UnpackageResult> DeviceService::Unpackage(std::string_view from,
     }
     return Refuse(kOp, from, s);
   }
+  recent_.Begin(from, header->index);
+  struct InFlight {
+    RecentDecrypts& recent;
+    std::string_view peer;
+    uint64_t index;
+    ~InFlight() { recent.End(peer, index); }
+  } in_flight{recent_, from, header->index};
   ConfirmRequest question{
       ConfirmRequest::Op::kDecrypt, owner(), from, CarriedBytes(format, package.size()),
       header->pad_length,           {}};
@@ -274,7 +281,7 @@ Result<UnpackageResult> DeviceService::Unpackage(std::string_view from,
   auto committed = store_->CommitDecrypt(*range);
   if (!committed.ok()) {
     if (committed.status().code() == Status::Code::kReplay &&
-        recent_.Contains(from, header->index, digest)) {
+        recent_.WaitAndCheck(from, header->index, digest, /*own=*/1)) {
       return already_read();
     }
     return Refuse(kOp, from, committed.status());

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <array>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -41,12 +42,23 @@ class RecentDecrypts {
   // remembered).
   bool Contains(std::string_view peer, uint64_t index, const Digest& digest) const;
 
+  // Two clients of one account usually fetch a message at the same moment. The first
+  // request for a package marks it in flight (Begin) until its decrypt is committed or
+  // failed (End); a second request for the same package that the store refuses as a
+  // replay waits for the first (WaitAndCheck) and is then "already read" if it committed.
+  void Begin(std::string_view peer, uint64_t index);
+  void End(std::string_view peer, uint64_t index);
+  // `own` is 1 when the caller itself is between Begin and End for this package.
+  bool WaitAndCheck(std::string_view peer, uint64_t index, const Digest& digest, int own = 0);
+
  private:
   using Key = std::tuple<std::string, uint64_t>;
   size_t capacity_;
   mutable std::mutex mu_;
   std::map<Key, Digest> digests_;
   std::deque<Key> order_;  // oldest first, for eviction
+  std::map<Key, int> in_flight_;
+  std::condition_variable done_;
 };
 
 }  // namespace otc::device

@@ -1,8 +1,8 @@
 // The interactive client in a real terminal (tmux): a message from bob appears while
 // alice has a half-typed line; the half-typed line stays intact and sends correctly.
 // Also: tab completion of a contact name, and quitting; Unicode typed in the C locale
-// arrives byte for byte, editing works on whole characters, Ctrl-C clears the line and
-// Ctrl-D on an empty line leaves.
+// arrives byte for byte, editing works on whole characters, and Ctrl-D on an empty line
+// leaves.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -164,16 +164,7 @@ TEST(TmuxChatE2ETest, UnicodeTypedInTheCLocaleArrivesByteExact) {
   const std::string kEdited = "ab\xe6\x97\xa5\xc3\xa9\xe6\x9c\xac";
   ASSERT_TRUE(tmux.WaitFor("alice -> bob: " + kEdited)) << tmux.Capture();
 
-  // Ctrl-C drops the half-typed line and the chat goes on.
-  tmux.Type("send bob never sent");
-  ASSERT_TRUE(tmux.WaitFor("alice> send bob never sent")) << tmux.Capture();
-  tmux.Key("C-c");
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  tmux.Type("send bob after ctrl-c");
-  tmux.Key("Enter");
-  ASSERT_TRUE(tmux.WaitFor("alice -> bob: after ctrl-c")) << tmux.Capture();
-
-  EXPECT_EQ(ReceivedTexts(c), (std::vector<std::string>{kText, kEdited, "after ctrl-c"}));
+  EXPECT_EQ(ReceivedTexts(c), (std::vector<std::string>{kText, kEdited}));
 
   tmux.Key("C-d");  // on an empty line: leave
   EXPECT_TRUE(tmux.WaitFor("OTC-EXITED-0")) << tmux.Capture();
