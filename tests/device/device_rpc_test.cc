@@ -163,8 +163,8 @@ TEST(Replies, AreTheDocumentedJson) {
   EXPECT_EQ(json::parse(EncodePackageReply({"AQID", 0, 7, 4000, true})),
             json::parse(R"({"package":"AQID","index":0,"pad_left":7,"pad_total":4000,
                             "pad_low":true})"));
-  EXPECT_EQ(json::parse(
-                EncodeUnpackageReply(AsBytes("he said \"hi\"\n\x01"), {"ignored", 7, true, false, false})),
+  EXPECT_EQ(json::parse(EncodeUnpackageReply(AsBytes("he said \"hi\"\n\x01"),
+                                             {"ignored", 7, true, false, false})),
             json::parse(R"({"message":"he said \"hi\"\n\u0001","index":7,"skipped":true,
                             "late":false})"));
   std::vector<uint8_t> binary = {0xff, 0x00};
@@ -211,7 +211,8 @@ TEST(RoundTrip, RequestsAndRepliesSurviveBothEnds) {
   EXPECT_TRUE(package->pad_low);
   for (bool skipped : {false, true}) {
     for (bool late : {false, true}) {
-      auto u = ParseUnpackageReply(EncodeUnpackageReply(AsBytes("\xff"), {"", 9, skipped, late, false}));
+      auto u =
+          ParseUnpackageReply(EncodeUnpackageReply(AsBytes("\xff"), {"", 9, skipped, late, false}));
       ASSERT_TRUE(u.ok());
       EXPECT_EQ(u->message, "\xff");
       EXPECT_EQ(u->index, 9u);
