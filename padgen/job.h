@@ -68,7 +68,7 @@ struct JobOptions {
   std::vector<UserDestination> users;  // pair mode: exactly two
   std::vector<std::string> outputs;    // raw mode: -o FILE (repeatable)
   std::string manifest_dir;            // raw mode: manifests go here instead of beside each FILE
-  std::string protocol = "otc2";
+  Format format = Format::kOtc2;       // --protocol
   bool force = false;
   bool resume = false;
   bool verify = true;

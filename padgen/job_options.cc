@@ -132,9 +132,6 @@ Status ValidateJobOptions(const JobOptions& o) {
     return Status::InvalidArgument(
         "--manifest-dir is for raw pads (-o); a padstore keeps each manifest with its contact");
   }
-  if (o.protocol != "otc1" && o.protocol != "otc2") {
-    return Status::InvalidArgument("unknown --protocol '" + o.protocol + "': use otc2 or otc1");
-  }
   if (o.force && o.resume) {
     return Status::InvalidArgument(
         "--force starts a new pad and --resume continues one; give only one");

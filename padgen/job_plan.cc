@@ -138,7 +138,7 @@ Result<std::vector<Target>> PlanTargets(const JobOptions& o, StoreRegistrar* reg
       t.user = me.name;
       t.peer = peer.name;
       t.store = me.dir;
-      t.direction = i == 0 ? +1 : -1;
+      t.direction = i == 0 ? Direction::kUp : Direction::kDown;
       t.spec = registrar->PadLocation(me.dir, me.name, peer.name);
       t.spec.label = me.name;
       targets.push_back(std::move(t));

@@ -14,7 +14,7 @@ RegisterResult RegisterContacts(const JobContext& ctx, const JobPlan& plan) {
     reg.user = t.user;
     reg.peer = t.peer;
     reg.direction = t.direction;
-    reg.protocol = ctx.options.protocol;
+    reg.format = ctx.options.format;
     reg.pad = t.spec;
     regs.push_back(std::move(reg));
   }

@@ -18,7 +18,7 @@ json DestinationsJson(const std::vector<DestinationSummary>& destinations) {
       j["user"] = d.user;
       j["peer"] = d.peer;
       j["store"] = d.store;
-      j["direction"] = d.direction;
+      j["direction"] = DirectionSign(d.direction);
     }
     out.push_back(std::move(j));
   }
@@ -54,8 +54,8 @@ json RegisteredJson(const std::vector<ContactRegistration>& registered) {
     out.push_back({{"store", r.store_dir},
                    {"user", r.user},
                    {"contact", r.peer},
-                   {"direction", r.direction},
-                   {"protocol", r.protocol}});
+                   {"direction", DirectionSign(r.direction)},
+                   {"protocol", FormatName(r.format)}});
   }
   return out;
 }

@@ -58,7 +58,7 @@ struct DestinationSummary {
   DestinationSpec spec;
   std::optional<bool> direct_io;  // unknown until the file is opened (not on --dry-run)
   std::string user, peer, store;  // pair mode
-  int direction = 0;
+  Direction direction = Direction::kUp;
 };
 
 // One source stream after generation.

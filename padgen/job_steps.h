@@ -47,7 +47,7 @@ struct Target {
   std::string user;  // pair mode
   std::string peer;  // pair mode
   std::string store;
-  int direction = 0;
+  Direction direction = Direction::kUp;
   DestinationCheck check;
   std::optional<padstore::Manifest> manifest;  // existing one (resume)
   std::unique_ptr<Destination> destination;

@@ -104,8 +104,11 @@ int main(int argc, char** argv) {
   app.add_option("--manifest-dir", o.manifest_dir,
                  "Raw mode: write the manifests here instead of beside each FILE (needed when "
                  "FILE is a block device)");
-  app.add_option("--protocol", o.protocol, "Protocol of the registered contacts: otc2 or otc1")
-      ->capture_default_str();
+  app.add_option_function<std::string>(
+         "--protocol", [&o](const std::string& name) { o.format = *otc::ParseFormat(name); },
+         "Protocol of the registered contacts: otc2 or otc1")
+      ->check(CLI::IsMember({"otc1", "otc2"}))
+      ->default_str("otc2");
   app.add_flag("--force", o.force, "Overwrite an existing pad (or write to a block device)");
   app.add_flag("--resume", o.resume,
                "Continue an interrupted run (give the same arguments as the first time)");

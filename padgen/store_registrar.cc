@@ -85,10 +85,10 @@ class PadstoreRegistrar final : public StoreRegistrar {
       spec.peer = r.peer;
       spec.pad_path = r.pad.pad_path;  // already in place: AddContact neither moves nor copies
       spec.manifest_path = r.pad.manifest_path;
-      spec.direction = r.direction > 0 ? padstore::Direction::kUp : padstore::Direction::kDown;
-      spec.protocol = r.protocol == "otc1" ? padstore::Protocol::kOtc1 : padstore::Protocol::kOtc2;
+      spec.direction = r.direction;
+      spec.format = r.format;
       spec.placement = padstore::PadPlacement::kMove;
-      Result<padstore::ContactInfo> info = stores[i]->AddContact(spec);
+      Result<padstore::ContactState> info = stores[i]->AddContact(spec);
       if (!info.ok()) {
         result = info.status().WithContext(r.user + ": registering contact " + r.peer + " in " +
                                            r.store_dir);

@@ -13,18 +13,19 @@
 #include <string>
 
 #include "common/env.h"
+#include "common/pad_vocabulary.h"
 #include "common/status.h"
 #include "padgen/destination.h"
 
 namespace otc::padgen {
 
 struct ContactRegistration {
-  std::string store_dir;  // the user's store
-  std::string user;       // whose store it is ("alice")
-  std::string peer;       // the contact being registered ("bob")
-  int direction = +1;     // +1: this user encrypts from the start of the pad, -1: from the end
-  std::string protocol;   // "otc1" or "otc2"
-  DestinationSpec pad;    // the finished pad and its manifest
+  std::string store_dir;                 // the user's store
+  std::string user;                      // whose store it is ("alice")
+  std::string peer;                      // the contact being registered ("bob")
+  Direction direction = Direction::kUp;  // kUp: this user encrypts from the start of the pad
+  Format format = Format::kOtc2;
+  DestinationSpec pad;  // the finished pad and its manifest
 };
 
 class StoreRegistrar {

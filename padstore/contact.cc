@@ -239,9 +239,9 @@ Status Contact::FailLocked(const Status& cause) {
   return cause;
 }
 
-ContactInfo Contact::Info() {
+ContactState Contact::Info() {
   std::lock_guard lock(mu_);
-  ContactInfo info;
+  ContactState info;
   info.meta = meta_;
   info.own_half = layout_.OwnHalf().size();
   info.own_used = own_next_;

@@ -38,7 +38,7 @@ class Contact {
   ~Contact();
 
   const ContactMeta& meta() const { return meta_; }
-  ContactInfo Info();
+  ContactState Info();
 
   Result<OwnRange> Reserve(uint64_t length);
   Result<SecretBuffer> ReadOwn(const OwnRange& range);

@@ -23,7 +23,7 @@ std::vector<uint8_t> EncodeContactMeta(const ContactMeta& meta) {
   w.U64(meta.pad_size);
   w.U64(meta.split);
   w.U8(meta.direction == Direction::kUp ? 1 : 255);
-  w.U8(static_cast<uint8_t>(meta.protocol));
+  w.U8(static_cast<uint8_t>(meta.format));
   w.Bytes(meta.pad_id);
   w.U64(meta.created_unix);
   w.U32(Crc32c(w.bytes()));
@@ -57,7 +57,7 @@ Result<ContactMeta> DecodeContactMeta(std::span<const uint8_t> bytes, const std:
   if (direction != 1 && direction != 255) return corrupt("bad direction byte");
   m.direction = direction == 1 ? Direction::kUp : Direction::kDown;
   if (protocol != 1 && protocol != 2) return corrupt("unknown protocol byte");
-  m.protocol = static_cast<Protocol>(protocol);
+  m.format = static_cast<Format>(protocol);
   if (Status s = ValidateUid(m.owner, "owner"); !s.ok()) return corrupt(s.message());
   if (Status s = ValidateUid(m.peer, "peer"); !s.ok()) return corrupt(s.message());
   if (Status s = PadLayout::Validate(m.pad_size, m.split); !s.ok()) return corrupt(s.message());

@@ -14,7 +14,7 @@
 //           pad_size     u64       bytes of pad
 //           split        u64       split index (0 < split < pad_size)
 //           direction    u8        the owner's direction: 1 = +1, 255 = -1
-//           protocol     u8        1 = otc1, 2 = otc2
+//           format       u8        1 = otc1, 2 = otc2 (common/pad_vocabulary.h)
 //           pad_id       u8[16]    the manifest's whole-pad digest (manifest.h)
 //           created_unix u64       seconds since the epoch
 //           crc          u32       CRC of every byte before it
@@ -40,7 +40,7 @@ struct ContactMeta {
   uint64_t pad_size = 0;
   uint64_t split = 0;
   Direction direction = Direction::kUp;
-  Protocol protocol = Protocol::kOtc2;
+  Format format = Format::kOtc2;
   Digest128 pad_id{};
   uint64_t created_unix = 0;
   uint32_t flags = 0;

@@ -30,7 +30,7 @@ bool SameFile(const std::string& a, const std::string& b) {
 
 bool SameRegistration(const ContactMeta& a, const ContactMeta& b) {
   return a.owner == b.owner && a.peer == b.peer && a.pad_size == b.pad_size && a.split == b.split &&
-         a.direction == b.direction && a.protocol == b.protocol && a.pad_id == b.pad_id;
+         a.direction == b.direction && a.format == b.format && a.pad_id == b.pad_id;
 }
 
 std::string IdHex(const Digest128& id) { return HexEncode(id); }
@@ -47,7 +47,7 @@ Status RestrictMode(const std::string& path) {
 
 }  // namespace
 
-Result<ContactInfo> Store::AddContact(const ContactSpec& spec) {
+Result<ContactState> Store::AddContact(const ContactSpec& spec) {
   std::unique_lock guard(mu_);
   Env& env = this->env();
   if (closed_) return Status::Failed("store " + paths_.root + " is closed");
@@ -87,7 +87,7 @@ Result<ContactInfo> Store::AddContact(const ContactSpec& spec) {
   meta.pad_size = manifest->pad_size;
   meta.split = spec.split != 0 ? spec.split : manifest->pad_size / 2;
   meta.direction = spec.direction;
-  meta.protocol = spec.protocol;
+  meta.format = spec.format;
   meta.pad_id = manifest->pad_id;
   meta.created_unix = options_.clock();
   meta.flags = spec.flags;
@@ -206,7 +206,7 @@ Result<ContactInfo> Store::AddContact(const ContactSpec& spec) {
   std::string details = "pad_id=" + IdHex(meta.pad_id) + " size=" + std::to_string(meta.pad_size) +
                         " split=" + std::to_string(meta.split) +
                         " direction=" + std::string(DirectionName(meta.direction)) +
-                        " protocol=" + std::string(ProtocolName(meta.protocol));
+                        " protocol=" + std::string(FormatName(meta.format));
   if (spec.initial_own_used > 0 || !spec.initial_decrypted.empty()) {
     details += " initial_own_used=" + std::to_string(spec.initial_own_used) +
                " initial_decrypted_ranges=" + std::to_string(spec.initial_decrypted.size());
@@ -215,13 +215,13 @@ Result<ContactInfo> Store::AddContact(const ContactSpec& spec) {
   return c->Info();
 }
 
-Result<ContactInfo> RegisterContact(const std::string& store_dir, std::string_view owner,
-                                    const ContactSpec& spec, Env* env) {
+Result<ContactState> RegisterContact(const std::string& store_dir, std::string_view owner,
+                                     const ContactSpec& spec, Env* env) {
   if (Status s = Store::Init(store_dir, owner, env); !s.ok()) return s;
   Result<std::unique_ptr<Store>> store =
       Store::Open(store_dir, StoreOptions{.env = env, .clock = {}});
   if (!store.ok()) return store.status();
-  Result<ContactInfo> info = (*store)->AddContact(spec);
+  Result<ContactState> info = (*store)->AddContact(spec);
   Status closed = (*store)->Close();
   if (!info.ok()) return info.status();
   if (!closed.ok()) return closed;

@@ -191,12 +191,12 @@ Result<LegacyImportResult> ImportLegacy(Store& store, const LegacyImportOptions&
   spec.pad_path = paths.Pad(rid);
   spec.manifest_path = paths.Manifest(rid);
   spec.direction = direction;
-  spec.protocol = Protocol::kOtc1;
+  spec.format = Format::kOtc1;
   spec.split = layout.split();
   spec.flags = ContactMeta::kImportedLegacy;
   spec.initial_own_used = own_used;
   spec.initial_decrypted = *decrypted;
-  Result<ContactInfo> info = store.AddContact(spec);
+  Result<ContactState> info = store.AddContact(spec);
   if (!info.ok()) return info.status();
   LegacyImportResult result;
   result.info = *info;

@@ -40,7 +40,7 @@ struct LegacyImportOptions {
 };
 
 struct LegacyImportResult {
-  ContactInfo info;
+  ContactState info;
   std::vector<std::string> notes;  // things the user should know (unchecked checksum, ...)
 };
 

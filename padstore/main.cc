@@ -47,13 +47,13 @@ protocol::PadLeft PadLeftOf(const ContactInfo& i) {
   return protocol::EstimatePadLeft(format, i.own_left, i.own_half);
 }
 
-nlohmann::json InfoJson(const ContactInfo& i) {
+nlohmann::json InfoJson(const ContactState& i) {
   return {
       {"peer", i.meta.peer},
       {"pad_size", i.meta.pad_size},
       {"split", i.meta.split},
       {"direction", std::string(DirectionName(i.meta.direction))},
-      {"protocol", std::string(ProtocolName(i.meta.protocol))},
+      {"protocol", std::string(FormatName(i.meta.format))},
       {"pad_id", HexEncode(i.meta.pad_id)},
       {"imported_legacy", (i.meta.flags & ContactMeta::kImportedLegacy) != 0},
       {"created", FormatUtc(i.meta.created_unix)},
@@ -70,9 +70,9 @@ nlohmann::json InfoJson(const ContactInfo& i) {
   };
 }
 
-void PrintInfo(const ContactInfo& i) {
+void PrintInfo(const ContactState& i) {
   std::printf("%s: %s pad %s (id %s), direction %s, split %llu%s\n", i.meta.peer.c_str(),
-              std::string(ProtocolName(i.meta.protocol)).c_str(),
+              std::string(FormatName(i.meta.format)).c_str(),
               FormatByteSize(i.meta.pad_size).c_str(),
               HexEncode(i.meta.pad_id).substr(0, 16).c_str(),
               std::string(DirectionName(i.meta.direction)).c_str(),
@@ -114,16 +114,16 @@ int Add(const AddArgs& a) {
   Result<Direction> d = ParseDirection(a.direction);
   if (!d.ok()) return Fail(d.status(), a.json);
   spec.direction = *d;
-  Result<Protocol> p = ParseProtocol(a.protocol);
+  Result<Format> p = ParseFormat(a.protocol);
   if (!p.ok()) return Fail(p.status(), a.json);
-  spec.protocol = *p;
+  spec.format = *p;
   if (!a.split.empty()) {
     Result<uint64_t> split = ParseByteSize(a.split);
     if (!split.ok()) return Fail(split.status().WithContext("--split"), a.json);
     spec.split = *split;
   }
   spec.placement = a.link ? PadPlacement::kSymlink : PadPlacement::kMove;
-  Result<ContactInfo> info = (*store)->AddContact(spec);
+  Result<ContactState> info = (*store)->AddContact(spec);
   if (!info.ok()) return Fail(info.status(), a.json);
   if (Status s = (*store)->Close(); !s.ok()) return Fail(s, a.json);
   if (a.json) {
@@ -155,7 +155,7 @@ int StatusCmd(const std::string& dir, const std::string& peer, bool json) {
   if (!json) std::printf("store %s (owner %s)\n", dir.c_str(), (*store)->owner().c_str());
   for (const std::string& name : (*store)->Peers()) {
     if (!peer.empty() && name != peer) continue;
-    Result<ContactInfo> info = (*store)->Info(name);
+    Result<ContactState> info = (*store)->Info(name);
     if (!info.ok()) {
       rc = 1;
       if (json) {

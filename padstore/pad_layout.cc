@@ -2,25 +2,6 @@
 
 namespace otc::padstore {
 
-std::string_view DirectionName(Direction d) { return d == Direction::kUp ? "+1" : "-1"; }
-
-Result<Direction> ParseDirection(std::string_view text) {
-  if (text == "+1" || text == "1") return Direction::kUp;
-  if (text == "-1") return Direction::kDown;
-  return Status::InvalidArgument("direction \"" + std::string(text) +
-                                 "\" is invalid: use +1 (send from index 0 upward) or -1 "
-                                 "(send from the last index downward)");
-}
-
-std::string_view ProtocolName(Protocol p) { return p == Protocol::kOtc1 ? "otc1" : "otc2"; }
-
-Result<Protocol> ParseProtocol(std::string_view text) {
-  if (text == "otc1") return Protocol::kOtc1;
-  if (text == "otc2") return Protocol::kOtc2;
-  return Status::InvalidArgument("protocol \"" + std::string(text) +
-                                 "\" is invalid: use otc1 or otc2");
-}
-
 std::string ToString(const IndexRange& r) {
   std::string s = "[";  // built with += : GCC 12 warns falsely (-Wrestrict) on "[" + ...
   s += std::to_string(r.lo);

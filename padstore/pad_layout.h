@@ -25,24 +25,13 @@
 #include <string>
 #include <string_view>
 
+#include "common/pad_vocabulary.h"
 #include "common/status.h"
 
 namespace otc::padstore {
 
-enum class Direction : int8_t { kUp = 1, kDown = -1 };
-enum class Protocol : uint8_t { kOtc1 = 1, kOtc2 = 2 };
-
-// "+1" / "-1".
-std::string_view DirectionName(Direction d);
-// Accepts "+1", "1", "-1".
-Result<Direction> ParseDirection(std::string_view text);
-inline Direction Opposite(Direction d) {
-  return d == Direction::kUp ? Direction::kDown : Direction::kUp;
-}
-
-// "otc1" / "otc2".
-std::string_view ProtocolName(Protocol p);
-Result<Protocol> ParseProtocol(std::string_view text);
+// Direction and Format (common/pad_vocabulary.h) are otc-wide words; padstore uses them
+// unqualified from the enclosing namespace.
 
 // A half-open range of pad indices [lo, hi).
 struct IndexRange {

@@ -201,7 +201,7 @@ Result<Contact*> Store::Find(std::string_view peer, bool incoming) const {
                           paths_.Contacts() + " (register it with padstore add)");
 }
 
-Result<ContactInfo> Store::Info(std::string_view peer) const {
+Result<ContactState> Store::Info(std::string_view peer) const {
   Result<Contact*> c = Find(peer, false);
   if (!c.ok()) return c.status();
   return (*c)->Info();

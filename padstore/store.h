@@ -62,7 +62,7 @@ struct ContactSpec {
   std::string pad_path;                  // the pad; may already be STORE/contacts/<peer>/pad
   std::string manifest_path;             // its complete manifest; may already be in place
   Direction direction = Direction::kUp;  // the owner's direction
-  Protocol protocol = Protocol::kOtc2;
+  Format format = Format::kOtc2;
   uint64_t split = 0;  // 0 = pad_size / 2
   PadPlacement placement = PadPlacement::kMove;
   uint32_t flags = 0;  // ContactMeta flags
@@ -98,7 +98,7 @@ class Store {
   // Registered peers, sorted (including ones whose entry failed to open).
   std::vector<std::string> Peers() const;
   // Facts and counters for a contact; NotFound for an unknown peer.
-  Result<ContactInfo> Info(std::string_view peer) const;
+  Result<ContactState> Info(std::string_view peer) const;
 
   // --- sending -----------------------------------------------------------------------
   Result<OwnRange> ReserveRange(std::string_view peer, uint64_t length);
@@ -127,7 +127,7 @@ class Store {
   Result<std::vector<RecoverReport>> Recover(const RecoverOptions& options);
   // Registers a contact (see ContactSpec). Idempotent for the same pad; AlreadyExists for
   // a different one. The meta file is written last: it is the commit point.
-  Result<ContactInfo> AddContact(const ContactSpec& spec);
+  Result<ContactState> AddContact(const ContactSpec& spec);
 
   bool failed() const { return fail_.failed(); }
   Status failure() const { return fail_.status(); }
@@ -155,7 +155,7 @@ class Store {
 };
 
 // padgen's entry point: Init (idempotent) + Open + AddContact + Close.
-Result<ContactInfo> RegisterContact(const std::string& store_dir, std::string_view owner,
-                                    const ContactSpec& spec, Env* env = nullptr);
+Result<ContactState> RegisterContact(const std::string& store_dir, std::string_view owner,
+                                     const ContactSpec& spec, Env* env = nullptr);
 
 }  // namespace otc::padstore

@@ -96,7 +96,7 @@ struct DecryptResult {
   bool late = false;
 };
 
-struct ContactInfo {
+struct ContactState {
   ContactMeta meta;
   uint64_t own_half = 0;       // bytes in the owner's half
   uint64_t own_used = 0;       // own bytes handed out or counted as used

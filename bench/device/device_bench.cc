@@ -83,7 +83,7 @@ void MakePair(const std::string& dir, const std::string& a, const std::string& b
     spec.peer = peer;
     spec.pad_path = pad_path;
     spec.manifest_path = manifest;
-    spec.direction = side == 0 ? padstore::Direction::kUp : padstore::Direction::kDown;
+    spec.direction = side == 0 ? Direction::kUp : Direction::kDown;
     auto info = padstore::RegisterContact(dir + "/" + owner, owner, spec);
     if (!info.ok()) Die("register: " + info.status().ToString());
   }

@@ -30,7 +30,7 @@ void PackageUnpackage(benchmark::State& state, Format format, bool hide, Directi
   const auto message = Filled(m, 1);
   const uint64_t cost = *PadCost(format, m, options);
   const auto pad = Filled(cost, 7);
-  const uint64_t index = direction == Direction::kForward ? 0 : cost - 1;
+  const uint64_t index = direction == Direction::kUp ? 0 : cost - 1;
   for (auto _ : state) {
     MemoryPadStream send(pad, index, direction);
     auto package = Package(format, message, index, direction, send, options);
@@ -57,20 +57,16 @@ void PackageUnpackage(benchmark::State& state, Format format, bool hide, Directi
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * m));
 }
 
-void BM_Otc1(benchmark::State& s) {
-  PackageUnpackage(s, Format::kOtc1, false, Direction::kForward);
-}
+void BM_Otc1(benchmark::State& s) { PackageUnpackage(s, Format::kOtc1, false, Direction::kUp); }
 void BM_Otc1Backward(benchmark::State& s) {
-  PackageUnpackage(s, Format::kOtc1, false, Direction::kBackward);
+  PackageUnpackage(s, Format::kOtc1, false, Direction::kDown);
 }
-void BM_Otc2(benchmark::State& s) {
-  PackageUnpackage(s, Format::kOtc2, false, Direction::kForward);
-}
+void BM_Otc2(benchmark::State& s) { PackageUnpackage(s, Format::kOtc2, false, Direction::kUp); }
 void BM_Otc2Backward(benchmark::State& s) {
-  PackageUnpackage(s, Format::kOtc2, false, Direction::kBackward);
+  PackageUnpackage(s, Format::kOtc2, false, Direction::kDown);
 }
 void BM_Otc2Hidden(benchmark::State& s) {
-  PackageUnpackage(s, Format::kOtc2, true, Direction::kForward);
+  PackageUnpackage(s, Format::kOtc2, true, Direction::kUp);
 }
 
 BENCHMARK(BM_Otc1)->Arg(100)->Arg(1024)->Arg(65536);

@@ -22,31 +22,15 @@
 #include <string_view>
 #include <vector>
 
+#include "chat/rpc/device_rpc.h"
 #include "common/status.h"
 
 namespace otc::client {
 
-struct PackageResult {
-  std::string package_b64;
-  uint64_t index = 0;
-  uint64_t pad_left = 0;  // own pad bytes left towards the recipient
-  bool pad_low = false;   // the device says under 1% of the own half is left
-};
-
-struct UnpackageResult {
-  std::string message;  // plaintext (UTF-8 or binary as sent); wipe after use
-  uint64_t index = 0;
-  bool skipped = false;  // never-seen pad lies before this package
-  bool late = false;     // older than a package already decrypted (if the device says so)
-};
-
-struct ContactInfo {
-  std::string peer;
-  std::string protocol;        // "otc1" / "otc2"
-  uint64_t pad_left = 0;       // own half, bytes left
-  uint64_t pad_total = 0;      // own half, bytes in total (0 if the device does not say)
-  uint64_t messages_left = 0;  // the device's estimate
-};
+// The device RPC's own types (chat/rpc/device_rpc.h): one definition for both ends.
+using PackageResult = rpc::PackageReply;
+using UnpackageResult = rpc::UnpackageReply;
+using ContactInfo = rpc::ContactInfo;
 
 class DeviceApi {
  public:

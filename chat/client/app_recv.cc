@@ -105,6 +105,7 @@ int RunRecv(const CommonFlags& flags, const RecvFlags& recv) {
       j["ref"] = d.ref;
       j["index"] = d.index ? nlohmann::json(*d.index) : nlohmann::json(nullptr);
       j["time"] = IsoTime(d.time);
+      if (d.already_read) j["already_read"] = true;
       if (!d.text) {
         j["text"] = nullptr;
       } else if (IsValidUtf8(*d.text)) {
@@ -120,6 +121,7 @@ int RunRecv(const CommonFlags& flags, const RecvFlags& recv) {
     } else {
       for (const Warning& w : d.warnings) print(FormatWarning(w, d.time));
       if (d.text) print(FormatIncoming(d.from, *d.text, d.time));
+      if (d.already_read) print(FormatAlreadyRead(d.from, d.time));
     }
     if (d.text) Wipe({reinterpret_cast<uint8_t*>(d.text->data()), d.text->size()});
   };

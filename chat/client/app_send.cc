@@ -9,10 +9,12 @@
 
 #include "chat/client/app.h"
 #include "chat/client/app_setup.h"
+#include "chat/client/command.h"
 #include "chat/client/names.h"
 #include "chat/client/sender.h"
 #include "chat/client/stop_signal.h"
 #include "chat/client/transcript.h"
+#include "chat/rpc/error_category.h"
 #include "common/secret_buffer.h"
 
 namespace otc::client {
@@ -30,6 +32,10 @@ int RunSend(const CommonFlags& flags, const SendFlags& send) {
     text.assign(std::istreambuf_iterator<char>(std::cin), {});
     if (text.ends_with("\n")) text.pop_back();
   }
+  if (Status s = CheckMessageText(text); !s.ok()) {
+    PrintError(s.message());
+    return kExitUsage;
+  }
   auto prepared = Prepare(flags, true);
   if (std::holds_alternative<int>(prepared)) return std::get<int>(prepared);
   std::unique_ptr<Setup> setup = std::move(std::get<std::unique_ptr<Setup>>(prepared));
@@ -42,13 +48,6 @@ int RunSend(const CommonFlags& flags, const SendFlags& send) {
   sender.SetRetryObserver([](const Warning& w) {
     std::fprintf(stderr, "%s\n", FormatWarning(w, std::time(nullptr)).c_str());
   });
-  if (Result<std::vector<ContactInfo>> c = (*device)->Contacts(); c.ok()) {
-    std::map<std::string, uint64_t> totals;
-    for (const ContactInfo& i : *c) {
-      if (i.pad_total > 0) totals[i.peer] = i.pad_total;
-    }
-    sender.SetPadTotals(std::move(totals));
-  }
   int code = kExitOk;
   for (const SendOutcome& o : sender.SendMany(*to, text)) {
     for (const Warning& w : o.warnings) {
@@ -61,7 +60,7 @@ int RunSend(const CommonFlags& flags, const SendFlags& send) {
         j["index"] = o.index;
         j["pad_left"] = o.pad_left;
       } else {
-        j["error"] = std::string(CodeName(o.status.code()));
+        j["error"] = std::string(rpc::ClientErrorName(o.status.code()));
         j["message"] = o.status.message();
       }
       std::printf("%s\n", j.dump().c_str());

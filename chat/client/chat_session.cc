@@ -1,5 +1,6 @@
 #include "chat/client/chat_session.h"
 
+#include <algorithm>
 #include <ctime>
 #include <map>
 
@@ -124,10 +125,29 @@ void ChatSession::Warn(const Warning& w) { out_.Line(FormatWarning(w, std::time(
 
 void ChatSession::OnDelivery(Delivery&& d) {
   for (const Warning& w : d.warnings) Warn(w);
+  if (d.already_read) out_.Line(FormatAlreadyRead(d.from, d.time));
   if (d.text) {
     out_.Line(FormatIncoming(d.from, *d.text, d.time));
     Wipe({reinterpret_cast<uint8_t*>(d.text->data()), d.text->size()});
   }
+}
+
+void ChatSession::WarnUnknownMembers(const std::string& group,
+                                     const std::vector<std::string>& members) {
+  Result<std::vector<ContactInfo>> c = conn_.send_device->Contacts();
+  if (!c.ok()) return;  // the device is away: sends will say so
+  std::vector<std::string> unknown;
+  for (const std::string& m : members) {
+    if (m == options_.user) continue;  // group sends skip the sender
+    bool known =
+        std::any_of(c->begin(), c->end(), [&](const ContactInfo& i) { return i.peer == m; });
+    if (!known) unknown.push_back(m);
+  }
+  if (unknown.empty()) return;
+  out_.Line("!! group " + group +
+            ": not contacts on your device (no pad shared, sends to them "
+            "will fail): " +
+            Join(unknown, ", "));
 }
 
 void ChatSession::DoContacts(bool print) {
@@ -139,12 +159,7 @@ void ChatSession::DoContacts(bool print) {
     return;
   }
   std::vector<std::string> names;
-  std::map<std::string, uint64_t> totals;
-  for (const ContactInfo& i : *c) {
-    names.push_back(i.peer);
-    if (i.pad_total > 0) totals[i.peer] = i.pad_total;
-  }
-  sender_->SetPadTotals(std::move(totals));
+  for (const ContactInfo& i : *c) names.push_back(i.peer);
   {
     std::lock_guard<std::mutex> lock(contacts_mu_);
     contacts_ = names;
@@ -157,7 +172,7 @@ void ChatSession::DoContacts(bool print) {
   for (const ContactInfo& i : *c) {
     // The device's figures, worded as padstore status and otc contacts word them.
     protocol::PadLeft left{i.pad_left, i.pad_total, i.messages_left};
-    out_.Line("  " + i.peer + "  " + (i.protocol.empty() ? "?" : i.protocol) + "  " +
+    out_.Line("  " + i.peer + "  " + std::string(FormatName(i.format)) + "  " +
               protocol::FormatPadLeft(left));
   }
 }
@@ -222,6 +237,7 @@ bool ChatSession::HandleLine(std::string_view line) {
                      Status s = groups_.Define(c.name, c.members);
                      out_.Line(s.ok() ? "group " + c.name + " = " + Join(c.members, ",")
                                       : "group not saved: " + s.message());
+                     if (s.ok()) Enqueue([this, c] { WarnUnknownMembers(c.name, c.members); });
                    }
                  },
                  [&](const UngroupCommand& c) {

@@ -80,6 +80,8 @@ class ChatSession {
   void WorkerLoop();
   void DoSend(std::vector<std::string> to, std::string label, std::string text);
   void DoContacts(bool print);
+  // Warns, naming them, about group members the device has no pad with.
+  void WarnUnknownMembers(const std::string& group, const std::vector<std::string>& members);
   void Warn(const Warning& w);
   void OnDelivery(Delivery&& d);
 

@@ -32,7 +32,9 @@ Status Usage(std::string_view usage) {
 // The message after the target: drop exactly the separating whitespace.
 Result<std::string> MessageText(std::string_view rest, std::string_view usage) {
   rest = SkipSpace(rest);
-  if (rest.empty()) return Usage(usage);
+  if (Status s = CheckMessageText(rest); !s.ok()) {
+    return Status::InvalidArgument(s.message() + " (usage: " + std::string(usage) + ")");
+  }
   return std::string(rest);
 }
 
@@ -64,6 +66,13 @@ std::string HelpText() {
          "help                       this text\n"
          "quit | q | exit            leave\n"
          "Incoming messages appear as they arrive. Tab completes commands and names.\n";
+}
+
+Status CheckMessageText(std::string_view text) {
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return Status::InvalidArgument("empty message: nothing sent, no pad used");
+  }
+  return Status::Ok();
 }
 
 Result<Command> ParseCommand(std::string_view line) {

@@ -54,6 +54,10 @@ using Command =
 // Parses one line. Errors are InvalidArgument with a one-line message saying the usage.
 Result<Command> ParseCommand(std::string_view line);
 
+// Empty or whitespace-only text is no message. `otc chat`, `otc send` and the Sender all
+// refuse it with this error before the device is asked, so no pad is spent.
+Status CheckMessageText(std::string_view text);
+
 // Every command word, sorted (for help and tab completion).
 const std::vector<std::string>& CommandNames();
 

@@ -17,6 +17,17 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
+// A '#' at the start of a value or after whitespace starts a comment; one inside a
+// word (a URL fragment, say) does not.
+std::string_view StripComment(std::string_view value) {
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (value[i] == '#' && (i == 0 || value[i - 1] == ' ' || value[i - 1] == '\t')) {
+      return Trim(value.substr(0, i));
+    }
+  }
+  return value;
+}
+
 std::string ExpandHome(std::string_view value, const EnvLookup& env) {
   if (!value.starts_with("~/")) return std::string(value);
   std::optional<std::string> home = env("HOME");
@@ -55,7 +66,7 @@ Result<ConfigValues> ParseConfigText(std::string_view text, std::string_view sou
       return Status::InvalidArgument(where + ": expected 'key = value'");
     }
     std::string_view key = Trim(line.substr(0, eq));
-    std::string value = ExpandHome(Trim(line.substr(eq + 1)), env);
+    std::string value = ExpandHome(StripComment(Trim(line.substr(eq + 1))), env);
     if (key == "user") {
       out.user = value;
     } else if (key == "device") {
@@ -82,6 +93,19 @@ ConfigValues ConfigFromEnv(const EnvLookup& env) {
   out.relay = env("OTC_RELAY");
   out.history = env("OTC_HISTORY");
   return out;
+}
+
+Status CreateDirWithParents(Env& env, const std::string& dir) {
+  std::vector<std::string> missing;
+  for (std::filesystem::path p(dir); !p.empty() && !env.FileExists(p.string());
+       p = p.parent_path()) {
+    missing.push_back(p.string());
+    if (p == p.parent_path()) break;
+  }
+  for (auto it = missing.rbegin(); it != missing.rend(); ++it) {
+    if (Status s = env.CreateDir(*it, 0700); !s.ok()) return s;
+  }
+  return Status::Ok();
 }
 
 Result<std::string> ResolveConfigDir(const std::optional<std::string>& flag, const EnvLookup& env) {

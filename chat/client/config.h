@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/env.h"
 #include "common/status.h"
 
 namespace otc::client {
@@ -59,6 +60,10 @@ Result<ConfigValues> ParseConfigText(std::string_view text, std::string_view sou
 ConfigValues ConfigFromEnv(const EnvLookup& env);
 
 // The config directory (see the top of this file). Error if none can be determined.
+// Creates `dir` and every missing parent, each with mode 0700 (a new user has no
+// ~/.config yet). Existing directories are left as they are.
+Status CreateDirWithParents(Env& env, const std::string& dir);
+
 Result<std::string> ResolveConfigDir(const std::optional<std::string>& flag, const EnvLookup& env);
 
 // flags > env > file > defaults.

@@ -48,19 +48,13 @@ class HttpDeviceClient final : public DeviceApi {
  private:
   HttpDeviceClient(std::string address, std::string token, DeviceClientOptions options)
       : connection_("device", std::move(address)), token_(std::move(token)), options_(options) {}
-  // Sends and returns the parsed JSON body of a 2xx reply, or the typed error.
-  Result<nlohmann::json> Call(http::Verb verb, const std::string& target, std::string body,
-                              std::chrono::milliseconds timeout);
+  // Sends and returns the body of a 2xx reply, or the typed error (rpc::ParseErrorReply).
+  Result<std::string> Call(http::Verb verb, const std::string& target, std::string body,
+                           std::chrono::milliseconds timeout);
 
   KeptAliveConnection connection_;
   std::string token_;
   DeviceClientOptions options_;
 };
-
-// The Status for a device error reply: category -> code (bad_request -> kInvalidArgument,
-// unknown_contact -> kNotFound, pad_exhausted -> kExhausted, denied -> kDenied,
-// replay -> kReplay, integrity -> kIntegrity, too_large -> kTooLarge, unauthorized ->
-// kDenied, internal or anything unrecognised -> kInternal).
-Status DeviceErrorStatus(int http_status, std::string_view body);
 
 }  // namespace otc::client

@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "chat/client/config.h"
 #include "chat/client/names.h"
 #include "common/encoding.h"
 
@@ -68,7 +69,7 @@ std::string GroupBook::Serialize() const {
 }
 
 Status GroupBook::Save() {
-  if (Status s = env_->CreateDir(DirName(path_), 0700); !s.ok()) {
+  if (Status s = CreateDirWithParents(*env_, DirName(path_)); !s.ok()) {
     return s.WithContext("creating config directory");
   }
   std::string text = Serialize();

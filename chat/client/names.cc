@@ -2,14 +2,11 @@
 
 #include <algorithm>
 
+#include "chat/rpc/device_rpc.h"
+
 namespace otc::client {
 
-bool IsValidUid(std::string_view uid) {
-  if (uid.empty() || uid.size() > 64) return false;
-  return std::all_of(uid.begin(), uid.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
-  });
-}
+bool IsValidUid(std::string_view uid) { return rpc::IsValidUid(uid); }
 
 Status CheckUid(std::string_view uid, std::string_view what) {
   if (IsValidUid(uid)) return Status::Ok();

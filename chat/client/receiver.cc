@@ -99,20 +99,6 @@ bool Receiver::SaveCursor(uint64_t next, const std::atomic<bool>& stop) {
   }
 }
 
-bool Receiver::TrackIndex(const std::string& sender, uint64_t index, bool skipped) {
-  if (tracks_.size() > 10000 && !tracks_.contains(sender)) tracks_.clear();  // bounded
-  SenderTrack& t = tracks_[sender];
-  for (const auto& [lo, hi] : t.gaps) {
-    if (index > lo && index < hi) return true;  // frontier unchanged
-  }
-  if (skipped && t.last) {
-    t.gaps.emplace_back(std::min(*t.last, index), std::max(*t.last, index));
-    if (t.gaps.size() > 64) t.gaps.pop_front();
-  }
-  t.last = index;
-  return false;
-}
-
 bool Receiver::Process(const RelayMessage& m, const std::atomic<bool>& stop) {
   Delivery d;
   d.from = m.sender;
@@ -129,10 +115,10 @@ bool Receiver::Process(const RelayMessage& m, const std::atomic<bool>& stop) {
       Recovered(true);
       d.time = std::time(nullptr);
       d.index = r->index;
-      d.text = std::move(r->message);
-      bool filled_gap = TrackIndex(m.sender, r->index, r->skipped);
+      d.already_read = r->already_read;
+      if (!r->already_read) d.text = std::move(r->message);
       if (r->skipped) d.warnings.push_back({WarningKind::kSkipped, m.sender, ""});
-      if (r->late || filled_gap) d.warnings.push_back({WarningKind::kLate, m.sender, ""});
+      if (r->late) d.warnings.push_back({WarningKind::kLate, m.sender, ""});
       WipeString(r->message);
       break;
     }

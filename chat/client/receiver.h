@@ -11,10 +11,9 @@
 // and after each batch the relay is told it may delete (POST /ack) — only messages the
 // device has already unpackaged are ever acked.
 //
-// A LATE message (reordered in transit) is flagged when the device says so ("late"), or
-// else when its index falls strictly inside a gap this session saw open: a gap is the
-// span between a sender's previous index and a later message the device reported as
-// `skipped` (direction-agnostic, so it works for either half of the pad).
+// SKIPPED and LATE come from the device, which knows every pad byte it has decrypted:
+// skipped = never-seen pad lies before this message (earlier ones may be lost), late =
+// the message lies behind pad already decrypted (reordered in transit, fills a gap).
 //
 // Refusals are shown, never hidden: replay, integrity failure (no text: the device never
 // releases it), malformed package, unknown sender, denial. A device or relay that does not
@@ -47,6 +46,9 @@ struct Delivery {
   std::time_t time = 0;           // local receive time
   std::optional<std::string> text;
   std::vector<Warning> warnings;
+  // The device decrypted this exact package before, for another client of this account
+  // (which showed it): no text here, and no alarm.
+  bool already_read = false;
 };
 
 struct ReceiverOptions {
@@ -94,13 +96,6 @@ class Receiver {
   bool WaitAfterFailure(bool device, const Status& s, const std::atomic<bool>& stop);
   void Recovered(bool device);
   void Emit(const Warning& w);
-  // Updates the per-sender gap record; true if `index` fills a known gap (late).
-  bool TrackIndex(const std::string& sender, uint64_t index, bool skipped);
-
-  struct SenderTrack {
-    std::optional<uint64_t> last;
-    std::deque<std::pair<uint64_t, uint64_t>> gaps;  // open intervals (lo, hi)
-  };
 
   DeviceApi& device_;
   RelayApi& relay_;
@@ -112,7 +107,6 @@ class Receiver {
   bool device_down_ = false;
   bool relay_down_ = false;
   uint64_t cursor_ = 0;
-  std::map<std::string, SenderTrack> tracks_;
   std::mutex busy_;
   std::mutex emit_;  // held while calling sink_.on_warning
   const std::atomic<bool>* stop_ = nullptr;

@@ -1,6 +1,8 @@
 #include "chat/client/sender.h"
 
+#include "chat/client/command.h"
 #include "chat/protocol/pad_left.h"
+#include "common/byte_size.h"
 
 namespace otc::client {
 
@@ -17,6 +19,10 @@ bool Sender::Retryable(const Status& s) const { return s.code() == Status::Code:
 SendOutcome Sender::SendOne(const std::string& to, std::string_view text) {
   SendOutcome out;
   out.to = to;
+  if (Status s = CheckMessageText(text); !s.ok()) {
+    out.status = s;
+    return out;
+  }
 
   Backoff device_backoff(policy_);
   Result<PackageResult> pkg = Status::Unavailable("not tried");
@@ -42,14 +48,9 @@ SendOutcome Sender::SendOne(const std::string& to, std::string_view text) {
   out.pad_spent = true;
   out.index = pkg->index;
   out.pad_left = pkg->pad_left;
+  // "Pad below 1%", once per contact, from the device's own half size.
   if (!warned_low_[to]) {
-    std::optional<Warning> w;
-    if (auto it = totals_.find(to); it != totals_.end()) {
-      w = PadLowWarning(to, pkg->pad_left, it->second);
-    }
-    if (!w && pkg->pad_low) {
-      w = Warning{WarningKind::kPadLow, to, protocol::FormatPadBytes(pkg->pad_left) + " pad left"};
-    }
+    std::optional<Warning> w = PadLowWarning(to, pkg->pad_left, pkg->pad_total);
     if (w) {
       warned_low_[to] = true;
       out.warnings.push_back(*w);

@@ -37,10 +37,6 @@ class Sender {
  public:
   Sender(DeviceApi& device, RelayApi& relay, std::string user, BackoffPolicy policy, Sleeper sleep);
 
-  // Own-half pad sizes per contact, for the "pad below 1%" warning (from Contacts()).
-  // Without them the device's own pad_low flag decides. Warned once per contact.
-  void SetPadTotals(std::map<std::string, uint64_t> totals) { totals_ = std::move(totals); }
-
   SendOutcome SendOne(const std::string& to, std::string_view text);
   // One package per recipient, in order; the own uid is skipped.
   std::vector<SendOutcome> SendMany(const std::vector<std::string>& to, std::string_view text);
@@ -56,7 +52,6 @@ class Sender {
   std::string user_;
   BackoffPolicy policy_;
   Sleeper sleep_;
-  std::map<std::string, uint64_t> totals_;
   std::map<std::string, bool> warned_low_;
   std::function<void(const Warning&)> on_retry_;
 };

@@ -2,6 +2,8 @@
 
 // libedit's readline.h needs stdio declared first.
 #include <editline/readline.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -37,6 +39,33 @@ int TerminalColumns() {
   return 80;
 }
 
+bool CodesetIsUtf8() {
+  std::string_view codeset = nl_langinfo(CODESET);
+  return codeset == "UTF-8" || codeset == "utf8";
+}
+
+// libedit decodes typed bytes with the LC_CTYPE locale; in the C locale (no LANG, as under
+// CI, cron or a bare ssh) it drops every byte above 0x7f. Use the environment's locale when
+// it is UTF-8, else C.UTF-8 (Debian always ships it). Only LC_CTYPE: the numbers and
+// times the client prints stay locale-independent. Messages are UTF-8 on the wire in any
+// case, so a non-UTF-8 environment locale (say, latin-1) could not be honoured anyway.
+void UseUtf8CharacterLocale() {
+  if (setlocale(LC_CTYPE, "") != nullptr && CodesetIsUtf8()) return;
+  if (setlocale(LC_CTYPE, "C.UTF-8") != nullptr && CodesetIsUtf8()) return;
+  setlocale(LC_CTYPE, "C.utf8");
+}
+
+// The escape sequence that erases the prompt and the partial input, on every row they
+// occupy (the cursor is at rl_point).
+std::string EraseInputRows(const std::string& prompt) {
+  std::string out;
+  int cols = TerminalColumns();
+  int rows_up = static_cast<int>((prompt.size() + static_cast<size_t>(rl_point)) / cols);
+  if (rows_up > 0) out += "\x1b[" + std::to_string(rows_up) + "A";
+  out += "\r\x1b[J";
+  return out;
+}
+
 void WriteAll(std::string_view s) {
   while (!s.empty()) {
     ssize_t n = ::write(STDOUT_FILENO, s.data(), s.size());
@@ -69,6 +98,7 @@ Result<std::unique_ptr<Terminal>> Terminal::Create(std::string prompt, Callbacks
       new Terminal(std::move(prompt), std::move(callbacks), wake, sig, tty));
   active_ = t.get();
   if (tty) {
+    UseUtf8CharacterLocale();  // before libedit initialises (el_init reads the locale)
     rl_readline_name = "otc";
     rl_catch_signals = 0;
     rl_catch_sigwinch = 0;
@@ -130,13 +160,7 @@ void Terminal::Flush() {
   }
   if (lines.empty() && !clear) return;
   std::string out;
-  if (tty_ && running_ && installed_) {
-    // Erase the prompt and the partial input, on every row they occupy.
-    int cols = TerminalColumns();
-    int rows_up = static_cast<int>((prompt_.size() + static_cast<size_t>(rl_point)) / cols);
-    if (rows_up > 0) out += "\x1b[" + std::to_string(rows_up) + "A";
-    out += "\r\x1b[J";
-  }
+  if (tty_ && running_ && installed_) out += EraseInputRows(prompt_);
   if (clear) out += "\x1b[H\x1b[2J";
   for (const std::string& l : lines) out += l + "\n";
   WriteAll(out);

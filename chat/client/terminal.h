@@ -12,6 +12,10 @@
 // Signals: SIGINT, SIGTERM and SIGHUP end Run() like `quit`; SIGWINCH resizes. They must
 // be blocked in every thread before any thread starts (BlockTerminalSignals()).
 //
+// Characters: on a terminal LC_CTYPE is set from the environment, or to C.UTF-8 when the
+// environment's locale is not UTF-8, so libedit reads multibyte input and moves and deletes
+// whole characters; typed text reaches on_line as the UTF-8 bytes typed.
+//
 // When stdin is not a terminal, there is no line editing: lines are read as they come
 // and output is printed plainly (scripts can drive `otc chat` through a pipe).
 #pragma once

@@ -2,7 +2,9 @@
 
 #include <cstdio>
 
+#include "chat/client/utf8.h"
 #include "chat/protocol/pad_left.h"
+#include "common/byte_size.h"
 
 namespace otc::client {
 
@@ -49,23 +51,37 @@ std::string TimeStamp(std::time_t when) {
 std::string SanitizeForTerminal(std::string_view text, std::string_view indent) {
   std::string out;
   out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    bool c1 = c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
-              static_cast<unsigned char>(text[i + 1]) <= 0x9F;  // U+0080..U+009F (C1 controls)
-    if (c == '\n') {
+  auto escape = [&out](uint32_t byte) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned>(byte));
+    out += buf;
+  };
+  for (size_t i = 0; i < text.size();) {
+    const Utf8Char c = DecodeUtf8At(text, i);
+    if (c.length == 0) {
+      out += "\xef\xbf\xbd";  // U+FFFD: a byte that is not part of valid UTF-8
+      ++i;
+      continue;
+    }
+    const uint32_t cp = c.code_point;
+    if (cp == '\n') {
       out += '\n';
       out += indent;
-    } else if ((c < 0x20 && c != '\t') || c == 0x7F || c1) {
-      unsigned char shown = c1 ? static_cast<unsigned char>(text[++i]) : c;
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", shown);
-      out += buf;
+    } else if ((cp < 0x20 && cp != '\t') || cp == 0x7F) {
+      escape(cp);  // C0 controls and DEL: ESC, CR, BEL would act on the terminal
+    } else if (cp >= 0x80 && cp <= 0x9F) {
+      escape(cp);  // C1 controls (U+009B is a CSI on many terminals)
     } else {
-      out += static_cast<char>(c);
+      out.append(text.substr(i, c.length));
     }
+    i += c.length;
   }
   return out;
+}
+
+std::string FormatAlreadyRead(std::string_view from, std::time_t when) {
+  return TimeStamp(when) + " " + SanitizeForTerminal(from) +
+         ": (a message already read on another of your clients)";
 }
 
 std::string FormatIncoming(std::string_view from, std::string_view text, std::time_t when) {

@@ -47,6 +47,8 @@ std::string_view WarningCode(WarningKind kind);
 std::string FormatWarning(const Warning& w, std::time_t when);
 
 // "[HH:MM:SS] from: text" (incoming) — `text` is sanitized.
+// The note shown instead of a message another client of this account already showed.
+std::string FormatAlreadyRead(std::string_view from, std::time_t when);
 std::string FormatIncoming(std::string_view from, std::string_view text, std::time_t when);
 // "[HH:MM:SS] me -> to: text" (outgoing, shown once the relay stored it).
 std::string FormatOutgoing(std::string_view me, std::string_view to, std::string_view text,

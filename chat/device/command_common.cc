@@ -1,6 +1,6 @@
 #include "chat/device/command_common.h"
 
-#include "chat/device/error_category.h"
+#include "chat/rpc/error_category.h"
 #include "common/byte_size.h"
 #include "common/cli/exit_codes.h"
 #include "common/cli/failure.h"
@@ -45,7 +45,7 @@ int ReportError(std::string_view what, const Status& status, bool json) {
   // The exit code (and with --json the "error" name) carries the category; the line says
   // what failed once, without repeating it as a label.
   return cli::ReportFailure(
-      "otc-device", {ExitCodeFor(status), std::string(what) + ": " + status.message(), ""}, json);
+      "otc-device", {rpc::ExitCodeFor(status), std::string(what) + ": " + status.message(), ""}, json);
 }
 
 std::string ExitCodeHelp() {

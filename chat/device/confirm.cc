@@ -1,5 +1,8 @@
 #include "chat/device/confirm.h"
 
+#include <cstdio>
+
+#include "chat/rpc/device_rpc.h"
 #include "common/byte_size.h"
 
 namespace otc::device {
@@ -41,6 +44,33 @@ std::string ConfirmPolicy::ToString() const {
   return "tty";
 }
 
+namespace {
+
+// The text as it may be shown on the device's terminal (see PromptText).
+std::string EscapeForPrompt(std::span<const uint8_t> text) {
+  const bool utf8 = rpc::IsValidUtf8(text);
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const uint8_t c = text[i];
+    // In valid UTF-8, U+0080..U+009F (C1 controls) are C2 80..C2 9F.
+    const bool c1 = utf8 && c == 0xC2 && i + 1 < text.size() && text[i + 1] <= 0x9F;
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7F || c1 || (c >= 0x80 && !utf8)) {
+      const uint8_t shown = c1 ? text[++i] : c;
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", shown);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string PromptText(const ConfirmRequest& request) {
   const bool encrypt = request.op == ConfirmRequest::Op::kEncrypt;
   std::string text;
@@ -51,7 +81,9 @@ std::string PromptText(const ConfirmRequest& request) {
   text += std::to_string(request.message_bytes);
   text += " bytes (";
   text += std::to_string(request.pad_bytes);
-  text += " pad bytes)? [y/N] ";
+  text += " pad bytes)";
+  if (encrypt) text += ": \"" + EscapeForPrompt(request.message) + "\"";
+  text += "? [y/N] ";
   return text;
 }
 

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -40,11 +41,18 @@ struct ConfirmRequest {
   std::string_view peer;   // the contact
   uint64_t message_bytes = 0;
   uint64_t pad_bytes = 0;
+  // Encrypt only: the text itself, shown so that the owner sees that what is encrypted is
+  // what they typed (the client may be malicious). Empty for a decrypt: the device asks
+  // before it reads any pad, so there is no plaintext yet.
+  std::span<const uint8_t> message;
 };
 
-// The question put to the user, e.g. "alice → bob: encrypt 23 bytes (55 pad bytes)? [y/N] "
-// for an encryption and "bob → alice: decrypt 23 bytes (55 pad bytes)? [y/N] " for a
-// decryption (the arrow shows the direction of the message).
+// The question put to the user, e.g.
+//   alice → bob: encrypt 5 bytes (37 pad bytes): "hello"? [y/N]
+// for an encryption (with the text, control characters, quotes and backslashes escaped
+// as \xNN / \" / \\, and every byte of text that is not UTF-8 as \xNN, so nothing in it
+// acts on the terminal) and "bob → alice: decrypt 23 bytes (55 pad bytes)? [y/N] " for a
+// decryption. The arrow shows the direction of the message.
 std::string PromptText(const ConfirmRequest& request);
 
 class Confirmer {

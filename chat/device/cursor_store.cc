@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "chat/device/rpc_schema.h"
+#include "chat/rpc/device_rpc.h"
 #include "common/encoding.h"
 
 namespace otc::device {
@@ -18,7 +18,7 @@ Result<std::unique_ptr<CursorStore>> CursorStore::Open(Env* env, const std::stri
     return Status::Corruption(store->path_ + " is not a valid cursor file; move it away to reset");
   }
   for (const auto& item : doc["cursors"].items()) {
-    if (!item.value().is_number_unsigned() || !ValidateRelayKey(item.key()).ok()) {
+    if (!item.value().is_number_unsigned() || !rpc::ValidateRelayKey(item.key()).ok()) {
       return Status::Corruption(store->path_ + " holds an invalid cursor; move it away to reset");
     }
     store->cursors_[item.key()] = item.value().get<uint64_t>();

@@ -2,42 +2,34 @@
 
 #include <algorithm>
 
-#include "chat/device/error_category.h"
 #include "chat/protocol/pad_left.h"
+#include "chat/rpc/error_category.h"
+#include "common/encoding.h"
 #include "padstore/uid.h"
 
 namespace otc::device {
 namespace {
 
-protocol::Format FormatOf(padstore::Protocol p) {
-  return p == padstore::Protocol::kOtc1 ? protocol::Format::kOtc1 : protocol::Format::kOtc2;
-}
-
-protocol::Direction DirectionOf(padstore::Direction d) {
-  return d == padstore::Direction::kUp ? protocol::Direction::kForward
-                                       : protocol::Direction::kBackward;
-}
-
 // What a client is told for each category when no more specific safe text is given.
-std::string DefaultClientMessage(ErrorCategory category, std::string_view peer) {
+std::string DefaultClientMessage(rpc::ErrorCategory category, std::string_view peer) {
   switch (category) {
-    case ErrorCategory::kBadRequest:
+    case rpc::ErrorCategory::kBadRequest:
       return "malformed request";
-    case ErrorCategory::kUnknownContact:
+    case rpc::ErrorCategory::kUnknownContact:
       return "unknown contact " + std::string(peer);
-    case ErrorCategory::kPadExhausted:
+    case rpc::ErrorCategory::kPadExhausted:
       return "not enough pad left for " + std::string(peer);
-    case ErrorCategory::kDenied:
+    case rpc::ErrorCategory::kDenied:
       return "the device's user did not approve the request";
-    case ErrorCategory::kReplay:
+    case rpc::ErrorCategory::kReplay:
       return "this package's pad was already decrypted: a replayed or duplicated message";
-    case ErrorCategory::kIntegrity:
+    case rpc::ErrorCategory::kIntegrity:
       return "the package failed its integrity check: it was altered or forged";
-    case ErrorCategory::kTooLarge:
+    case rpc::ErrorCategory::kTooLarge:
       return "over the size limit";
-    case ErrorCategory::kUnauthorized:
+    case rpc::ErrorCategory::kUnauthorized:
       return "missing or wrong bearer token";
-    case ErrorCategory::kInternal:
+    case rpc::ErrorCategory::kInternal:
       return "internal error on the device (details are in its audit log)";
   }
   return "internal error on the device";
@@ -50,6 +42,25 @@ uint64_t CarriedBytes(protocol::Format format, size_t package_size) {
 }
 
 }  // namespace
+
+rpc::PackageReply ToReply(const PackageResult& result) {
+  rpc::PackageReply reply;
+  reply.package_b64 = Base64Encode(result.package);
+  reply.index = result.index;
+  reply.pad_left = result.pad_left;
+  reply.pad_total = result.pad_total;
+  reply.pad_low = result.pad_low;
+  return reply;
+}
+
+rpc::UnpackageReply ReplyFacts(const UnpackageResult& result) {
+  rpc::UnpackageReply facts;
+  facts.index = result.index;
+  facts.skipped = result.skipped > 0;
+  facts.late = result.late;
+  facts.already_read = result.already_read;
+  return facts;
+}
 
 Result<std::unique_ptr<DeviceService>> DeviceService::Open(const std::string& store_dir,
                                                            DeviceOptions options) {
@@ -106,21 +117,22 @@ void DeviceService::Audit(std::string_view event, std::string_view details) {
 }
 
 Status DeviceService::Refuse(std::string_view op, std::string_view peer, const Status& s) {
-  const ErrorCategory category = CategoryFor(s.code());
+  const rpc::ErrorCategory category = rpc::CategoryFor(s.code());
   std::string details = "op=" + std::string(op) + " peer=" + DeviceAudit::Sanitize(peer);
-  if (category == ErrorCategory::kInternal) {
+  if (category == rpc::ErrorCategory::kInternal) {
     audit_->Record("INTERNAL", details + ": " + s.ToString()).ok();
   } else {
     audit_
-        ->Record(category == ErrorCategory::kDenied ? "DENIED" : "REFUSED",
-                 details + " category=" + std::string(CategoryName(category)) + ": " + s.message())
+        ->Record(
+            category == rpc::ErrorCategory::kDenied ? "DENIED" : "REFUSED",
+            details + " category=" + std::string(rpc::CategoryName(category)) + ": " + s.message())
         .ok();
   }
   std::string message;
   switch (category) {
-    case ErrorCategory::kBadRequest:
-    case ErrorCategory::kTooLarge:
-    case ErrorCategory::kDenied:
+    case rpc::ErrorCategory::kBadRequest:
+    case rpc::ErrorCategory::kTooLarge:
+    case rpc::ErrorCategory::kDenied:
       // Our own, chat/protocol's and the confirmer's messages name fields, sizes and
       // indices only.
       message = s.message();
@@ -130,11 +142,11 @@ Status DeviceService::Refuse(std::string_view op, std::string_view peer, const S
   }
   // Keep the code (it decides the category); kNotFound etc. stay what they are, but any
   // internal code becomes kInternal so nothing about the device's state leaks.
-  return Status::Error(category == ErrorCategory::kInternal ? Status::Code::kInternal : s.code(),
-                       message);
+  return Status::Error(
+      category == rpc::ErrorCategory::kInternal ? Status::Code::kInternal : s.code(), message);
 }
 
-void DeviceService::MaybeReportLowPad(const std::string& peer, const padstore::ContactInfo& info) {
+void DeviceService::MaybeReportLowPad(const std::string& peer, const padstore::ContactState& info) {
   if (info.own_left * 100 >= info.own_half) return;
   std::lock_guard<std::mutex> lock(low_mu_);
   if (!low_reported_.insert(peer).second) return;
@@ -156,7 +168,7 @@ Result<PackageResult> DeviceService::Package(std::string_view to,
   auto info = store_->Info(to);
   if (!info.ok()) return Refuse(kOp, to, info.status());
   const std::string peer(to);
-  const protocol::Format format = FormatOf(info->meta.protocol);
+  const protocol::Format format = info->meta.format;
   protocol::Options options = protocol_options_;
   options.hide_length = options_.hide_length && format == protocol::Format::kOtc2;
   auto cost = protocol::PadCost(format, message.size(), options);
@@ -167,16 +179,17 @@ Result<PackageResult> DeviceService::Package(std::string_view to,
         Status::Exhausted("not enough pad left for " + peer + ": " + std::to_string(*cost) +
                           " bytes needed, " + std::to_string(info->own_left) + " left"));
   }
-  ConfirmRequest question{ConfirmRequest::Op::kEncrypt, owner(), to, message.size(), *cost};
+  ConfirmRequest question{
+      ConfirmRequest::Op::kEncrypt, owner(), to, message.size(), *cost, message};
   if (Status s = confirmer_.Confirm(question); !s.ok()) return Refuse(kOp, to, s);
 
   auto reservation = store_->Reserve(to, *cost);
   if (!reservation.ok()) return Refuse(kOp, to, reservation.status());
   const padstore::OwnRange range = reservation->range;
   // The reservation's pad is in stream order: a forward stream from its first byte.
-  protocol::MemoryPadStream stream(reservation->pad.span(), 0, protocol::Direction::kForward);
-  auto package = protocol::Package(format, message, range.first_index,
-                                   DirectionOf(info->meta.direction), stream, options);
+  protocol::MemoryPadStream stream(reservation->pad.span(), 0, protocol::Direction::kUp);
+  auto package =
+      protocol::Package(format, message, range.first_index, info->meta.direction, stream, options);
   reservation->pad.Clear();
   // Used whether or not packaging worked: a reserved range is never handed out again.
   Status used = store_->MarkUsed(range);
@@ -189,6 +202,7 @@ Result<PackageResult> DeviceService::Package(std::string_view to,
   auto after = store_->Info(to);
   if (after.ok()) {
     result.pad_left = after->own_left;
+    result.pad_total = after->own_half;
     result.pad_low = after->own_left * 100 < after->own_half;
     MaybeReportLowPad(peer, *after);
   }
@@ -206,30 +220,49 @@ Result<UnpackageResult> DeviceService::Unpackage(std::string_view from,
   }
   auto info = store_->Info(from);
   if (!info.ok()) return Refuse(kOp, from, info.status());
-  const protocol::Format format = FormatOf(info->meta.protocol);
-  const protocol::Direction sender_direction =
-      DirectionOf(padstore::Opposite(info->meta.direction));
+  const protocol::Format format = info->meta.format;
+  const protocol::Direction sender_direction = Opposite(info->meta.direction);
   auto header = protocol::ParsePackageHeader(format, package, protocol_options_);
   if (!header.ok()) return Refuse(kOp, from, header.status());
+  const RecentDecrypts::Digest digest = RecentDecrypts::DigestOf(package);
+  auto already_read = [&] {
+    UnpackageResult result;
+    result.index = header->index;
+    result.already_read = true;
+    return result;
+  };
+  if (recent_.Contains(from, header->index, digest)) return already_read();
   // Range wholly inside the sender's half and not a replay; no pad is read yet.
   auto range = store_->BeginDecrypt(from, header->index, header->pad_length);
   if (!range.ok()) {
     Status s = range.status();
+    // Another client's request for the same package may be in flight: wait for it.
+    if (s.code() == Status::Code::kReplay && recent_.WaitAndCheck(from, header->index, digest)) {
+      return already_read();
+    }
     if (s.code() == Status::Code::kInvalidArgument) {
       s = Status::InvalidArgument("the package's pad range is not inside " + std::string(from) +
                                   "'s half of the pad; refused, no pad read");
     }
     return Refuse(kOp, from, s);
   }
-  ConfirmRequest question{ConfirmRequest::Op::kDecrypt, owner(), from,
-                          CarriedBytes(format, package.size()), header->pad_length};
+  recent_.Begin(from, header->index);
+  struct InFlight {
+    RecentDecrypts& recent;
+    std::string_view peer;
+    uint64_t index;
+    ~InFlight() { recent.End(peer, index); }
+  } in_flight{recent_, from, header->index};
+  ConfirmRequest question{
+      ConfirmRequest::Op::kDecrypt, owner(), from, CarriedBytes(format, package.size()),
+      header->pad_length,           {}};
   if (Status s = confirmer_.Confirm(question); !s.ok()) return Refuse(kOp, from, s);
 
   auto pad = store_->ReadPad(*range);
   if (!pad.ok()) return Refuse(kOp, from, pad.status());
-  protocol::MemoryPadStream stream(pad->span(), 0, protocol::Direction::kForward);
+  protocol::MemoryPadStream stream(pad->span(), 0, protocol::Direction::kUp);
   auto plaintext =
-      protocol::Unpackage(format, package, sender_direction, stream, protocol_options_);
+      protocol::Unpackage(*header, package, sender_direction, stream, protocol_options_);
   pad->Clear();
   if (!plaintext.ok()) {
     const Status& s = plaintext.status();
@@ -247,11 +280,19 @@ Result<UnpackageResult> DeviceService::Unpackage(std::string_view from,
   }
   // Persist the decrypt before the plaintext leaves this function.
   auto committed = store_->CommitDecrypt(*range);
-  if (!committed.ok()) return Refuse(kOp, from, committed.status());
+  if (!committed.ok()) {
+    if (committed.status().code() == Status::Code::kReplay &&
+        recent_.WaitAndCheck(from, header->index, digest, /*own=*/1)) {
+      return already_read();
+    }
+    return Refuse(kOp, from, committed.status());
+  }
+  recent_.Remember(from, header->index, digest);
   UnpackageResult result;
   result.plaintext = std::move(*plaintext);
   result.index = header->index;
   result.skipped = committed->skipped;
+  result.late = committed->late;
   if (result.skipped > 0) {
     audit_
         ->Record("SKIP", "peer=" + std::string(from) + " index=" + std::to_string(result.index) +
@@ -262,21 +303,22 @@ Result<UnpackageResult> DeviceService::Unpackage(std::string_view from,
   return result;
 }
 
-Result<std::vector<ContactInfo>> DeviceService::Contacts() {
-  std::vector<ContactInfo> out;
+Result<std::vector<rpc::ContactInfo>> DeviceService::Contacts() {
+  std::vector<rpc::ContactInfo> out;
   for (const std::string& peer : store_->Peers()) {
     auto info = store_->Info(peer);
     if (!info.ok()) {
       Audit("INTERNAL", "op=contacts peer=" + peer + ": " + info.status().ToString());
       continue;
     }
-    const protocol::Format format = FormatOf(info->meta.protocol);
+    const protocol::Format format = info->meta.format;
     protocol::Options options = protocol_options_;
     options.hide_length = options_.hide_length && format == protocol::Format::kOtc2;
-    ContactInfo c;
+    rpc::ContactInfo c;
     c.peer = peer;
-    c.protocol = std::string(protocol::FormatName(format));
+    c.format = format;
     c.pad_left = info->own_left;
+    c.pad_total = info->own_half;
     // The estimate padstore status and otc contacts show too (chat/protocol/pad_left.h).
     c.messages_left =
         protocol::EstimatePadLeft(format, info->own_left, info->own_half, options.hide_length)
@@ -287,12 +329,12 @@ Result<std::vector<ContactInfo>> DeviceService::Contacts() {
 }
 
 Result<uint64_t> DeviceService::GetCursor(const std::string& relay) {
-  if (Status s = ValidateRelayKey(relay); !s.ok()) return s;
+  if (Status s = rpc::ValidateRelayKey(relay); !s.ok()) return s;
   return cursors_->Get(relay);
 }
 
 Status DeviceService::PutCursor(const std::string& relay, uint64_t cursor) {
-  if (Status s = ValidateRelayKey(relay); !s.ok()) return s;
+  if (Status s = rpc::ValidateRelayKey(relay); !s.ok()) return s;
   Status s = cursors_->Put(relay, cursor);
   if (!s.ok()) return Refuse("cursor", "-", s);
   return s;

@@ -12,6 +12,7 @@
 //   (the pad is burned in batches) -> the package, its index, own pad bytes left.
 // Unpackage(from, package):
 //   `from` must be a contact, never the owner -> ParsePackageHeader (framing, no pad) ->
+//   the identical package decrypted lately? then "already read" (recent_decrypts.h) ->
 //   Store::BeginDecrypt (range wholly inside the sender's half, not a replay; no pad read)
 //   -> user confirmation -> read the pad -> chat/protocol Unpackage (tag checked in
 //   constant time before any plaintext exists) -> on a tag failure RecordIntegrityFailure
@@ -36,8 +37,9 @@
 #include "chat/device/confirm.h"
 #include "chat/device/cursor_store.h"
 #include "chat/device/device_audit.h"
-#include "chat/device/rpc_schema.h"
+#include "chat/device/recent_decrypts.h"
 #include "chat/protocol/protocol.h"
+#include "chat/rpc/device_rpc.h"
 #include "common/secret_buffer.h"
 #include "common/status.h"
 #include "padstore/store.h"
@@ -56,16 +58,26 @@ struct DeviceOptions {
 
 struct PackageResult {
   std::vector<uint8_t> package;
-  uint64_t index = 0;     // the package's pad index
-  uint64_t pad_left = 0;  // own pad bytes left for this contact afterwards
-  bool pad_low = false;   // under 1% of the own half is left
+  uint64_t index = 0;      // the package's pad index
+  uint64_t pad_left = 0;   // own pad bytes left for this contact afterwards
+  uint64_t pad_total = 0;  // own half, bytes in all
+  bool pad_low = false;    // under 1% of the own half is left
 };
 
 struct UnpackageResult {
   SecretBuffer plaintext;
   uint64_t index = 0;
   uint64_t skipped = 0;  // never-seen pad before this message: > 0 = dropped messages?
+  bool late = false;     // behind pad already decrypted: arrived out of order
+  // This exact package was decrypted before (recent_decrypts.h): no plaintext, no pad
+  // read, not a replay alarm.
+  bool already_read = false;
 };
+
+// The device RPC's view of the results (the daemon and the offline CLI both print it).
+rpc::PackageReply ToReply(const PackageResult& result);
+// Index and flags only: the plaintext goes to rpc::EncodeUnpackageReply separately.
+rpc::UnpackageReply ReplyFacts(const UnpackageResult& result);
 
 class DeviceService {
  public:
@@ -74,7 +86,7 @@ class DeviceService {
   ~DeviceService();
 
   const std::string& owner() const;
-  const SchemaLimits& limits() const { return limits_; }
+  const rpc::SchemaLimits& limits() const { return limits_; }
   // False once the store has stopped after a failed write or fsync (fail-stop): every pad
   // operation is refused until the daemon is restarted.
   bool Healthy() const { return store_ && !store_->failed(); }
@@ -89,7 +101,7 @@ class DeviceService {
 
   Result<PackageResult> Package(std::string_view to, std::span<const uint8_t> message);
   Result<UnpackageResult> Unpackage(std::string_view from, std::span<const uint8_t> package);
-  Result<std::vector<ContactInfo>> Contacts();
+  Result<std::vector<rpc::ContactInfo>> Contacts();
   Result<uint64_t> GetCursor(const std::string& relay);
   Status PutCursor(const std::string& relay, uint64_t cursor);
 
@@ -106,15 +118,16 @@ class DeviceService {
 
   // The client-facing error for `s` (code kept, message made safe), after auditing it.
   Status Refuse(std::string_view op, std::string_view peer, const Status& s);
-  void MaybeReportLowPad(const std::string& peer, const padstore::ContactInfo& info);
+  void MaybeReportLowPad(const std::string& peer, const padstore::ContactState& info);
 
   DeviceOptions options_;
   protocol::Options protocol_options_;
-  SchemaLimits limits_;
+  rpc::SchemaLimits limits_;
   Confirmer confirmer_;
   std::unique_ptr<padstore::Store> store_;
   std::unique_ptr<DeviceAudit> audit_;
   std::unique_ptr<CursorStore> cursors_;
+  RecentDecrypts recent_;
   std::mutex low_mu_;
   std::set<std::string> low_reported_;  // contacts whose PAD_LOW is already logged
 };

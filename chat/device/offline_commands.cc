@@ -7,8 +7,8 @@
 
 #include "chat/device/command_common.h"
 #include "chat/device/commands.h"
-#include "chat/device/rpc_schema.h"
 #include "chat/protocol/pad_left.h"
+#include "chat/rpc/device_rpc.h"
 #include "common/encoding.h"
 #include "common/secret_buffer.h"
 
@@ -42,8 +42,7 @@ int RunPackage(PackageArgs& args) {
   message.Clear();
   if (!result.ok()) return ReportError("package", result.status(), args.json);
   if (args.json) {
-    std::cout << PackageReply(result->package, result->index, result->pad_left, result->pad_low)
-              << "\n";
+    std::cout << rpc::EncodePackageReply(ToReply(*result)) << "\n";
   } else {
     std::cout << Base64Encode(result->package) << "\n";
     if (result->pad_low) {
@@ -71,8 +70,7 @@ int RunUnpackage(UnpackageArgs& args) {
   auto result = device->service->Unpackage(args.from, *package);
   if (!result.ok()) return ReportError("unpackage", result.status(), args.json);
   if (args.json) {
-    std::string reply =
-        UnpackageReply(result->plaintext.span(), result->index, result->skipped > 0);
+    std::string reply = rpc::EncodeUnpackageReply(result->plaintext.span(), ReplyFacts(*result));
     std::cout << reply << "\n";
     WipeString(reply);
   } else {

@@ -2,8 +2,8 @@
 
 #include <boost/asio/post.hpp>
 
-#include "chat/device/error_category.h"
-#include "chat/device/rpc_schema.h"
+#include "chat/rpc/device_rpc.h"
+#include "chat/rpc/error_category.h"
 #include "common/http/json_util.h"
 
 namespace otc::device {
@@ -48,12 +48,12 @@ void RpcHandler::Drain() { pool_.join(); }
 
 void RpcHandler::Fail(const std::shared_ptr<http::Exchange>& exchange, int http_status,
                       std::string_view category, std::string_view message) {
-  exchange->Respond(JsonReply(http_status, ErrorReply(category, message)));
+  exchange->Respond(JsonReply(http_status, rpc::EncodeErrorReply(category, message)));
 }
 
 void RpcHandler::Refuse(const std::shared_ptr<http::Exchange>& exchange, const Status& status) {
-  ErrorCategory category = CategoryFor(status.code());
-  Fail(exchange, device::HttpStatus(category), CategoryName(category), status.message());
+  rpc::ErrorCategory category = rpc::CategoryFor(status.code());
+  Fail(exchange, rpc::HttpStatus(category), rpc::CategoryName(category), status.message());
 }
 
 template <typename Fn>
@@ -80,7 +80,7 @@ void RpcHandler::Handle(std::shared_ptr<http::Exchange> exchange) {
                 " target=" + DeviceAudit::Sanitize(http::ToStd(exchange->request().target())) +
                 ": missing or wrong bearer token; refused");
         exchange->Respond(
-            JsonReply(401, ErrorReply("unauthorized", "missing or wrong bearer token")));
+            JsonReply(401, rpc::EncodeErrorReply("unauthorized", "missing or wrong bearer token")));
       });
       return;
     }
@@ -116,7 +116,7 @@ void RpcHandler::Dispatch(const std::shared_ptr<http::Exchange>& exchange) {
           exchange, 503, "internal",
           "the device's store stopped after an I/O error; see its audit log and restart it");
     }
-    exchange->Respond(JsonReply(200, HealthReply(service_->owner())));
+    exchange->Respond(JsonReply(200, rpc::EncodeHealthReply(service_->owner())));
     return;
   }
   if (target.path == "/v1/contacts") {
@@ -124,7 +124,7 @@ void RpcHandler::Dispatch(const std::shared_ptr<http::Exchange>& exchange) {
     RunWork(false, [this, exchange] {
       auto contacts = service_->Contacts();
       if (!contacts.ok()) return Refuse(exchange, contacts.status());
-      exchange->Respond(JsonReply(200, ContactsReply(service_->owner(), *contacts)));
+      exchange->Respond(JsonReply(200, rpc::EncodeContactsReply(service_->owner(), *contacts)));
     });
     return;
   }
@@ -133,7 +133,7 @@ void RpcHandler::Dispatch(const std::shared_ptr<http::Exchange>& exchange) {
     if (!IsJsonContentType(request)) return bad(415, "the body must be application/json");
     const bool package = target.path == "/v1/package";
     if (package) {
-      auto parsed = ParsePackageRequest(request.body(), service_->limits());
+      auto parsed = rpc::ParsePackageRequest(request.body(), service_->limits());
       WipeBody(request);
       if (!parsed.ok()) {
         if (parsed.status().code() == Status::Code::kTooLarge) {
@@ -144,17 +144,16 @@ void RpcHandler::Dispatch(const std::shared_ptr<http::Exchange>& exchange) {
         }
         return bad(400, parsed.status().message());
       }
-      auto req = std::make_shared<PackageRequest>(std::move(*parsed));
+      auto req = std::make_shared<rpc::PackageRequest>(std::move(*parsed));
       RunWork(service_->MayPrompt(req->message.size()), [this, exchange, req] {
         auto result = service_->Package(req->to, req->message.span());
         req->message.Clear();
         if (!result.ok()) return Refuse(exchange, result.status());
-        exchange->Respond(JsonReply(
-            200, PackageReply(result->package, result->index, result->pad_left, result->pad_low)));
+        exchange->Respond(JsonReply(200, rpc::EncodePackageReply(ToReply(*result))));
       });
       return;
     }
-    auto parsed = ParseUnpackageRequest(request.body(), service_->limits());
+    auto parsed = rpc::ParseUnpackageRequest(request.body(), service_->limits());
     if (!parsed.ok()) {
       if (parsed.status().code() == Status::Code::kTooLarge) {
         return boost::asio::post(pool_, [this, exchange, s = parsed.status()] {
@@ -164,12 +163,11 @@ void RpcHandler::Dispatch(const std::shared_ptr<http::Exchange>& exchange) {
       }
       return bad(400, parsed.status().message());
     }
-    auto req = std::make_shared<UnpackageRequest>(std::move(*parsed));
+    auto req = std::make_shared<rpc::UnpackageRequest>(std::move(*parsed));
     RunWork(service_->MayPrompt(req->package.size()), [this, exchange, req] {
       auto result = service_->Unpackage(req->from, req->package);
       if (!result.ok()) return Refuse(exchange, result.status());
-      std::string body =
-          UnpackageReply(result->plaintext.span(), result->index, result->skipped > 0);
+      std::string body = rpc::EncodeUnpackageReply(result->plaintext.span(), ReplyFacts(*result));
       result->plaintext.Clear();
       exchange->Respond(JsonReply(200, std::move(body)));
     });
@@ -184,20 +182,20 @@ void RpcHandler::Dispatch(const std::shared_ptr<http::Exchange>& exchange) {
     auto relay_it = query->find("relay");
     if (relay_it == query->end()) return bad(400, "missing query parameter relay=URL");
     std::string relay = relay_it->second;
-    if (Status s = ValidateRelayKey(relay); !s.ok()) return bad(400, s.message());
+    if (Status s = rpc::ValidateRelayKey(relay); !s.ok()) return bad(400, s.message());
     if (verb == Verb::get) {
       auto cursor = service_->GetCursor(relay);
       if (!cursor.ok()) return Refuse(exchange, cursor.status());
-      exchange->Respond(JsonReply(200, CursorReply(relay, *cursor)));
+      exchange->Respond(JsonReply(200, rpc::EncodeCursorReply(relay, *cursor)));
       return;
     }
     if (!IsJsonContentType(request)) return bad(415, "the body must be application/json");
-    auto cursor = ParseCursorRequest(request.body());
+    auto cursor = rpc::ParseCursorRequest(request.body());
     if (!cursor.ok()) return bad(400, cursor.status().message());
     boost::asio::post(pool_, [this, exchange, relay, value = *cursor] {
       Status s = service_->PutCursor(relay, value);
       if (!s.ok()) return Refuse(exchange, s);
-      exchange->Respond(JsonReply(200, CursorReply(relay, value)));
+      exchange->Respond(JsonReply(200, rpc::EncodeCursorReply(relay, value)));
     });
     return;
   }

@@ -11,19 +11,15 @@
 #include <cstdint>
 #include <string_view>
 
+#include "common/pad_vocabulary.h"
 #include "common/status.h"
 
 namespace otc::protocol {
 
-enum class Format : uint8_t {
-  kOtc1 = 1,  // 2015 design: XOR + HMAC-SHA256 under pad key; 2m + 48 pad bytes
-  kOtc2 = 2,  // XOR + one-time Poly1305; m + 32 pad bytes; optional length hiding
-};
-
-// "otc1" / "otc2".
-std::string_view FormatName(Format format);
-// Parses "otc1" / "otc2" (exactly); anything else is kInvalidArgument.
-Result<Format> ParseFormat(std::string_view name);
+// Format, FormatName and ParseFormat are otc-wide (common/pad_vocabulary.h).
+using ::otc::Format;
+using ::otc::FormatName;
+using ::otc::ParseFormat;
 
 // Largest pad index a format can address: otc1 carries a 6-byte index (2^48 - 1),
 // otc2 an 8-byte one (2^64 - 1). Every byte of a package's pad range must lie in

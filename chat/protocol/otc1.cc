@@ -79,11 +79,9 @@ Result<PackageHeader> ParseHeader(std::span<const uint8_t> package, const Option
   return header;
 }
 
-Result<SecretBuffer> Unpackage(std::span<const uint8_t> package, Direction direction,
-                               PadStream& pad, const Options& options) {
-  auto header = ParseHeader(package, options);
-  if (!header.ok()) return header.status();
-  if (auto span = PadSpan(*header, direction); !span.ok()) return span.status();
+Result<SecretBuffer> Unpackage(const PackageHeader& header, std::span<const uint8_t> package,
+                               Direction direction, PadStream& pad, const Options& /*options*/) {
+  if (auto span = PadSpan(header, direction); !span.ok()) return span.status();
   const size_t m = package.size() - kOverhead;
   const uint8_t* body = package.data() + kIndexSize;
 

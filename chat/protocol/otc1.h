@@ -43,7 +43,8 @@ inline uint64_t PadCostFor(size_t m) { return 2 * uint64_t{m} + kTagSize + kKeyS
 Result<std::vector<uint8_t>> Package(std::span<const uint8_t> message, uint64_t index,
                                      Direction direction, PadStream& pad, const Options& options);
 Result<PackageHeader> ParseHeader(std::span<const uint8_t> package, const Options& options);
-Result<SecretBuffer> Unpackage(std::span<const uint8_t> package, Direction direction,
-                               PadStream& pad, const Options& options);
+// `header` is what ParseHeader returned for this `package`.
+Result<SecretBuffer> Unpackage(const PackageHeader& header, std::span<const uint8_t> package,
+                               Direction direction, PadStream& pad, const Options& options);
 
 }  // namespace otc::protocol::otc1

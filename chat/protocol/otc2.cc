@@ -136,11 +136,9 @@ Result<PackageHeader> ParseHeader(std::span<const uint8_t> package, const Option
   return header;
 }
 
-Result<SecretBuffer> Unpackage(std::span<const uint8_t> package, Direction direction,
-                               PadStream& pad, const Options& options) {
-  auto header = ParseHeader(package, options);
-  if (!header.ok()) return header.status();
-  if (auto span = PadSpan(*header, direction); !span.ok()) return span.status();
+Result<SecretBuffer> Unpackage(const PackageHeader& header, std::span<const uint8_t> package,
+                               Direction direction, PadStream& pad, const Options& options) {
+  if (auto span = PadSpan(header, direction); !span.ok()) return span.status();
   const size_t body_len = package.size() - kOverhead;
   const uint8_t* body = package.data() + kHeaderSize;
 
@@ -161,7 +159,7 @@ Result<SecretBuffer> Unpackage(std::span<const uint8_t> package, Direction direc
 
   size_t m = body_len;
   const uint8_t* ct = body;
-  if (header->length_hidden) {
+  if (header.length_hidden) {
     std::array<uint8_t, kLengthFieldSize> len;
     if (Status r = ReadPad(pad, len); !r.ok()) {
       Wipe(len);

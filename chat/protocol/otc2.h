@@ -66,7 +66,8 @@ inline uint64_t BodyLength(size_t m, bool hidden) {
 Result<std::vector<uint8_t>> Package(std::span<const uint8_t> message, uint64_t index,
                                      Direction direction, PadStream& pad, const Options& options);
 Result<PackageHeader> ParseHeader(std::span<const uint8_t> package, const Options& options);
-Result<SecretBuffer> Unpackage(std::span<const uint8_t> package, Direction direction,
-                               PadStream& pad, const Options& options);
+// `header` is what ParseHeader returned for this `package`.
+Result<SecretBuffer> Unpackage(const PackageHeader& header, std::span<const uint8_t> package,
+                               Direction direction, PadStream& pad, const Options& options);
 
 }  // namespace otc::protocol::otc2

@@ -13,7 +13,7 @@ Result<PadInterval> PadSpan(Format format, uint64_t index, uint64_t length, Dire
                                    std::to_string(max));
   }
   const uint64_t extent = length - 1;
-  if (direction == Direction::kForward) {
+  if (direction == Direction::kUp) {
     if (extent > max - index) {
       return Status::InvalidArgument("pad range of " + std::to_string(length) +
                                      " bytes from index " + std::to_string(index) +

@@ -26,7 +26,7 @@ MemoryPadStream::MemoryPadStream(std::span<const uint8_t> pad, uint64_t start, D
     : pad_(pad), direction_(direction) {
   if (start < first_index || start - first_index >= pad.size()) return;  // nothing available
   pos_ = static_cast<size_t>(start - first_index);
-  available_ = direction == Direction::kForward ? pad.size() - pos_ : pos_ + 1;
+  available_ = direction == Direction::kUp ? pad.size() - pos_ : pos_ + 1;
 }
 
 Status MemoryPadStream::Next(std::span<uint8_t> out) {
@@ -36,7 +36,7 @@ Status MemoryPadStream::Next(std::span<uint8_t> out) {
                              std::to_string(available_) + " left in the pad buffer");
   }
   if (n == 0) return Status::Ok();
-  if (direction_ == Direction::kForward) {
+  if (direction_ == Direction::kUp) {
     std::memcpy(out.data(), pad_.data() + pos_, n);
     pos_ += n;
   } else {

@@ -17,15 +17,13 @@
 #include <cstdint>
 #include <span>
 
+#include "common/pad_vocabulary.h"
 #include "common/status.h"
 
 namespace otc::protocol {
 
-// The direction in which a sender consumes its half of the pad.
-enum class Direction : int8_t {
-  kForward = 1,    // pad[idx], pad[idx + 1], ...
-  kBackward = -1,  // pad[idx], pad[idx - 1], ...
-};
+// Direction (common/pad_vocabulary.h): the way a sender consumes its half of the pad.
+using ::otc::Direction;
 
 class PadStream {
  public:

@@ -62,9 +62,17 @@ Result<PackageHeader> ParsePackageHeader(Format format, std::span<const uint8_t>
 
 Result<SecretBuffer> Unpackage(Format format, std::span<const uint8_t> package, Direction direction,
                                PadStream& pad, const Options& options) {
+  auto header = ParsePackageHeader(format, package, options);
+  if (!header.ok()) return header.status();
+  return Unpackage(*header, package, direction, pad, options);
+}
+
+Result<SecretBuffer> Unpackage(const PackageHeader& header, std::span<const uint8_t> package,
+                               Direction direction, PadStream& pad, const Options& options) {
   if (Status s = CheckOptions(options); !s.ok()) return s;
-  if (format == Format::kOtc1) return otc1::Unpackage(package, direction, pad, options);
-  return otc2::Unpackage(package, direction, pad, options);
+  if (header.format == Format::kOtc1)
+    return otc1::Unpackage(header, package, direction, pad, options);
+  return otc2::Unpackage(header, package, direction, pad, options);
 }
 
 void ReleaseThreadState() {

@@ -63,6 +63,11 @@ Result<PackageHeader> ParsePackageHeader(Format format, std::span<const uint8_t>
 // in the sender's `direction`. On any error no plaintext is returned.
 Result<SecretBuffer> Unpackage(Format format, std::span<const uint8_t> package, Direction direction,
                                PadStream& pad, const Options& options = {});
+// The same for a caller that already holds the package's header (the device parses it
+// once to check the pad range before reading pad): `header` must be what
+// ParsePackageHeader returned for this `package` with the same options.
+Result<SecretBuffer> Unpackage(const PackageHeader& header, std::span<const uint8_t> package,
+                               Direction direction, PadStream& pad, const Options& options = {});
 
 // Per-thread state: each thread that packages or unpackages keeps one OpenSSL MAC context
 // per algorithm and a scratch buffer (sized to the largest otc1 message it has handled).

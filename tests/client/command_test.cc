@@ -44,6 +44,7 @@ TEST(CommandTest, SendErrors) {
   ExpectError("send", "usage: send USER MESSAGE");
   ExpectError("send bob", "usage: send USER MESSAGE");
   ExpectError("send bob    ", "usage: send USER MESSAGE");
+  ExpectError("send bob    ", "empty message: nothing sent, no pad used");
   ExpectError("send Bob hi", "'Bob' is not valid");
   ExpectError("send b/o hi", "is not valid");
   ExpectError("send " + std::string(65, 'a') + " hi", "is not valid");

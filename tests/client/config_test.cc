@@ -1,6 +1,7 @@
 #include "chat/client/config.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <map>
@@ -100,6 +101,54 @@ TEST(ConfigTest, LoadWithoutFileIsFineAndMalformedFileIsNot) {
   auto bad = LoadClientConfig(dir.path(), {}, MapEnv({}));
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find(dir.File("config") + ":1"), std::string::npos);
+}
+
+TEST(ConfigTest, TrailingCommentsAreNotPartOfTheValue) {
+  auto v = ParseConfigText(
+      "# whole line\nuser = alice   # me\nrelay = http://h:1#frag\ndevice = unix:/d.sock\t# tab\n"
+      "history = # nothing\n",
+      "c", MapEnv({}));
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  EXPECT_EQ(v->user, "alice");
+  EXPECT_EQ(v->relay, "http://h:1#frag");  // no space before '#': part of the value
+  EXPECT_EQ(v->device, "unix:/d.sock");
+  EXPECT_EQ(v->history, "");
+}
+
+// The README's settings example, read from README.md and parsed as written there.
+TEST(ConfigTest, ReadmeConfigExampleParsesVerbatim) {
+  std::ifstream in(OTC_README);
+  ASSERT_TRUE(in) << OTC_README;
+  std::string line, snippet;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (!inside) {
+      inside = line.find("which override `~/.config/otc/config`:") != std::string::npos;
+      if (inside) std::getline(in, line);  // the blank line before the block
+      continue;
+    }
+    if (!line.starts_with("    ")) break;  // the indented block ends
+    snippet += line.substr(4) + "\n";
+  }
+  ASSERT_FALSE(snippet.empty()) << "README.md has no config example where expected";
+  auto v = ParseConfigText(snippet, "README.md", MapEnv({}));
+  ASSERT_TRUE(v.ok()) << v.status().ToString() << "\n" << snippet;
+  EXPECT_EQ(v->user, "alice");
+  EXPECT_EQ(v->relay, "http://203.0.113.7:9050");
+  EXPECT_EQ(v->device, "unix:/home/alice/otc/store/device.sock");
+}
+
+TEST(ConfigTest, ConfigDirIsCreatedWithItsParentsPrivate) {
+  TestDir dir;
+  const std::string nested = dir.File("home/.config/otc");
+  ASSERT_TRUE(CreateDirWithParents(*Env::Default(), nested).ok());
+  for (const std::string& d : {dir.File("home"), dir.File("home/.config"), nested}) {
+    struct stat st {};
+    ASSERT_EQ(::stat(d.c_str(), &st), 0) << d;
+    EXPECT_TRUE(S_ISDIR(st.st_mode)) << d;
+    EXPECT_EQ(st.st_mode & 0777, 0700u) << d;
+  }
+  EXPECT_TRUE(CreateDirWithParents(*Env::Default(), nested).ok());  // existing: fine
 }
 
 }  // namespace

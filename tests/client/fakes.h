@@ -2,8 +2,11 @@
 //
 // FakeDevice "packages" a message as "PKG:<to>:<index>:<text>" and unpackages such text
 // back; any other package text is an integrity failure, "REPLAY..." a replay, "GARBLED..."
-// malformed. It records every call in order in `log`, so tests can check that the relay
-// is acked only after the device unpackaged. Fail counters make calls return
+// malformed. It reports only what the real device can: every fake package uses 100 pad
+// bytes from its index in the sender's direction, and skipped / late / replay follow from
+// the pad decrypted so far exactly as padstore decides them (CommitDecrypt), and
+// pad_low from the own half's size. It records every call in order in `log`, so tests can check
+// that the relay is acked only after the device unpackaged. Fail counters make calls return
 // kUnavailable that many times first.
 #pragma once
 
@@ -31,7 +34,7 @@ class FakeDevice : public DeviceApi {
     next_index += 100;
     pad_left = pad_left > 100 ? pad_left - 100 : 0;
     return PackageResult{"PKG:" + to + ":" + std::to_string(index) + ":" + std::string(message),
-                         index, pad_left, pad_left < low_below};
+                         index, pad_left, pad_total, pad_left * 100 < pad_total};
   }
   Result<UnpackageResult> Unpackage(const std::string& from, const std::string& pkg) override {
     log.push_back("unpackage " + from);
@@ -48,12 +51,19 @@ class FakeDevice : public DeviceApi {
     UnpackageResult r;
     r.index = std::stoull(pkg.substr(a + 1, b - a - 1));
     r.message = pkg.substr(b + 1);
-    r.skipped = skipped_indices.count(r.index) > 0;
-    r.late = late_indices.count(r.index) > 0;
+    // The sender's stream offset of this package, as padstore computes it.
+    PeerHalf& half = peer_halves[from];
+    const uint64_t begin =
+        half.direction == Direction::kUp ? r.index - half.start : half.start - r.index;
+    if (half.decrypted.contains(begin)) return Status::Replay("pad already decrypted");
+    const uint64_t frontier = half.decrypted.empty() ? 0 : *half.decrypted.rbegin() + 100;
+    r.skipped = begin > frontier;
+    r.late = begin < frontier;
+    half.decrypted.insert(begin);
     return r;
   }
   Result<std::vector<ContactInfo>> Contacts() override {
-    return std::vector<ContactInfo>{{"bob", "otc2", pad_left, 10000, pad_left / 100}};
+    return std::vector<ContactInfo>{{"bob", Format::kOtc2, pad_left, pad_total, pad_left / 100}};
   }
   Result<std::string> Health() override { return std::string("alice"); }
   Result<uint64_t> GetCursor(const std::string& relay) override {
@@ -72,10 +82,17 @@ class FakeDevice : public DeviceApi {
 
   std::vector<std::string> log;
   std::map<std::string, uint64_t> cursors;
-  std::set<uint64_t> skipped_indices, late_indices;
+  // A sender's half: the index its stream starts at, and its direction (default: from
+  // index 0 upward). `decrypted` holds the stream offsets of the packages decrypted.
+  struct PeerHalf {
+    uint64_t start = 0;
+    Direction direction = Direction::kUp;
+    std::set<uint64_t> decrypted;
+  };
+  std::map<std::string, PeerHalf> peer_halves;
   uint64_t next_index = 0;
   uint64_t pad_left = 1000000;
-  uint64_t low_below = 0;  // the device's pad_low flag is set when pad_left is below this
+  uint64_t pad_total = 2000000;  // own half
   int package_failures = 0;
   int unpackage_failures = 0;
   int cursor_failures = 0;

@@ -20,7 +20,7 @@ namespace {
 using nlohmann::json;
 using C = Status::Code;
 
-TEST(DeviceErrorStatusTest, CategoriesMapToCodes) {
+TEST(DeviceErrorReplyTest, CategoriesMapToCodes) {
   struct Case {
     const char* category;
     C code;
@@ -36,15 +36,15 @@ TEST(DeviceErrorStatusTest, CategoriesMapToCodes) {
                {"something_new", C::kInternal}};
   for (const Case& c : cases) {
     std::string body = json{{"error", c.category}, {"message", "why"}}.dump();
-    Status s = DeviceErrorStatus(400, body);
+    Status s = rpc::ParseErrorReply(400, body);
     EXPECT_EQ(s.code(), c.code) << c.category;
   }
-  EXPECT_NE(DeviceErrorStatus(401, R"({"error":"unauthorized"})").message().find("--token-file"),
+  EXPECT_NE(rpc::ParseErrorReply(401, R"({"error":"unauthorized"})").message().find("--token-file"),
             std::string::npos);
-  Status garbage = DeviceErrorStatus(502, "<html>");
+  Status garbage = rpc::ParseErrorReply(502, "<html>");
   EXPECT_EQ(garbage.code(), C::kInternal);
   EXPECT_NE(garbage.message().find("HTTP 502"), std::string::npos);
-  Status longmsg = DeviceErrorStatus(
+  Status longmsg = rpc::ParseErrorReply(
       400, json{{"error", "bad_request"}, {"message", std::string(1000, 'x')}}.dump());
   EXPECT_LT(longmsg.message().size(), 300u);
 }
@@ -162,18 +162,25 @@ class HttpClientsTest : public ::testing::Test {
 };
 
 TEST_F(HttpClientsTest, DeviceCallsSendTheRightRequestsAndParseReplies) {
-  handler_->replies["/v1/package"] = {
+  handler_->replies["/v1/package"] = {http::HttpStatus::ok,
+                                      {{"package", "UEtH"},
+                                       {"index", 41},
+                                       {"pad_left", 99},
+                                       {"pad_total", 9900},
+                                       {"pad_low", true}}};
+  handler_->replies["/v1/unpackage"] = {
       http::HttpStatus::ok,
-      {{"package", "UEtH"}, {"index", 41}, {"pad_left", 99}, {"pad_low", true}}};
-  handler_->replies["/v1/unpackage"] = {http::HttpStatus::ok,
-                                        {{"message_b64", "/w=="}, {"index", 9}, {"skipped", true}}};
+      {{"message_b64", "/w=="}, {"index", 9}, {"skipped", true}, {"late", false}}};
   handler_->replies["/v1/cursor"] = {http::HttpStatus::ok, {{"relay", "r"}, {"cursor", 12}}};
   handler_->replies["/v1/health"] = {http::HttpStatus::ok, {{"status", "ok"}, {"owner", "alice"}}};
-  handler_->replies["/v1/contacts"] = {
-      http::HttpStatus::ok,
-      {{"owner", "alice"},
-       {"contacts",
-        {{{"peer", "bob"}, {"protocol", "otc2"}, {"pad_left", 5}, {"messages_left", 1}}}}}};
+  handler_->replies["/v1/contacts"] = {http::HttpStatus::ok,
+                                       {{"owner", "alice"},
+                                        {"contacts",
+                                         {{{"peer", "bob"},
+                                           {"protocol", "otc2"},
+                                           {"pad_left", 5},
+                                           {"pad_total", 50},
+                                           {"messages_left", 1}}}}}};
   Start();
   auto dev = HttpDeviceClient::Create(endpoint_, "0123456789abcdef");
   ASSERT_TRUE(dev.ok());

@@ -118,8 +118,7 @@ TEST_F(ReceiverTest, RefusalsAreDeliveredAsWarningsWithoutText) {
 }
 
 TEST_F(ReceiverTest, SkippedAndLateAreFlagged) {
-  device_.skipped_indices = {200};
-  device_.late_indices = {100};
+  // bob's stream runs upward from index 0: 200 leaves [0, 200) unseen, then 100 fills it.
   Queue("bob", "PKG:alice:200:third");
   Queue("bob", "PKG:alice:100:second");
   Receiver r = Make();
@@ -131,10 +130,11 @@ TEST_F(ReceiverTest, SkippedAndLateAreFlagged) {
   EXPECT_EQ(*deliveries_[1].text, "second");
 }
 
-TEST_F(ReceiverTest, LateIsInferredFromAGapTheDeviceReportedAsSkipped) {
-  // bob's stream runs downward here (an otc1 direction -1 sender): 900, [800 dropped
+TEST_F(ReceiverTest, SkippedAndLateFollowTheSendersDirection) {
+  // bob's stream runs downward here (a direction -1 sender): 900, [800 dropped
   // for now], 700 arrives skipped, 800 arrives late, 600 is normal again.
-  device_.skipped_indices = {700};
+  device_.peer_halves["bob"] = {900, Direction::kDown, {}};
+  device_.peer_halves["carol"] = {800, Direction::kUp, {}};
   Queue("bob", "PKG:alice:900:one");
   Queue("bob", "PKG:alice:700:three");
   Queue("bob", "PKG:alice:800:two");

@@ -43,6 +43,17 @@ TEST_F(SenderTest, PackagesThenStores) {
   EXPECT_EQ(relay_.messages[0].contents, "PKG:bob:0:hi bob");
 }
 
+TEST_F(SenderTest, EmptyMessageIsRefusedBeforeTheDeviceSpendsPad) {
+  for (const char* text : {"", "   ", "\t \n"}) {
+    SendOutcome o = sender_.SendOne("bob", text);
+    EXPECT_EQ(o.status.code(), Status::Code::kInvalidArgument) << text;
+    EXPECT_EQ(o.status.message(), "empty message: nothing sent, no pad used");
+    EXPECT_FALSE(o.pad_spent);
+  }
+  EXPECT_TRUE(device_.log.empty());
+  EXPECT_TRUE(relay_.messages.empty());
+}
+
 TEST_F(SenderTest, MultiSendIsOnePackagePerRecipientEachWithItsOwnPadAndSkipsSelf) {
   auto out = sender_.SendMany({"bob", "alice", "carol"}, "all");
   ASSERT_EQ(out.size(), 2u);
@@ -99,24 +110,13 @@ TEST_F(SenderTest, FinalRefusalsAreNotRetried) {
 }
 
 TEST_F(SenderTest, PadLowWarnsOncePerContact) {
-  sender_.SetPadTotals({{"bob", 100000}});
+  device_.pad_total = 100000;
   device_.pad_left = 1100;  // after one package: 1000 = exactly 1%, no warning
   EXPECT_TRUE(sender_.SendOne("bob", "a").warnings.empty());
   SendOutcome o = sender_.SendOne("bob", "b");  // 900 < 1%
   ASSERT_EQ(o.warnings.size(), 1u);
   EXPECT_EQ(o.warnings[0].kind, WarningKind::kPadLow);
   EXPECT_TRUE(sender_.SendOne("bob", "c").warnings.empty());
-}
-
-TEST_F(SenderTest, DevicePadLowFlagWarnsWhenTotalsAreUnknown) {
-  device_.pad_left = 1000;
-  device_.low_below = 850;
-  EXPECT_TRUE(sender_.SendOne("bob", "a").warnings.empty());  // 900 left: not low
-  SendOutcome o = sender_.SendOne("bob", "b");                // 800 left: low
-  ASSERT_EQ(o.warnings.size(), 1u);
-  EXPECT_EQ(o.warnings[0].kind, WarningKind::kPadLow);
-  EXPECT_EQ(o.warnings[0].detail, "800 bytes pad left");      // with its unit
-  EXPECT_TRUE(sender_.SendOne("bob", "c").warnings.empty());  // once per contact
 }
 
 }  // namespace

@@ -39,6 +39,26 @@ TEST_F(TranscriptTest, EscapesAndControlCharactersAreNeutralised) {
   EXPECT_EQ(FormatIncoming("b\x1b", "x", kWhen), "[03:04:05] b\\x1b: x");
 }
 
+TEST_F(TranscriptTest, InvalidUtf8IsShownAsReplacementCharacters) {
+  const std::string kReplacement = "\xef\xbf\xbd";  // U+FFFD
+  EXPECT_EQ(SanitizeForTerminal("a\xff"
+                                "b"),
+            "a" + kReplacement + "b");
+  EXPECT_EQ(SanitizeForTerminal("trunc\xe6\x97"), "trunc" + kReplacement + kReplacement);
+  EXPECT_EQ(SanitizeForTerminal("\xc0\xaf"), kReplacement + kReplacement);  // overlong '/'
+  EXPECT_EQ(SanitizeForTerminal("\xed\xa0\x80"), kReplacement + kReplacement + kReplacement);
+  // A stray continuation byte cannot glue itself to an escape sequence.
+  EXPECT_EQ(SanitizeForTerminal("\x9b"
+                                "31m"),
+            kReplacement + "31m");
+  // Everything valid passes byte for byte: CJK, emoji with skin tone and ZWJ, RTL.
+  const std::string kText =
+      "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd "
+      "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7 "
+      "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d";
+  EXPECT_EQ(SanitizeForTerminal(kText), kText);
+}
+
 TEST_F(TranscriptTest, WarningsAreMarkedAndSayWhatHappened) {
   struct Case {
     WarningKind kind;

@@ -15,9 +15,8 @@ using testing::StoreDir;
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(testing::MakeStores(
-        dir_, {Pair{"alice", "bob", padstore::Protocol::kOtc2, 1 << 16, 61},
-               Pair{"alice", "carol", padstore::Protocol::kOtc1, 1 << 16, 62}}));
+    ASSERT_TRUE(testing::MakeStores(dir_, {Pair{"alice", "bob", Format::kOtc2, 1 << 16, 61},
+                                           Pair{"alice", "carol", Format::kOtc1, 1 << 16, 62}}));
   }
   testing::RunResult Device(std::vector<std::string> args) {
     args.insert(args.begin(), testing::DeviceBinary());
@@ -58,8 +57,9 @@ TEST_F(CliTest, JsonAndBinaryOutput) {
   auto u = Device({"unpackage", "--store", StoreDir(dir_, "bob"), "--from", "alice", "--package",
                    reply["package"].get<std::string>(), "--json"});
   ASSERT_EQ(u.exit_code, 0) << u.err;
-  EXPECT_EQ(nlohmann::json::parse(u.out),
-            nlohmann::json::parse(R"({"message_b64":"AP8=","index":0,"skipped":false})"));
+  EXPECT_EQ(
+      nlohmann::json::parse(u.out),
+      nlohmann::json::parse(R"({"message_b64":"AP8=","index":0,"skipped":false,"late":false})"));
 }
 
 TEST_F(CliTest, ExitCodesPerCategory) {

@@ -2,10 +2,12 @@
 #include "chat/device/confirm.h"
 
 #include <gtest/gtest.h>
+
 #include <poll.h>
 #include <pty.h>
 #include <termios.h>
 #include <unistd.h>
+#include "common/encoding.h"
 
 #include <atomic>
 #include <future>
@@ -49,10 +51,29 @@ TEST(ConfirmPolicy, RejectsGarbage) {
   }
 }
 
+TEST(PromptText, TheTextCannotActOnTheDevicesTerminal) {
+  auto shown = [](std::string_view text) {
+    ConfirmRequest r{ConfirmRequest::Op::kEncrypt, "a", "b", text.size(), 1, AsBytes(text)};
+    std::string p = PromptText(r);
+    size_t open = p.find(": \"") + 3;
+    return p.substr(open, p.rfind("\"?") - open);
+  };
+  EXPECT_EQ(shown("clear\x1b[2J\r\n\x07"), "clear\\x1b[2J\\x0d\\x0a\\x07");
+  EXPECT_EQ(shown("csi\xc2\x9b"
+                  "31m"),
+            "csi\\x9b31m");                                                 // U+009B, a C1 CSI
+  EXPECT_EQ(shown("bad \xff utf8 \xc3\xa9"), "bad \\xff utf8 \\xc3\\xa9");  // not UTF-8: bytes
+  EXPECT_EQ(shown("\xe6\x97\xa5\xf0\x9f\x8e\x89"), "\xe6\x97\xa5\xf0\x9f\x8e\x89");
+  EXPECT_EQ(shown("back\\slash"), "back\\\\slash");
+}
+
 TEST(PromptText, MatchesTheIssueWording) {
-  ConfirmRequest r{ConfirmRequest::Op::kEncrypt, "alice", "bob", 23, 55};
-  EXPECT_EQ(PromptText(r), "alice \u2192 bob: encrypt 23 bytes (55 pad bytes)? [y/N] ");
-  ConfirmRequest d{ConfirmRequest::Op::kDecrypt, "alice", "bob", 5, 37};
+  const std::string text = "h\xc3\xa9llo, \"bob\"";
+  ConfirmRequest r{ConfirmRequest::Op::kEncrypt, "alice", "bob", 23, 55, AsBytes(text)};
+  EXPECT_EQ(
+      PromptText(r),
+      "alice \u2192 bob: encrypt 23 bytes (55 pad bytes): \"h\xc3\xa9llo, \\\"bob\\\"\"? [y/N] ");
+  ConfirmRequest d{ConfirmRequest::Op::kDecrypt, "alice", "bob", 5, 37, {}};
   EXPECT_EQ(PromptText(d), "bob \u2192 alice: decrypt 5 bytes (37 pad bytes)? [y/N] ");
 }
 
@@ -74,7 +95,7 @@ class ScriptedPrompter : public Prompter {
 TEST(Confirmer, AutoNeverAsks) {
   ScriptedPrompter no(PromptAnswer::kNo);
   Confirmer c(*ConfirmPolicy::Parse("auto"), &no);
-  ConfirmRequest r{ConfirmRequest::Op::kEncrypt, "alice", "bob", 1 << 20, 2 << 20};
+  ConfirmRequest r{ConfirmRequest::Op::kEncrypt, "alice", "bob", 1 << 20, 2 << 20, {}};
   EXPECT_FALSE(c.NeedsPrompt(r));
   EXPECT_TRUE(c.Confirm(r).ok());
   EXPECT_EQ(no.asked, 0);
@@ -85,8 +106,8 @@ TEST(Confirmer, AutoNeverAsks) {
 TEST(Confirmer, LimitAsksOnlyAboveTheLimit) {
   ScriptedPrompter no(PromptAnswer::kNo);
   Confirmer c(*ConfirmPolicy::Parse("limit:10"), &no);
-  ConfirmRequest small{ConfirmRequest::Op::kEncrypt, "alice", "bob", 10, 42};
-  ConfirmRequest big{ConfirmRequest::Op::kEncrypt, "alice", "bob", 11, 43};
+  ConfirmRequest small{ConfirmRequest::Op::kEncrypt, "alice", "bob", 10, 42, {}};
+  ConfirmRequest big{ConfirmRequest::Op::kEncrypt, "alice", "bob", 11, 43, {}};
   EXPECT_FALSE(c.NeedsPrompt(small));
   EXPECT_TRUE(c.Confirm(small).ok());
   EXPECT_EQ(no.asked, 0);
@@ -98,7 +119,7 @@ TEST(Confirmer, LimitAsksOnlyAboveTheLimit) {
 }
 
 TEST(Confirmer, TtyAsksEveryTimeAndMapsAnswers) {
-  ConfirmRequest r{ConfirmRequest::Op::kDecrypt, "alice", "bob", 0, 32};
+  ConfirmRequest r{ConfirmRequest::Op::kDecrypt, "alice", "bob", 0, 32, {}};
   for (auto [answer, ok] : {std::pair{PromptAnswer::kYes, true},
                             {PromptAnswer::kNo, false},
                             {PromptAnswer::kTimeout, false},

@@ -113,8 +113,7 @@ class PtyChild {
 class ConfirmTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(
-        testing::MakeStores(dir_, {Pair{"alice", "bob", padstore::Protocol::kOtc2, 1 << 16, 31}}));
+    ASSERT_TRUE(testing::MakeStores(dir_, {Pair{"alice", "bob", Format::kOtc2, 1 << 16, 31}}));
   }
   ScratchDir dir_;
 };
@@ -128,7 +127,7 @@ TEST_F(ConfirmTest, DaemonPromptsOnItsTerminalApproveDenyTimeout) {
 
   // Deny: the request fails with "denied" and consumes nothing.
   auto denied = std::async(std::launch::async, [&] { return client.Package("bob", "hello"); });
-  ASSERT_TRUE(daemon.WaitFor("alice \u2192 bob: encrypt 5 bytes (37 pad bytes)? [y/N] "))
+  ASSERT_TRUE(daemon.WaitFor("alice \u2192 bob: encrypt 5 bytes (37 pad bytes): \"hello\"? [y/N] "))
       << daemon.seen();
   daemon.Type("n\n");
   auto d = denied.get();
@@ -137,7 +136,7 @@ TEST_F(ConfirmTest, DaemonPromptsOnItsTerminalApproveDenyTimeout) {
 
   // Timeout: no answer counts as a denial.
   auto timed_out = std::async(std::launch::async, [&] { return client.Package("bob", "hello"); });
-  ASSERT_TRUE(daemon.WaitFor("encrypt 5 bytes (37 pad bytes)? [y/N] "));
+  ASSERT_TRUE(daemon.WaitFor("encrypt 5 bytes (37 pad bytes): \"hello\"? [y/N] "));
   ASSERT_TRUE(daemon.WaitFor("no answer in time: denied"));
   auto t = timed_out.get();
   EXPECT_EQ(t.status, 403) << t.raw;
@@ -145,7 +144,7 @@ TEST_F(ConfirmTest, DaemonPromptsOnItsTerminalApproveDenyTimeout) {
 
   // Approve: the first package that is approved starts at index 0.
   auto approved = std::async(std::launch::async, [&] { return client.Package("bob", "hello"); });
-  ASSERT_TRUE(daemon.WaitFor("encrypt 5 bytes (37 pad bytes)? [y/N] "));
+  ASSERT_TRUE(daemon.WaitFor("encrypt 5 bytes (37 pad bytes): \"hello\"? [y/N] "));
   daemon.Type("y\n");
   auto a = approved.get();
   ASSERT_EQ(a.status, 200) << a.raw;
@@ -191,7 +190,7 @@ TEST_F(ConfirmTest, DecryptIsConfirmedTooAndADenialConsumesNothing) {
 TEST_F(ConfirmTest, OfflineCliCanAskOnTheTerminalToo) {
   PtyChild cli({testing::DeviceBinary(), "package", "--store", StoreDir(dir_, "alice"), "--to",
                 "bob", "--message", "hey", "--confirm", "tty"});
-  ASSERT_TRUE(cli.WaitFor("alice \u2192 bob: encrypt 3 bytes (35 pad bytes)? [y/N] "))
+  ASSERT_TRUE(cli.WaitFor("alice \u2192 bob: encrypt 3 bytes (35 pad bytes): \"hey\"? [y/N] "))
       << cli.seen();
   cli.Type("n\n");
   EXPECT_EQ(cli.Wait(), 5);  // denied

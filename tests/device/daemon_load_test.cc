@@ -34,8 +34,7 @@ TEST(DaemonLoad, ConcurrentClientsNeverShareAPadByte) {
   const int kPerClient = LongProfile() ? 20000 : 2000;
   const uint64_t pad_size = LongProfile() ? (uint64_t{32} << 20) : (uint64_t{4} << 20);
   ScratchDir dir;
-  ASSERT_TRUE(
-      testing::MakeStores(dir, {Pair{"alice", "bob", padstore::Protocol::kOtc2, pad_size, 51}}));
+  ASSERT_TRUE(testing::MakeStores(dir, {Pair{"alice", "bob", Format::kOtc2, pad_size, 51}}));
   auto alice = Daemon::Start(StoreDir(dir, "alice"), {"--confirm", "auto"});
   auto bob = Daemon::Start(StoreDir(dir, "bob"), {"--confirm", "auto"});
   ASSERT_TRUE(alice && bob);

@@ -32,9 +32,8 @@ std::vector<uint8_t> WithIndex(std::vector<uint8_t> package, uint64_t index, boo
 class MaliciousClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(testing::MakeStores(
-        dir_, {Pair{"alice", "bob", padstore::Protocol::kOtc2, kPadSize, 41},
-               Pair{"alice", "carol", padstore::Protocol::kOtc1, kPadSize, 42}}));
+    ASSERT_TRUE(testing::MakeStores(dir_, {Pair{"alice", "bob", Format::kOtc2, kPadSize, 41},
+                                           Pair{"alice", "carol", Format::kOtc1, kPadSize, 42}}));
     // Every 16-byte run of either pad, in both stream directions.
     for (uint64_t seed : {41, 42}) {
       std::vector<uint8_t> pad = testing::PadBytes(seed, 0, kPadSize);
@@ -100,8 +99,15 @@ TEST_F(MaliciousClientTest, EverythingHostileIsRefusedLoggedAndCostsNothing) {
   ASSERT_EQ(first.status, 200);
   CheckNoPad(first);
 
-  // 1. Replay an old message to get it decrypted again.
-  Expect(evil.Unpackage("bob", b1.body["package"]), 409, "replay");
+  // 1. Replay an old message to get it decrypted again: the identical package is only
+  //    "already read" (no text), and any other package on that pad is a replay.
+  auto again = evil.Unpackage("bob", b1.body["package"]);
+  ASSERT_EQ(again.status, 200) << again.raw;
+  EXPECT_EQ(again.body["already_read"], true);
+  EXPECT_EQ(again.body["message"], "");
+  std::vector<uint8_t> altered = pb1;
+  altered.back() ^= 1;
+  Expect(evil.Unpackage("bob", Base64Encode(altered)), 409, "replay");
   // 2. Send alice's own outgoing packages back as if from the peer (would XOR alice's
   //    sending pad into the answer).
   for (const char* peer : {"bob", "carol"}) {
@@ -165,9 +171,9 @@ TEST_F(MaliciousClientTest, EverythingHostileIsRefusedLoggedAndCostsNothing) {
   ASSERT_TRUE(alice->Alive());
   auto genuine2 = evil.Unpackage("bob", b2.body["package"]);
   ASSERT_EQ(genuine2.status, 200) << genuine2.raw;
-  EXPECT_EQ(genuine2.body,
-            json::parse(R"({"message":"bob two","index":)" +
-                        std::to_string(b2.body["index"].get<uint64_t>()) + R"(,"skipped":false})"));
+  EXPECT_EQ(genuine2.body, json::parse(R"({"message":"bob two","index":)" +
+                                       std::to_string(b2.body["index"].get<uint64_t>()) +
+                                       R"(,"skipped":false,"late":false})"));
   auto genuine_c = evil.Unpackage("carol", c1.body["package"]);
   ASSERT_EQ(genuine_c.status, 200) << genuine_c.raw;
   EXPECT_EQ(genuine_c.body["message"], "carol one");

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <thread>
 
+#include "chat/protocol/otc2.h"
 #include "common/encoding.h"
 #include "tests/device/device_test_util.h"
 #include "tests/http/raw_socket.h"
@@ -32,10 +33,9 @@ constexpr uint64_t kHalf = kPadSize / 2;
 class DaemonTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(
-        testing::MakeStores(dir_, {Pair{"alice", "bob", padstore::Protocol::kOtc2, kPadSize, 21},
-                                   Pair{"alice", "carol", padstore::Protocol::kOtc1, kPadSize, 22},
-                                   Pair{"alice", "dave", padstore::Protocol::kOtc2, 4096, 23}}));
+    ASSERT_TRUE(testing::MakeStores(dir_, {Pair{"alice", "bob", Format::kOtc2, kPadSize, 21},
+                                           Pair{"alice", "carol", Format::kOtc1, kPadSize, 22},
+                                           Pair{"alice", "dave", Format::kOtc2, 4096, 23}}));
   }
 
   std::unique_ptr<Daemon> Start(const std::string& user, std::vector<std::string> extra = {}) {
@@ -94,9 +94,9 @@ TEST_F(DaemonTest, HealthAndContacts) {
   ASSERT_EQ(contacts.status, 200);
   // Estimated messages at 100 bytes: otc2 costs 132 pad bytes, otc1 248.
   EXPECT_EQ(contacts.body, json::parse(R"({"owner":"alice","contacts":[
-      {"peer":"bob","protocol":"otc2","pad_left":524288,"messages_left":3971},
-      {"peer":"carol","protocol":"otc1","pad_left":524288,"messages_left":2114},
-      {"peer":"dave","protocol":"otc2","pad_left":2048,"messages_left":15}]})"));
+      {"peer":"bob","protocol":"otc2","pad_left":524288,"pad_total":524288,"messages_left":3971},
+      {"peer":"carol","protocol":"otc1","pad_left":524288,"pad_total":524288,"messages_left":2114},
+      {"peer":"dave","protocol":"otc2","pad_left":2048,"pad_total":2048,"messages_left":15}]})"));
 }
 
 TEST_F(DaemonTest, AlicePackagesBobAndCarolUnpackageBothProtocols) {
@@ -110,10 +110,12 @@ TEST_F(DaemonTest, AlicePackagesBobAndCarolUnpackageBothProtocols) {
   ASSERT_EQ(to_bob.status, 200) << to_bob.raw;
   EXPECT_EQ(to_bob.body["index"], 0);
   EXPECT_EQ(to_bob.body["pad_left"], kHalf - (10 + 32));
+  EXPECT_EQ(to_bob.body["pad_total"], kHalf);
   EXPECT_EQ(to_bob.body["pad_low"], false);
   auto at_bob = b.Unpackage("alice", to_bob.body["package"]);
   ASSERT_EQ(at_bob.status, 200) << at_bob.raw;
-  EXPECT_EQ(at_bob.body, json::parse(R"({"message":"hi bob \u2603","index":0,"skipped":false})"));
+  EXPECT_EQ(at_bob.body, json::parse(R"({"message":"hi bob \u2603","index":0,"skipped":false,
+                                         "late":false})"));
 
   auto to_carol = a.Package("carol", "hi carol");
   ASSERT_EQ(to_carol.status, 200) << to_carol.raw;
@@ -128,8 +130,55 @@ TEST_F(DaemonTest, AlicePackagesBobAndCarolUnpackageBothProtocols) {
   EXPECT_EQ(binary.body["index"], kPadSize - 1);
   auto back = a.Unpackage("carol", binary.body["package"]);
   ASSERT_EQ(back.status, 200) << back.raw;
-  EXPECT_EQ(back.body,
-            json::parse(R"({"message_b64":"AP8AgA==","index":1048575,"skipped":false})"));
+  EXPECT_EQ(back.body, json::parse(R"({"message_b64":"AP8AgA==","index":1048575,"skipped":false,
+                                         "late":false})"));
+}
+
+// The flags a chat shows come from the device's decrypt log: a message after a gap is
+// "skipped", the one that fills the gap later is "late".
+TEST_F(DaemonTest, OutOfOrderPackagesAreReportedSkippedThenLate) {
+  auto alice = Start("alice");
+  auto bob = Start("bob");
+  ASSERT_TRUE(alice && bob);
+  RpcClient a(alice->address()), b(bob->address());
+  auto first = a.Package("bob", "one");
+  auto second = a.Package("bob", "two");
+  ASSERT_EQ(first.status, 200) << first.raw;
+  ASSERT_EQ(second.status, 200) << second.raw;
+  auto got_second = b.Unpackage("alice", second.body["package"]);
+  ASSERT_EQ(got_second.status, 200) << got_second.raw;
+  EXPECT_EQ(got_second.body["skipped"], true);
+  EXPECT_EQ(got_second.body["late"], false);
+  auto got_first = b.Unpackage("alice", first.body["package"]);
+  ASSERT_EQ(got_first.status, 200) << got_first.raw;
+  EXPECT_EQ(got_first.body["message"], "one");
+  EXPECT_EQ(got_first.body["skipped"], false);
+  EXPECT_EQ(got_first.body["late"], true);
+}
+
+// A second client of the same account asking for the identical package is told it was
+// already read (no text, no alarm); a different package on the same pad is a replay.
+TEST_F(DaemonTest, IdenticalPackageIsAlreadyReadADifferentOneIsAReplay) {
+  auto alice = Start("alice");
+  auto bob = Start("bob");
+  ASSERT_TRUE(alice && bob);
+  RpcClient a(alice->address()), b(bob->address());
+  auto sent = a.Package("bob", "only once");
+  ASSERT_EQ(sent.status, 200) << sent.raw;
+  const std::string package = sent.body["package"];
+  auto first = b.Unpackage("alice", package);
+  ASSERT_EQ(first.status, 200) << first.raw;
+  EXPECT_EQ(first.body["message"], "only once");
+  auto second = b.Unpackage("alice", package);
+  ASSERT_EQ(second.status, 200) << second.raw;
+  EXPECT_EQ(second.body, json::parse(R"({"message":"","index":0,"skipped":false,"late":false,
+                                         "already_read":true})"));
+  // The same header (so the same pad range) with one ciphertext byte changed.
+  std::vector<uint8_t> bytes = *Base64Decode(package);
+  bytes[otc::protocol::otc2::kHeaderSize] ^= 1;
+  auto forged = b.Unpackage("alice", Base64Encode(bytes));
+  EXPECT_EQ(forged.status, 409) << forged.raw;
+  EXPECT_EQ(forged.body["error"], "replay");
 }
 
 TEST_F(DaemonTest, EveryErrorCategoryOverHttp) {
@@ -151,7 +200,10 @@ TEST_F(DaemonTest, EveryErrorCategoryOverHttp) {
   bytes[bytes.size() - 3] ^= 0x40;
   ExpectError(b.Unpackage("alice", Base64Encode(bytes)), 422, "integrity");
   ASSERT_EQ(b.Unpackage("alice", package).status, 200);
-  ExpectError(b.Unpackage("alice", package), 409, "replay");
+  // Another package on that pad, now that it is decrypted: a replay.
+  auto other = *Base64Decode(package);
+  other[other.size() / 2] ^= 1;
+  ExpectError(b.Unpackage("alice", Base64Encode(other)), 409, "replay");
   // denied: confirm_test.cc (a scripted terminal); unauthorized: the TCP tests below.
 
   // internal: make the cursor file impossible to replace (its temp name is a directory).

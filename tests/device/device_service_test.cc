@@ -37,7 +37,7 @@ class CountingPrompter : public Prompter {
   std::string last;
 };
 
-class DeviceServiceTest : public ::testing::TestWithParam<padstore::Protocol> {
+class DeviceServiceTest : public ::testing::TestWithParam<Format> {
  protected:
   static constexpr uint64_t kPadSize = 1 << 20;
   static constexpr uint64_t kHalf = kPadSize / 2;
@@ -57,7 +57,7 @@ class DeviceServiceTest : public ::testing::TestWithParam<padstore::Protocol> {
     return s.ok() ? std::move(*s) : nullptr;
   }
 
-  bool otc1() const { return GetParam() == padstore::Protocol::kOtc1; }
+  bool otc1() const { return GetParam() == Format::kOtc1; }
   // Pad cost by the formulas of the protocol spec (issue 2): otc1 2m+48, otc2 m+32.
   uint64_t Cost(uint64_t m) const { return otc1() ? 2 * m + 48 : m + 32; }
   uint64_t Overhead() const { return otc1() ? 38 : 30; }
@@ -70,10 +70,8 @@ class DeviceServiceTest : public ::testing::TestWithParam<padstore::Protocol> {
 };
 
 INSTANTIATE_TEST_SUITE_P(Protocols, DeviceServiceTest,
-                         ::testing::Values(padstore::Protocol::kOtc1, padstore::Protocol::kOtc2),
-                         [](const auto& info) {
-                           return std::string(padstore::ProtocolName(info.param));
-                         });
+                         ::testing::Values(Format::kOtc1, Format::kOtc2),
+                         [](const auto& info) { return std::string(FormatName(info.param)); });
 
 TEST_P(DeviceServiceTest, AlicePackagesBobUnpackagesBothWays) {
   auto alice = Open("alice");
@@ -121,8 +119,20 @@ TEST_P(DeviceServiceTest, ReplayIsRefusedAndAudited) {
   auto bob = Open("bob");
   auto p = alice->Package("bob", Bytes("once only"));
   ASSERT_TRUE(p.ok());
-  ASSERT_TRUE(bob->Unpackage("alice", p->package).ok());
-  auto again = bob->Unpackage("alice", p->package);
+  auto first = bob->Unpackage("alice", p->package);
+  ASSERT_TRUE(first.ok());
+  EXPECT_FALSE(first->already_read);
+  // The identical package again (another client of bob's): already read, no text.
+  auto same = bob->Unpackage("alice", p->package);
+  ASSERT_TRUE(same.ok()) << same.status().ToString();
+  EXPECT_TRUE(same->already_read);
+  EXPECT_EQ(same->plaintext.size(), 0u);
+  EXPECT_EQ(same->index, first->index);
+  EXPECT_EQ(AuditText("bob").find("category=replay"), std::string::npos);
+  // A different package claiming the same pad: a replay.
+  std::vector<uint8_t> other = p->package;
+  other.back() ^= 1;
+  auto again = bob->Unpackage("alice", other);
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.status().code(), Code::kReplay);
   EXPECT_EQ(again.status().message().find("once only"), std::string::npos);
@@ -256,7 +266,7 @@ TEST_P(DeviceServiceTest, DenialConsumesNoPad) {
   EXPECT_EQ(denied.status().code(), Code::kDenied);
   EXPECT_EQ(prompter.asked, 1);
   EXPECT_EQ(prompter.last, "alice \u2192 bob: encrypt 7 bytes (" + std::to_string(Cost(7)) +
-                               " pad bytes)? [y/N] ");
+                               " pad bytes): \"please?\"? [y/N] ");
   EXPECT_NE(AuditText("alice").find("DENIED op=package peer=bob"), std::string::npos);
   prompter.answer = PromptAnswer::kYes;
   auto approved = alice->Package("bob", Bytes("please?"));
@@ -335,8 +345,9 @@ TEST_P(DeviceServiceTest, ContactsListPadLeftAndAnEstimate) {
   ASSERT_TRUE(contacts.ok());
   ASSERT_EQ(contacts->size(), 2u);
   EXPECT_EQ((*contacts)[0].peer, "bob");
-  EXPECT_EQ((*contacts)[0].protocol, otc1() ? "otc1" : "otc2");
+  EXPECT_EQ((*contacts)[0].format, otc1() ? Format::kOtc1 : Format::kOtc2);
   EXPECT_EQ((*contacts)[0].pad_left, kHalf);
+  EXPECT_EQ((*contacts)[0].pad_total, kHalf);
   EXPECT_EQ((*contacts)[0].messages_left, kHalf / Cost(100));
   EXPECT_EQ((*contacts)[1].peer, "carol");
   EXPECT_EQ((*contacts)[1].pad_left, 2048u);
@@ -364,7 +375,10 @@ TEST_P(DeviceServiceTest, AuditLogsNeverHoldPlaintext) {
   forged.back() ^= 1;
   EXPECT_FALSE(bob->Unpackage("alice", forged).ok());
   ASSERT_TRUE(bob->Unpackage("alice", p->package).ok());
-  EXPECT_FALSE(bob->Unpackage("alice", p->package).ok());
+  EXPECT_TRUE(bob->Unpackage("alice", p->package)->already_read);
+  std::vector<uint8_t> replayed = p->package;
+  replayed[replayed.size() / 2] ^= 1;
+  EXPECT_EQ(bob->Unpackage("alice", replayed).status().code(), Code::kReplay);
   for (std::string user : {"alice", "bob"}) {
     for (std::string file : {"/device-audit.log", "/audit.log", "/contacts/alice/audit.log",
                              "/contacts/bob/audit.log"}) {

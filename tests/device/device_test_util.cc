@@ -93,8 +93,8 @@ bool MakeStores(const ScratchDir& dir, const std::vector<Pair>& pairs) {
       spec.peer = peer;
       spec.pad_path = pad_path;
       spec.manifest_path = manifest_path;
-      spec.direction = side == 0 ? padstore::Direction::kUp : padstore::Direction::kDown;
-      spec.protocol = p.protocol;
+      spec.direction = side == 0 ? Direction::kUp : Direction::kDown;
+      spec.format = p.format;
       auto info = padstore::RegisterContact(StoreDir(dir, owner), owner, spec);
       if (!info.ok()) {
         ADD_FAILURE() << "register " << owner << "->" << peer << ": " << info.status().ToString();

@@ -44,7 +44,7 @@ std::vector<uint8_t> PadBytes(uint64_t seed, uint64_t lo, uint64_t hi);
 // The first-named user of a pair sends with direction +1, the other with -1.
 struct Pair {
   std::string a, b;
-  padstore::Protocol protocol = padstore::Protocol::kOtc2;
+  Format format = Format::kOtc2;
   uint64_t pad_size = 1 << 20;
   uint64_t seed = 1;
 };

@@ -1,8 +1,8 @@
-#include "chat/device/error_category.h"
+#include "chat/rpc/error_category.h"
 
 #include <gtest/gtest.h>
 
-namespace otc::device {
+namespace otc::rpc {
 namespace {
 
 struct Row {
@@ -66,4 +66,20 @@ TEST(ErrorCategory, CliExitCodes) {
 }
 
 }  // namespace
-}  // namespace otc::device
+// A refusal keeps its category from the device's Status to the client's Status and to the
+// name `otc send --json` reports.
+TEST(ErrorCategory, OneNameEndToEnd) {
+  using C = Status::Code;
+  for (C device_code : {C::kInvalidArgument, C::kNotFound, C::kExhausted, C::kDenied, C::kReplay,
+                        C::kIntegrity, C::kTooLarge, C::kIOError}) {
+    const ErrorCategory sent = CategoryFor(device_code);
+    const C client_code = StatusCodeFor(sent);
+    EXPECT_EQ(CategoryFor(client_code), sent) << CodeName(device_code);
+    EXPECT_EQ(ClientErrorName(client_code), CategoryName(sent)) << CodeName(device_code);
+  }
+  EXPECT_EQ(ClientErrorName(C::kNotFound), "unknown_contact");
+  EXPECT_EQ(StatusCodeFor(ErrorCategory::kUnauthorized), C::kDenied);
+  EXPECT_EQ(ClientErrorName(C::kUnavailable), "unavailable");
+}
+
+}  // namespace otc::rpc

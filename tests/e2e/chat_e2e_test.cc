@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -128,6 +129,61 @@ TEST_F(ChatE2ETest, FollowShowsMessagesAsTheyArrive) {
   EXPECT_EQ(bob.Stop(), 0);
   EXPECT_EQ(Texts(JsonLines(ReadFile(o.stdout_path))),
             (std::vector<std::string>{"live one", "live two"}));
+}
+
+// Two receiving clients of bob's (both long-polling, so both fetch each message as it
+// arrives): no replay alarm on either, every message's text is shown by exactly one of
+// them, and the other says it was already read.
+TEST_F(ChatE2ETest, TwoClientsOfOneAccountRaiseNoFalseAlarm) {
+  Cluster& c = *cluster_;
+  std::vector<SpawnOptions> opts(2);
+  std::vector<Child> bobs;
+  for (int i = 0; i < 2; ++i) {
+    opts[i].stdout_path = c.dir() + "/bob" + std::to_string(i) + ".out";
+    opts[i].stderr_path = c.dir() + "/bob" + std::to_string(i) + ".err";
+    bobs.push_back(
+        Child::Spawn(c.OtcArgs("recv", "bob", {"--follow", "--json", "--wait", "5"}), opts[i]));
+    ASSERT_GT(bobs.back().pid(), 0);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // both are long-polling
+  const int kMessages = 6;
+  for (int i = 0; i < kMessages; ++i) ExpectSent(c.Otc("send", "alice", {"bob", Numbered(i)}));
+  auto count_events = [&] {
+    size_t n = 0;
+    for (const SpawnOptions& o : opts) n += Lines(ReadFile(o.stdout_path)).size();
+    return n;
+  };
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::multiset<std::string> texts;
+  while (std::chrono::steady_clock::now() < deadline) {
+    texts.clear();
+    for (const SpawnOptions& o : opts) {
+      for (const json& m : JsonLines(ReadFile(o.stdout_path))) {
+        if (m["text"].is_string()) texts.insert(m["text"].get<std::string>());
+      }
+    }
+    if (texts.size() >= kMessages) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // any late duplicate shows
+  for (Child& b : bobs) EXPECT_EQ(b.Stop(), 0);
+  std::multiset<std::string> expected;
+  for (int i = 0; i < kMessages; ++i) expected.insert(Numbered(i));
+  texts.clear();
+  size_t already_read = 0;
+  for (const SpawnOptions& o : opts) {
+    for (const json& m : JsonLines(ReadFile(o.stdout_path))) {
+      EXPECT_EQ(m["warnings"], json::array()) << m.dump();
+      if (m["text"].is_string()) texts.insert(m["text"].get<std::string>());
+      if (m.value("already_read", false)) {
+        ++already_read;
+        EXPECT_TRUE(m["text"].is_null()) << m.dump();
+      }
+    }
+    EXPECT_EQ(ReadFile(o.stderr_path).find("REPLAY"), std::string::npos) << ReadFile(o.stderr_path);
+  }
+  EXPECT_EQ(texts, expected);  // each text exactly once across both clients
+  EXPECT_EQ(count_events(), kMessages + already_read);
 }
 
 TEST_F(ChatE2ETest, UnreachableDeviceOrRelayIsReportedNotDropped) {

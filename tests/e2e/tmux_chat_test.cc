@@ -1,6 +1,8 @@
 // The interactive client in a real terminal (tmux): a message from bob appears while
 // alice has a half-typed line; the half-typed line stays intact and sends correctly.
-// Also: tab completion of a contact name, and quitting.
+// Also: tab completion of a contact name, and quitting; Unicode typed in the C locale
+// arrives byte for byte, editing works on whole characters, and Ctrl-D on an empty line
+// leaves.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -35,8 +37,9 @@ class Tmux {
     std::string cmd;
     for (const std::string& a : argv) cmd += ShellQuote(a) + " ";
     cmd += "; echo OTC-EXITED-$?; sleep 30";
-    return Run({TMUX_BIN, "-L", socket_, "new-session", "-d", "-s", "otc", "-x", "120", "-y", "30",
-                cmd},
+    // -u: the test's tmux passes UTF-8 whatever the test's own locale is.
+    return Run({TMUX_BIN, "-u", "-L", socket_, "new-session", "-d", "-s", "otc", "-x", "120", "-y",
+                "30", cmd},
                scratch_)
                .exit_code == 0;
   }
@@ -115,6 +118,55 @@ TEST(TmuxChatE2ETest, IncomingMessageDoesNotBreakAHalfTypedLine) {
 
   tmux.Type("quit");
   tmux.Key("Enter");
+  EXPECT_TRUE(tmux.WaitFor("OTC-EXITED-0")) << tmux.Capture();
+}
+
+// The texts bob's client receives, in order.
+std::vector<std::string> ReceivedTexts(Cluster& c) {
+  RunResult bob = c.Otc("recv", "bob", {"--json"});
+  EXPECT_EQ(bob.exit_code, 0) << bob.err;
+  std::vector<std::string> texts;
+  for (const std::string& l : Lines(bob.out)) texts.push_back(nlohmann::json::parse(l)["text"]);
+  return texts;
+}
+
+TEST(TmuxChatE2ETest, UnicodeTypedInTheCLocaleArrivesByteExact) {
+  Cluster c(Pairs{{"alice", "bob"}});
+  ASSERT_EQ(c.error(), "");
+  ASSERT_TRUE(c.StartAll()) << c.error();
+  Tmux tmux(c.dir());
+  // As under CI: no locale in the environment at all (the C locale).
+  std::vector<std::string> argv = {"env", "-u",       "LANG", "-u",      "LC_ALL",
+                                   "-u",  "LC_CTYPE", "-u",   "LANGUAGE"};
+  for (std::string& a : c.OtcArgs("chat", "alice", {})) argv.push_back(std::move(a));
+  ASSERT_TRUE(tmux.Start(argv));
+  ASSERT_TRUE(tmux.WaitFor("Type help")) << tmux.Capture();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+  // Accents, CJK, an emoji, one with a skin tone, a ZWJ family, and Hebrew (RTL).
+  const std::string kText =
+      "h\xc3\xa9llo w\xc3\xb6rld \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xf0\x9f\x8e\x89 "
+      "\xf0\x9f\x91\x8d\xf0\x9f\x8f\xbd "
+      "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7 "
+      "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d";
+  tmux.Type("send bob " + kText);
+  tmux.Key("Enter");
+  ASSERT_TRUE(tmux.WaitFor("alice -> bob: h\xc3\xa9llo")) << tmux.Capture();
+
+  // Deletion and cursor movement on whole characters: "ab日本語x", two BSpace leave
+  // "ab日本", Left moves before 本, and é goes there.
+  tmux.Type("send bob ab\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9ex");
+  tmux.Key("BSpace");
+  tmux.Key("BSpace");
+  tmux.Key("Left");
+  tmux.Type("\xc3\xa9");
+  tmux.Key("Enter");
+  const std::string kEdited = "ab\xe6\x97\xa5\xc3\xa9\xe6\x9c\xac";
+  ASSERT_TRUE(tmux.WaitFor("alice -> bob: " + kEdited)) << tmux.Capture();
+
+  EXPECT_EQ(ReceivedTexts(c), (std::vector<std::string>{kText, kEdited}));
+
+  tmux.Key("C-d");  // on an empty line: leave
   EXPECT_TRUE(tmux.WaitFor("OTC-EXITED-0")) << tmux.Capture();
 }
 

@@ -93,9 +93,9 @@ TEST_F(PairTest, SixtyFourMebibytePairPadIsReadyForBothDevices) {
   auto ia = (*sa)->Info("bob");
   auto ib = (*sb)->Info("alice");
   ASSERT_TRUE(ia.ok() && ib.ok());
-  EXPECT_EQ(ia->meta.direction, padstore::Direction::kUp);
-  EXPECT_EQ(ib->meta.direction, padstore::Direction::kDown);
-  EXPECT_EQ(ia->meta.protocol, padstore::Protocol::kOtc2);
+  EXPECT_EQ(ia->meta.direction, Direction::kUp);
+  EXPECT_EQ(ib->meta.direction, Direction::kDown);
+  EXPECT_EQ(ia->meta.format, Format::kOtc2);
   EXPECT_EQ(ia->meta.pad_id, ib->meta.pad_id);
   EXPECT_EQ(HexEncode(ia->meta.pad_id), out.summary["pad_id"].get<std::string>());
 
@@ -107,9 +107,9 @@ TEST_F(PairTest, SixtyFourMebibytePairPadIsReadyForBothDevices) {
   auto r = (*sa)->Reserve("bob", *cost);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   protocol::MemoryPadStream send_stream(r->pad.span(), r->range.first_index,
-                                        protocol::Direction::kForward, r->range.first_index);
+                                        protocol::Direction::kUp, r->range.first_index);
   auto package = protocol::Package(protocol::Format::kOtc2, message, r->range.first_index,
-                                   protocol::Direction::kForward, send_stream);
+                                   protocol::Direction::kUp, send_stream);
   ASSERT_TRUE(package.ok()) << package.status().ToString();
   ASSERT_TRUE((*sa)->MarkUsed(r->range).ok());
 
@@ -119,10 +119,10 @@ TEST_F(PairTest, SixtyFourMebibytePairPadIsReadyForBothDevices) {
   ASSERT_TRUE(range.ok()) << range.status().ToString();
   auto pad = (*sb)->ReadPad(*range);
   ASSERT_TRUE(pad.ok());
-  protocol::MemoryPadStream recv_stream(pad->span(), header->index, protocol::Direction::kForward,
+  protocol::MemoryPadStream recv_stream(pad->span(), header->index, protocol::Direction::kUp,
                                         header->index);
-  auto plain = protocol::Unpackage(protocol::Format::kOtc2, *package, protocol::Direction::kForward,
-                                   recv_stream);
+  auto plain =
+      protocol::Unpackage(protocol::Format::kOtc2, *package, protocol::Direction::kUp, recv_stream);
   ASSERT_TRUE(plain.ok()) << plain.status().ToString();
   EXPECT_EQ(std::string(plain->span().begin(), plain->span().end()), text);
   EXPECT_TRUE((*sb)->CommitDecrypt(*range).ok());
@@ -132,11 +132,11 @@ TEST_F(PairTest, SixtyFourMebibytePairPadIsReadyForBothDevices) {
 
 TEST_F(PairTest, Otc1ProtocolIsRecorded) {
   JobOptions o = Pair(1 << 20);
-  o.protocol = "otc1";
+  o.format = Format::kOtc1;
   ASSERT_EQ(Run(o).exit_code, kExitOk);
   auto sa = padstore::Store::Open(StoreA());
   ASSERT_TRUE(sa.ok());
-  EXPECT_EQ((*sa)->Info("bob")->meta.protocol, padstore::Protocol::kOtc1);
+  EXPECT_EQ((*sa)->Info("bob")->meta.format, Format::kOtc1);
 }
 
 TEST_F(PairTest, FailureMidRunRegistersNothingAndResumeRegistersBoth) {

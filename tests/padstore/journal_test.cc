@@ -196,7 +196,7 @@ TEST(MetaFormatTest, ContactMetaRoundTripsAndDetectsDamage) {
   m.pad_size = uint64_t{1} << 40;
   m.split = uint64_t{1} << 39;
   m.direction = Direction::kDown;
-  m.protocol = Protocol::kOtc1;
+  m.format = Format::kOtc1;
   m.flags = ContactMeta::kImportedLegacy;
   m.pad_id.fill(0x5a);
   m.created_unix = 123;

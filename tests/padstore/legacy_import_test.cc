@@ -74,7 +74,7 @@ TEST_F(LegacyImportTest, DirectionOneKeepsItsUsedRangesUsed) {
   auto store = OpenStore();
   auto result = Import(*store, "bob");
   ASSERT_TRUE(result.ok()) << result.status().ToString();
-  EXPECT_EQ(result->info.meta.protocol, Protocol::kOtc1);
+  EXPECT_EQ(result->info.meta.format, Format::kOtc1);
   EXPECT_EQ(result->info.meta.flags, ContactMeta::kImportedLegacy);
   EXPECT_EQ(result->info.meta.split, 5000u);
   EXPECT_EQ(result->info.own_used, 120u);

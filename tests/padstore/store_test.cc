@@ -447,10 +447,10 @@ TEST_F(StoreTest, PadgenCanWriteThePadInPlaceAndThenRegister) {
   spec.pad_path = pad_path("carol");
   spec.manifest_path = contact_file("manifest", "carol");
   spec.direction = Direction::kDown;
-  spec.protocol = Protocol::kOtc1;
+  spec.format = Format::kOtc1;
   auto info = RegisterContact(store_dir(), "alice", spec);
   ASSERT_TRUE(info.ok()) << info.status().ToString();
-  EXPECT_EQ(info->meta.protocol, Protocol::kOtc1);
+  EXPECT_EQ(info->meta.format, Format::kOtc1);
   EXPECT_EQ(info->own_left, 1000u);
   auto store = OpenStore();
   auto r = store->Reserve("carol", 4);

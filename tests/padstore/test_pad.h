@@ -94,7 +94,7 @@ class StoreFixture : public ::testing::Test {
 
   // Init + register `peer`; the store is left closed.
   void MakeStore(uint64_t pad_size, Direction direction, const std::string& peer = "bob",
-                 uint64_t split = 0, Protocol protocol = Protocol::kOtc2) {
+                 uint64_t split = 0, Format format = Format::kOtc2) {
     ASSERT_TRUE(Store::Init(store_dir(), "alice").ok());
     std::string pad = dir_.File(peer + ".pad"), manifest = dir_.File(peer + ".manifest");
     WritePad(pad, manifest, pad_size, kSeed);
@@ -103,7 +103,7 @@ class StoreFixture : public ::testing::Test {
     spec.pad_path = pad;
     spec.manifest_path = manifest;
     spec.direction = direction;
-    spec.protocol = protocol;
+    spec.format = format;
     spec.split = split;
     auto info = RegisterContact(store_dir(), "alice", spec);
     ASSERT_TRUE(info.ok()) << info.status().ToString();

@@ -16,7 +16,7 @@ std::vector<uint8_t> Pad(size_t n) {
 
 TEST(MemoryPadStreamTest, ForwardHandsOutConsecutiveBytes) {
   auto pad = Pad(10);
-  MemoryPadStream s(pad, 3, Direction::kForward);
+  MemoryPadStream s(pad, 3, Direction::kUp);
   std::array<uint8_t, 2> a;
   std::array<uint8_t, 3> b;
   ASSERT_TRUE(s.Next(a).ok());
@@ -28,7 +28,7 @@ TEST(MemoryPadStreamTest, ForwardHandsOutConsecutiveBytes) {
 
 TEST(MemoryPadStreamTest, BackwardWalksDown) {
   auto pad = Pad(10);
-  MemoryPadStream s(pad, 6, Direction::kBackward);
+  MemoryPadStream s(pad, 6, Direction::kDown);
   std::array<uint8_t, 3> a;
   std::array<uint8_t, 2> b;
   ASSERT_TRUE(s.Next(a).ok());
@@ -40,7 +40,7 @@ TEST(MemoryPadStreamTest, BackwardWalksDown) {
 TEST(MemoryPadStreamTest, LongBackwardReadsOfEveryLength) {
   auto pad = Pad(256);  // pad[i] == i
   for (size_t n = 0; n <= 40; ++n) {
-    MemoryPadStream s(pad, 200, Direction::kBackward);
+    MemoryPadStream s(pad, 200, Direction::kDown);
     std::vector<uint8_t> first(n), second(n);
     ASSERT_TRUE(s.Next(first).ok());
     ASSERT_TRUE(s.Next(second).ok());
@@ -53,7 +53,7 @@ TEST(MemoryPadStreamTest, LongBackwardReadsOfEveryLength) {
 
 TEST(MemoryPadStreamTest, BackwardReachesIndexZeroThenStops) {
   auto pad = Pad(4);
-  MemoryPadStream s(pad, 3, Direction::kBackward);
+  MemoryPadStream s(pad, 3, Direction::kDown);
   std::array<uint8_t, 4> all;
   ASSERT_TRUE(s.Next(all).ok());
   EXPECT_EQ(all, (std::array<uint8_t, 4>{3, 2, 1, 0}));
@@ -64,7 +64,7 @@ TEST(MemoryPadStreamTest, BackwardReachesIndexZeroThenStops) {
 
 TEST(MemoryPadStreamTest, ForwardStopsAtEndWithoutConsuming) {
   auto pad = Pad(8);
-  MemoryPadStream s(pad, 5, Direction::kForward);
+  MemoryPadStream s(pad, 5, Direction::kUp);
   std::array<uint8_t, 4> too_many;
   EXPECT_EQ(s.Next(too_many).code(), Status::Code::kExhausted);
   EXPECT_EQ(s.consumed(), 0u);
@@ -75,12 +75,12 @@ TEST(MemoryPadStreamTest, ForwardStopsAtEndWithoutConsuming) {
 
 TEST(MemoryPadStreamTest, FirstIndexOffsetsTheWindow) {
   auto pad = Pad(16);  // holds pad indices 1000 .. 1015
-  MemoryPadStream fwd(pad, 1010, Direction::kForward, 1000);
+  MemoryPadStream fwd(pad, 1010, Direction::kUp, 1000);
   std::array<uint8_t, 2> a;
   ASSERT_TRUE(fwd.Next(a).ok());
   EXPECT_EQ(a, (std::array<uint8_t, 2>{10, 11}));
 
-  MemoryPadStream back(pad, 1001, Direction::kBackward, 1000);
+  MemoryPadStream back(pad, 1001, Direction::kDown, 1000);
   ASSERT_TRUE(back.Next(a).ok());
   EXPECT_EQ(a, (std::array<uint8_t, 2>{1, 0}));
   std::array<uint8_t, 1> b;
@@ -90,12 +90,12 @@ TEST(MemoryPadStreamTest, FirstIndexOffsetsTheWindow) {
 TEST(MemoryPadStreamTest, StartOutsideThePadServesNothing) {
   auto pad = Pad(16);
   std::array<uint8_t, 1> b;
-  EXPECT_EQ(MemoryPadStream(pad, 16, Direction::kForward).Next(b).code(), Status::Code::kExhausted);
-  EXPECT_EQ(MemoryPadStream(pad, 999, Direction::kBackward, 1000).Next(b).code(),
+  EXPECT_EQ(MemoryPadStream(pad, 16, Direction::kUp).Next(b).code(), Status::Code::kExhausted);
+  EXPECT_EQ(MemoryPadStream(pad, 999, Direction::kDown, 1000).Next(b).code(),
             Status::Code::kExhausted);
-  EXPECT_EQ(MemoryPadStream(pad, UINT64_MAX, Direction::kBackward).Next(b).code(),
+  EXPECT_EQ(MemoryPadStream(pad, UINT64_MAX, Direction::kDown).Next(b).code(),
             Status::Code::kExhausted);
-  EXPECT_EQ(MemoryPadStream({}, 0, Direction::kForward).Next(b).code(), Status::Code::kExhausted);
+  EXPECT_EQ(MemoryPadStream({}, 0, Direction::kUp).Next(b).code(), Status::Code::kExhausted);
 }
 
 }  // namespace

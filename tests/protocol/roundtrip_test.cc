@@ -28,7 +28,7 @@ struct Config {
 std::string ConfigName(const ::testing::TestParamInfo<Config>& info) {
   const Config& c = info.param;
   return std::string(FormatName(c.format)) +
-         (c.direction == Direction::kForward ? "Forward" : "Backward") + (c.hide ? "Hidden" : "");
+         (c.direction == Direction::kUp ? "Forward" : "Backward") + (c.hide ? "Hidden" : "");
 }
 
 class RoundTripTest : public ::testing::TestWithParam<Config> {
@@ -51,7 +51,7 @@ class RoundTripTest : public ::testing::TestWithParam<Config> {
     ASSERT_LE(*cost, pad.size());
     const uint64_t slack = pad.size() - *cost;
     const uint64_t r = std::uniform_int_distribution<uint64_t>(0, slack)(rng);
-    const uint64_t index = c.direction == Direction::kForward ? r : pad.size() - 1 - r;
+    const uint64_t index = c.direction == Direction::kUp ? r : pad.size() - 1 - r;
 
     MemoryPadStream send_pad(pad, index, c.direction);
     auto package = Package(c.format, msg, index, c.direction, send_pad, opts);
@@ -124,7 +124,7 @@ TEST_P(RoundTripTest, ConsecutiveMessagesTileTheSendersHalf) {
   const Options opts = Opts();
   std::vector<std::vector<uint8_t>> sent;
   std::vector<std::vector<uint8_t>> packages;
-  uint64_t next = c.direction == Direction::kForward ? 0 : pad.size() - 1;
+  uint64_t next = c.direction == Direction::kUp ? 0 : pad.size() - 1;
   std::optional<PadInterval> previous;
   for (size_t i = 0; i < 20; ++i) {
     auto msg = RandomBytes(i * 37 % 300, 50 + i);
@@ -135,14 +135,14 @@ TEST_P(RoundTripTest, ConsecutiveMessagesTileTheSendersHalf) {
     auto span = PadSpan(*header, c.direction);
     ASSERT_TRUE(span.ok());
     if (previous) {  // adjacent, never overlapping
-      if (c.direction == Direction::kForward) {
+      if (c.direction == Direction::kUp) {
         EXPECT_EQ(span->lowest, previous->highest + 1);
       } else {
         EXPECT_EQ(span->highest + 1, previous->lowest);
       }
     }
     previous = *span;
-    next = c.direction == Direction::kForward ? span->highest + 1 : span->lowest - 1;
+    next = c.direction == Direction::kUp ? span->highest + 1 : span->lowest - 1;
     sent.push_back(msg);
     packages.push_back(*package);
   }
@@ -159,8 +159,7 @@ TEST_P(RoundTripTest, WrongDirectionFailsAuthentication) {
   const auto pad = RandomBytes(1024, 4);
   auto package = testing::Send(c.format, Bytes("attack at dawn"), 500, c.direction, pad, Opts());
   ASSERT_TRUE(package.ok());
-  const Direction other =
-      c.direction == Direction::kForward ? Direction::kBackward : Direction::kForward;
+  const Direction other = c.direction == Direction::kUp ? Direction::kDown : Direction::kUp;
   EXPECT_EQ(testing::Receive(c.format, *package, other, pad, Opts()).status().code(),
             Status::Code::kIntegrity);
 }
@@ -170,7 +169,7 @@ TEST_P(RoundTripTest, WrongPadFailsAuthentication) {
   const auto pad = RandomBytes(1024, 5);
   auto other_pad = pad;
   other_pad[600] ^= 1;  // one bit differs somewhere in the package's range
-  const uint64_t index = c.direction == Direction::kForward ? 580 : 620;
+  const uint64_t index = c.direction == Direction::kUp ? 580 : 620;
   auto package = testing::Send(c.format, Bytes("attack at dawn"), index, c.direction, pad, Opts());
   ASSERT_TRUE(package.ok());
   auto plain = testing::Receive(c.format, *package, c.direction, other_pad, Opts());
@@ -179,12 +178,12 @@ TEST_P(RoundTripTest, WrongPadFailsAuthentication) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllFormats, RoundTripTest,
-                         ::testing::Values(Config{Format::kOtc1, Direction::kForward, false},
-                                           Config{Format::kOtc1, Direction::kBackward, false},
-                                           Config{Format::kOtc2, Direction::kForward, false},
-                                           Config{Format::kOtc2, Direction::kBackward, false},
-                                           Config{Format::kOtc2, Direction::kForward, true},
-                                           Config{Format::kOtc2, Direction::kBackward, true}),
+                         ::testing::Values(Config{Format::kOtc1, Direction::kUp, false},
+                                           Config{Format::kOtc1, Direction::kDown, false},
+                                           Config{Format::kOtc2, Direction::kUp, false},
+                                           Config{Format::kOtc2, Direction::kDown, false},
+                                           Config{Format::kOtc2, Direction::kUp, true},
+                                           Config{Format::kOtc2, Direction::kDown, true}),
                          ConfigName);
 
 // ---- Pad cost, sizes and length hiding, with hand-computed expectations ----
@@ -223,9 +222,9 @@ TEST(LengthHidingTest, MessagesInOneBucketLookAlike) {
   const auto pad = RandomBytes(4096, 6);
   Options hide;
   hide.hide_length = true;
-  auto a = testing::Send(Format::kOtc2, RandomBytes(0, 1), 0, Direction::kForward, pad, hide);
-  auto b = testing::Send(Format::kOtc2, RandomBytes(252, 2), 0, Direction::kForward, pad, hide);
-  auto c = testing::Send(Format::kOtc2, RandomBytes(253, 3), 0, Direction::kForward, pad, hide);
+  auto a = testing::Send(Format::kOtc2, RandomBytes(0, 1), 0, Direction::kUp, pad, hide);
+  auto b = testing::Send(Format::kOtc2, RandomBytes(252, 2), 0, Direction::kUp, pad, hide);
+  auto c = testing::Send(Format::kOtc2, RandomBytes(253, 3), 0, Direction::kUp, pad, hide);
   ASSERT_TRUE(a.ok() && b.ok() && c.ok());
   EXPECT_EQ(a->size(), 286u);
   EXPECT_EQ(b->size(), 286u);
@@ -244,8 +243,8 @@ TEST(LengthHidingTest, FillerIsFreshRandomNotPad) {
   Options hide;
   hide.hide_length = true;
   auto msg = Bytes("short");
-  auto a = testing::Send(Format::kOtc2, msg, 10, Direction::kForward, pad, hide);
-  auto b = testing::Send(Format::kOtc2, msg, 10, Direction::kForward, pad, hide);
+  auto a = testing::Send(Format::kOtc2, msg, 10, Direction::kUp, pad, hide);
+  auto b = testing::Send(Format::kOtc2, msg, 10, Direction::kUp, pad, hide);
   ASSERT_TRUE(a.ok() && b.ok());
   const size_t filler_at = 14 + 4 + msg.size();
   EXPECT_TRUE(std::equal(a->begin(), a->begin() + filler_at, b->begin()));
@@ -258,9 +257,8 @@ TEST(LengthHidingTest, Otc1HasNone) {
   const auto pad = RandomBytes(1024, 8);
   EXPECT_EQ(PadCost(Format::kOtc1, 10, hide).status().code(), Status::Code::kUnsupported);
   EXPECT_EQ(PackageSize(Format::kOtc1, 10, hide).status().code(), Status::Code::kUnsupported);
-  EXPECT_EQ(
-      testing::Send(Format::kOtc1, Bytes("x"), 0, Direction::kForward, pad, hide).status().code(),
-      Status::Code::kUnsupported);
+  EXPECT_EQ(testing::Send(Format::kOtc1, Bytes("x"), 0, Direction::kUp, pad, hide).status().code(),
+            Status::Code::kUnsupported);
 }
 
 }  // namespace

@@ -31,12 +31,12 @@ struct Case {
 };
 
 const Case kCases[] = {
-    {"otc1 forward", Format::kOtc1, Direction::kForward, false},
-    {"otc1 backward", Format::kOtc1, Direction::kBackward, false},
-    {"otc2 forward", Format::kOtc2, Direction::kForward, false},
-    {"otc2 backward", Format::kOtc2, Direction::kBackward, false},
-    {"otc2 forward hidden", Format::kOtc2, Direction::kForward, true},
-    {"otc2 backward hidden", Format::kOtc2, Direction::kBackward, true},
+    {"otc1 forward", Format::kOtc1, Direction::kUp, false},
+    {"otc1 backward", Format::kOtc1, Direction::kDown, false},
+    {"otc2 forward", Format::kOtc2, Direction::kUp, false},
+    {"otc2 backward", Format::kOtc2, Direction::kDown, false},
+    {"otc2 forward hidden", Format::kOtc2, Direction::kUp, true},
+    {"otc2 backward hidden", Format::kOtc2, Direction::kDown, true},
 };
 
 Options OptsFor(const Case& c) {
@@ -120,25 +120,25 @@ TEST(TamperTest, Otc2TagIsCheckedBeforeAnyTextPadIsRead) {
   for (bool hide : {false, true}) {
     Options opts;
     opts.hide_length = hide;
-    auto package = Send(Format::kOtc2, Message40(), kIndex, Direction::kForward, TestPad(), opts);
+    auto package = Send(Format::kOtc2, Message40(), kIndex, Direction::kUp, TestPad(), opts);
     ASSERT_TRUE(package.ok());
     (*package)[20] ^= 0x80;  // in the body
-    MemoryPadStream stream(TestPad(), kIndex, Direction::kForward);
-    auto plain = Unpackage(Format::kOtc2, *package, Direction::kForward, stream);
+    MemoryPadStream stream(TestPad(), kIndex, Direction::kUp);
+    auto plain = Unpackage(Format::kOtc2, *package, Direction::kUp, stream);
     EXPECT_EQ(plain.status().code(), Code::kIntegrity);
     EXPECT_EQ(stream.consumed(), 32u) << "only the Poly1305 key may be read before the tag";
   }
 }
 
 TEST(TamperTest, SwappedFormatsAreRejected) {
-  auto p1 = Send(Format::kOtc1, Message40(), kIndex, Direction::kForward, TestPad());
-  auto p2 = Send(Format::kOtc2, Message40(), kIndex, Direction::kForward, TestPad());
+  auto p1 = Send(Format::kOtc1, Message40(), kIndex, Direction::kUp, TestPad());
+  auto p2 = Send(Format::kOtc2, Message40(), kIndex, Direction::kUp, TestPad());
   ASSERT_TRUE(p1.ok() && p2.ok());
   // otc1's first byte is the low index byte (300000 = 0x0493e0): not version 2.
-  EXPECT_EQ(Receive(Format::kOtc2, *p1, Direction::kForward, TestPad()).status().code(),
+  EXPECT_EQ(Receive(Format::kOtc2, *p1, Direction::kUp, TestPad()).status().code(),
             Code::kUnsupported);
   // otc2 read as otc1: the "index" is 02 00 e0 93 04 00, far outside the 1 MiB pad.
-  EXPECT_EQ(Receive(Format::kOtc1, *p2, Direction::kForward, TestPad()).status().code(),
+  EXPECT_EQ(Receive(Format::kOtc1, *p2, Direction::kUp, TestPad()).status().code(),
             Code::kExhausted);
 }
 
@@ -240,7 +240,7 @@ TEST(ParseHeaderTest, RandomGarbageNeverCrashesNorDecrypts) {
       continue;
     }
     // Well-framed garbage: the tag cannot match.
-    for (Direction d : {Direction::kForward, Direction::kBackward}) {
+    for (Direction d : {Direction::kUp, Direction::kDown}) {
       auto plain = Receive(format, bytes, d, TestPad());
       ASSERT_FALSE(plain.ok());
       const Code code = plain.status().code();
@@ -258,19 +258,19 @@ TEST(PackageLimitsTest, OversizedMessageIsTooLarge) {
   const std::vector<uint8_t> big(kDefaultMaxMessageSize + 1, 'x');
   for (const Case& c : kCases) {
     SCOPED_TRACE(c.name);
-    EXPECT_EQ(Send(c.format, big, 0, Direction::kForward, pad, OptsFor(c)).status().code(),
+    EXPECT_EQ(Send(c.format, big, 0, Direction::kUp, pad, OptsFor(c)).status().code(),
               Code::kTooLarge);
     EXPECT_EQ(PadCost(c.format, big.size(), OptsFor(c)).status().code(), Code::kTooLarge);
     std::vector<uint8_t> exact(kDefaultMaxMessageSize, 'x');
-    EXPECT_TRUE(Send(c.format, exact, 0, Direction::kForward, pad, OptsFor(c)).ok());
+    EXPECT_TRUE(Send(c.format, exact, 0, Direction::kUp, pad, OptsFor(c)).ok());
   }
   Options tiny;
   tiny.max_message_size = 3;
-  EXPECT_EQ(Send(Format::kOtc2, Bytes("four"), 0, Direction::kForward, pad, tiny).status().code(),
+  EXPECT_EQ(Send(Format::kOtc2, Bytes("four"), 0, Direction::kUp, pad, tiny).status().code(),
             Code::kTooLarge);
   Options absurd;
   absurd.max_message_size = kMaxMessageSizeLimit + 1;
-  EXPECT_EQ(Send(Format::kOtc2, Bytes("x"), 0, Direction::kForward, pad, absurd).status().code(),
+  EXPECT_EQ(Send(Format::kOtc2, Bytes("x"), 0, Direction::kUp, pad, absurd).status().code(),
             Code::kInvalidArgument);
   EXPECT_EQ(ParsePackageHeader(Format::kOtc1, std::vector<uint8_t>(40), absurd).status().code(),
             Code::kInvalidArgument);
@@ -283,24 +283,23 @@ TEST(PackageLimitsTest, IndexOutOfRangeIsRejected) {
     return Send(f, {}, index, d, pad, {}, first_index).status().code();
   };
   // otc1: 6-byte index; an empty message uses 48 pad bytes.
-  EXPECT_EQ(code(Format::kOtc1, k2To48, Direction::kBackward, k2To48 - 16), Code::kInvalidArgument);
-  EXPECT_EQ(code(Format::kOtc1, k2To48 - 47, Direction::kForward, k2To48 - 64),
-            Code::kInvalidArgument);
-  EXPECT_EQ(code(Format::kOtc1, k2To48 - 48, Direction::kForward, k2To48 - 64), Code::kOk);
-  EXPECT_EQ(code(Format::kOtc1, 46, Direction::kBackward, 0), Code::kInvalidArgument);
-  EXPECT_EQ(code(Format::kOtc1, 47, Direction::kBackward, 0), Code::kOk);
+  EXPECT_EQ(code(Format::kOtc1, k2To48, Direction::kDown, k2To48 - 16), Code::kInvalidArgument);
+  EXPECT_EQ(code(Format::kOtc1, k2To48 - 47, Direction::kUp, k2To48 - 64), Code::kInvalidArgument);
+  EXPECT_EQ(code(Format::kOtc1, k2To48 - 48, Direction::kUp, k2To48 - 64), Code::kOk);
+  EXPECT_EQ(code(Format::kOtc1, 46, Direction::kDown, 0), Code::kInvalidArgument);
+  EXPECT_EQ(code(Format::kOtc1, 47, Direction::kDown, 0), Code::kOk);
   // otc2: 8-byte index; an empty message uses 32 pad bytes.
-  EXPECT_EQ(code(Format::kOtc2, UINT64_MAX - 30, Direction::kForward, UINT64_MAX - 63),
+  EXPECT_EQ(code(Format::kOtc2, UINT64_MAX - 30, Direction::kUp, UINT64_MAX - 63),
             Code::kInvalidArgument);
-  EXPECT_EQ(code(Format::kOtc2, UINT64_MAX - 31, Direction::kForward, UINT64_MAX - 63), Code::kOk);
-  EXPECT_EQ(code(Format::kOtc2, 30, Direction::kBackward, 0), Code::kInvalidArgument);
-  EXPECT_EQ(code(Format::kOtc2, 31, Direction::kBackward, 0), Code::kOk);
+  EXPECT_EQ(code(Format::kOtc2, UINT64_MAX - 31, Direction::kUp, UINT64_MAX - 63), Code::kOk);
+  EXPECT_EQ(code(Format::kOtc2, 30, Direction::kDown, 0), Code::kInvalidArgument);
+  EXPECT_EQ(code(Format::kOtc2, 31, Direction::kDown, 0), Code::kOk);
 }
 
 TEST(PackageLimitsTest, ReceivedRangeBelowZeroIsRejectedBeforeReadingPad) {
   for (Format f : {Format::kOtc1, Format::kOtc2}) {
     SCOPED_TRACE(FormatName(f));
-    auto package = Send(f, Message40(), 500, Direction::kBackward, TestPad());
+    auto package = Send(f, Message40(), 500, Direction::kDown, TestPad());
     ASSERT_TRUE(package.ok());
     // Rewrite the index to 10: a 40-byte message needs far more than 11 bytes below it.
     auto bad = *package;
@@ -311,20 +310,19 @@ TEST(PackageLimitsTest, ReceivedRangeBelowZeroIsRejectedBeforeReadingPad) {
     }
     auto header = ParsePackageHeader(f, bad);
     ASSERT_TRUE(header.ok());
-    EXPECT_EQ(PadSpan(*header, Direction::kBackward).status().code(), Code::kInvalidArgument);
-    MemoryPadStream stream(TestPad(), 10, Direction::kBackward);
-    EXPECT_EQ(Unpackage(f, bad, Direction::kBackward, stream).status().code(),
-              Code::kInvalidArgument);
+    EXPECT_EQ(PadSpan(*header, Direction::kDown).status().code(), Code::kInvalidArgument);
+    MemoryPadStream stream(TestPad(), 10, Direction::kDown);
+    EXPECT_EQ(Unpackage(f, bad, Direction::kDown, stream).status().code(), Code::kInvalidArgument);
     EXPECT_EQ(stream.consumed(), 0u);
   }
 }
 
 TEST(PackageLimitsTest, Otc1RangePastTwoTo48IsRejected) {
-  auto package = Send(Format::kOtc1, Message40(), 0, Direction::kForward, TestPad());
+  auto package = Send(Format::kOtc1, Message40(), 0, Direction::kUp, TestPad());
   ASSERT_TRUE(package.ok());
   EncodeFixedN(package->data(), (uint64_t{1} << 48) - 10, 6);
-  MemoryPadStream stream(TestPad(), 0, Direction::kForward);
-  EXPECT_EQ(Unpackage(Format::kOtc1, *package, Direction::kForward, stream).status().code(),
+  MemoryPadStream stream(TestPad(), 0, Direction::kUp);
+  EXPECT_EQ(Unpackage(Format::kOtc1, *package, Direction::kUp, stream).status().code(),
             Code::kInvalidArgument);
   EXPECT_EQ(stream.consumed(), 0u);
 }

@@ -27,12 +27,12 @@ TEST(ThreadsTest, ConcurrentRoundTripsOnSeparateThreads) {
         const Format f = (i + t) % 2 == 0 ? Format::kOtc1 : Format::kOtc2;
         const auto msg = RandomBytes(static_cast<size_t>((i * 53 + t) % 2000), i * 10 + t);
         const uint64_t index = static_cast<uint64_t>(t) * 8000;
-        auto package = Send(f, msg, index, Direction::kForward, pad);
+        auto package = Send(f, msg, index, Direction::kUp, pad);
         if (!package.ok()) {
           ++failures;
           continue;
         }
-        auto plain = Receive(f, *package, Direction::kForward, pad);
+        auto plain = Receive(f, *package, Direction::kUp, pad);
         if (!plain.ok() || ToVector(*plain) != msg) ++failures;
         if (i % 50 == 49) ReleaseThreadState();
       }
@@ -46,14 +46,14 @@ TEST(ThreadsTest, ReleaseThreadStateThenContinue) {
   const auto pad = RandomBytes(4096, 12);
   const auto msg = RandomBytes(300, 13);
   for (Format f : {Format::kOtc1, Format::kOtc2}) {
-    auto a = Send(f, msg, 100, Direction::kForward, pad);
+    auto a = Send(f, msg, 100, Direction::kUp, pad);
     ASSERT_TRUE(a.ok());
     ReleaseThreadState();
     ReleaseThreadState();  // idempotent
-    auto b = Send(f, msg, 100, Direction::kForward, pad);
+    auto b = Send(f, msg, 100, Direction::kUp, pad);
     ASSERT_TRUE(b.ok());
     EXPECT_EQ(*a, *b);  // deterministic without length hiding
-    auto plain = Receive(f, *b, Direction::kForward, pad);
+    auto plain = Receive(f, *b, Direction::kUp, pad);
     ASSERT_TRUE(plain.ok());
     EXPECT_EQ(ToVector(*plain), msg);
   }

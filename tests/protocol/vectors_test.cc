@@ -33,13 +33,13 @@ std::vector<uint8_t> FromHex(std::string_view hex) {
 
 TEST(VectorsTest, Otc1ForwardHiAtZero) {
   auto pad = VectorPad();
-  auto package = Send(Format::kOtc1, Bytes("hi"), 0, Direction::kForward, pad);
+  auto package = Send(Format::kOtc1, Bytes("hi"), 0, Direction::kUp, pad);
   ASSERT_TRUE(package.ok()) << package.status().ToString();
   EXPECT_EQ(Base64Encode(*package), "AAAAAAAAamtJtsI3uVWPLRc6n4AUHsn/cm4+JJagEGyBPcDGKtM0Kw==");
 
   auto reference = Base64Decode("AAAAAAAAamtJtsI3uVWPLRc6n4AUHsn/cm4+JJagEGyBPcDGKtM0Kw==");
   ASSERT_TRUE(reference.ok());
-  auto plain = Receive(Format::kOtc1, *reference, Direction::kForward, pad);
+  auto plain = Receive(Format::kOtc1, *reference, Direction::kUp, pad);
   ASSERT_TRUE(plain.ok()) << plain.status().ToString();
   EXPECT_EQ(ToVector(*plain), Bytes("hi"));
 }
@@ -48,11 +48,11 @@ TEST(VectorsTest, Otc1BackwardYoAt199) {
   const char* kHex =
       "c700000000007a6a26be3c4526bf5d8d9cd991a76d46670118afd14880308904773038fd0202f74742";
   auto pad = VectorPad();
-  auto package = Send(Format::kOtc1, Bytes("yo!"), 199, Direction::kBackward, pad);
+  auto package = Send(Format::kOtc1, Bytes("yo!"), 199, Direction::kDown, pad);
   ASSERT_TRUE(package.ok()) << package.status().ToString();
   EXPECT_EQ(HexEncode(*package), kHex);
 
-  auto plain = Receive(Format::kOtc1, FromHex(kHex), Direction::kBackward, pad);
+  auto plain = Receive(Format::kOtc1, FromHex(kHex), Direction::kDown, pad);
   ASSERT_TRUE(plain.ok()) << plain.status().ToString();
   EXPECT_EQ(ToVector(*plain), Bytes("yo!"));
 }
@@ -67,7 +67,7 @@ TEST(VectorsTest, Otc1HeaderOfVector) {
   EXPECT_EQ(header->index, 199u);
   EXPECT_EQ(header->pad_length, 54u);  // 2 * 3 + 48
   EXPECT_FALSE(header->length_hidden);
-  auto span = PadSpan(*header, Direction::kBackward);
+  auto span = PadSpan(*header, Direction::kDown);
   ASSERT_TRUE(span.ok());
   EXPECT_EQ(span->lowest, 146u);
   EXPECT_EQ(span->highest, 199u);
@@ -76,11 +76,11 @@ TEST(VectorsTest, Otc1HeaderOfVector) {
 TEST(VectorsTest, Otc2ForwardHiAtZero) {
   const char* kHex = "02000000000000000000020000004848ed68e45fdb56d24dc94418130e0964a7";
   auto pad = VectorPad();
-  auto package = Send(Format::kOtc2, Bytes("hi"), 0, Direction::kForward, pad);
+  auto package = Send(Format::kOtc2, Bytes("hi"), 0, Direction::kUp, pad);
   ASSERT_TRUE(package.ok()) << package.status().ToString();
   EXPECT_EQ(HexEncode(*package), kHex);
 
-  auto plain = Receive(Format::kOtc2, FromHex(kHex), Direction::kForward, pad);
+  auto plain = Receive(Format::kOtc2, FromHex(kHex), Direction::kUp, pad);
   ASSERT_TRUE(plain.ok()) << plain.status().ToString();
   EXPECT_EQ(ToVector(*plain), Bytes("hi"));
 }
@@ -88,11 +88,11 @@ TEST(VectorsTest, Otc2ForwardHiAtZero) {
 TEST(VectorsTest, Otc2BackwardYoAt199) {
   const char* kHex = "0200c70000000000000003000000dec98408bea45f0b81c4882ddef4d2378ceebc";
   auto pad = VectorPad();
-  auto package = Send(Format::kOtc2, Bytes("yo!"), 199, Direction::kBackward, pad);
+  auto package = Send(Format::kOtc2, Bytes("yo!"), 199, Direction::kDown, pad);
   ASSERT_TRUE(package.ok()) << package.status().ToString();
   EXPECT_EQ(HexEncode(*package), kHex);
 
-  auto plain = Receive(Format::kOtc2, FromHex(kHex), Direction::kBackward, pad);
+  auto plain = Receive(Format::kOtc2, FromHex(kHex), Direction::kDown, pad);
   ASSERT_TRUE(plain.ok()) << plain.status().ToString();
   EXPECT_EQ(ToVector(*plain), Bytes("yo!"));
 
@@ -116,11 +116,11 @@ TEST(VectorsTest, Otc2HiddenLength) {
   Options hide;
   hide.hide_length = true;
 
-  auto plain = Receive(Format::kOtc2, FromHex(kHex), Direction::kForward, pad);
+  auto plain = Receive(Format::kOtc2, FromHex(kHex), Direction::kUp, pad);
   ASSERT_TRUE(plain.ok()) << plain.status().ToString();
   EXPECT_EQ(ToVector(*plain), msg);
 
-  auto package = Send(Format::kOtc2, msg, 1000, Direction::kForward, pad, hide);
+  auto package = Send(Format::kOtc2, msg, 1000, Direction::kUp, pad, hide);
   ASSERT_TRUE(package.ok()) << package.status().ToString();
   ASSERT_EQ(package->size(), 286u);  // 14 + 256 + 16
   const size_t kPrefix = 14 + 4 + 40;

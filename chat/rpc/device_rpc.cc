@@ -1,4 +1,6 @@
-#include "chat/device/rpc_schema.h"
+#include "chat/rpc/device_rpc.h"
+
+#include "chat/rpc/error_category.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -7,7 +9,7 @@
 #include "common/http/json_util.h"
 #include "common/secret_buffer.h"
 
-namespace otc::device {
+namespace otc::rpc {
 namespace {
 
 using nlohmann::json;
@@ -260,18 +262,19 @@ Result<uint64_t> ParseCursorRequest(std::string_view body) {
   return it->get<uint64_t>();
 }
 
-std::string PackageReply(std::span<const uint8_t> package, uint64_t index, uint64_t pad_left,
-                         bool pad_low) {
-  std::string out = "{\"package\":\"";
-  out += Base64Encode(package);
-  out += "\",\"index\":" + std::to_string(index) + ",\"pad_left\":" + std::to_string(pad_left) +
-         ",\"pad_low\":" + (pad_low ? "true" : "false") + "}";
+std::string EncodePackageReply(const PackageReply& reply) {
+  std::string out = "{\"package\":";
+  AppendString(out, reply.package_b64);
+  out += ",\"index\":" + std::to_string(reply.index) +
+         ",\"pad_left\":" + std::to_string(reply.pad_left) +
+         ",\"pad_total\":" + std::to_string(reply.pad_total) +
+         ",\"pad_low\":" + (reply.pad_low ? "true" : "false") + "}";
   return out;
 }
 
-std::string UnpackageReply(std::span<const uint8_t> plaintext, uint64_t index, bool skipped) {
+std::string EncodeUnpackageReply(std::span<const uint8_t> plaintext, const UnpackageReply& facts) {
   std::string out;
-  out.reserve(plaintext.size() * 2 + 64);
+  out.reserve(plaintext.size() * 2 + 80);
   if (IsValidUtf8(plaintext)) {
     out += "{\"message\":";
     AppendString(out, AsChars(plaintext));
@@ -280,26 +283,28 @@ std::string UnpackageReply(std::span<const uint8_t> plaintext, uint64_t index, b
     out += "{\"message_b64\":\"" + b64 + "\"";
     WipeString(b64);
   }
-  out +=
-      ",\"index\":" + std::to_string(index) + ",\"skipped\":" + (skipped ? "true" : "false") + "}";
+  out += ",\"index\":" + std::to_string(facts.index) +
+         ",\"skipped\":" + (facts.skipped ? "true" : "false") +
+         ",\"late\":" + (facts.late ? "true" : "false") +
+         (facts.already_read ? ",\"already_read\":true}" : "}");
   return out;
 }
 
-std::string CursorReply(std::string_view relay, uint64_t cursor) {
+std::string EncodeCursorReply(std::string_view relay, uint64_t cursor) {
   std::string out = "{\"relay\":";
   AppendString(out, relay);
   out += ",\"cursor\":" + std::to_string(cursor) + "}";
   return out;
 }
 
-std::string HealthReply(std::string_view owner) {
+std::string EncodeHealthReply(std::string_view owner) {
   std::string out = "{\"status\":\"ok\",\"owner\":";
   AppendString(out, owner);
   out += "}";
   return out;
 }
 
-std::string ContactsReply(std::string_view owner, const std::vector<ContactInfo>& contacts) {
+std::string EncodeContactsReply(std::string_view owner, const std::vector<ContactInfo>& contacts) {
   std::string out = "{\"owner\":";
   AppendString(out, owner);
   out += ",\"contacts\":[";
@@ -310,15 +315,16 @@ std::string ContactsReply(std::string_view owner, const std::vector<ContactInfo>
     out += "{\"peer\":";
     AppendString(out, c.peer);
     out += ",\"protocol\":";
-    AppendString(out, c.protocol);
+    AppendString(out, FormatName(c.format));
     out += ",\"pad_left\":" + std::to_string(c.pad_left) +
+           ",\"pad_total\":" + std::to_string(c.pad_total) +
            ",\"messages_left\":" + std::to_string(c.messages_left) + "}";
   }
   out += "]}";
   return out;
 }
 
-std::string ErrorReply(std::string_view category, std::string_view message) {
+std::string EncodeErrorReply(std::string_view category, std::string_view message) {
   std::string out = "{\"error\":";
   AppendString(out, category);
   out += ",\"message\":";
@@ -327,4 +333,175 @@ std::string ErrorReply(std::string_view category, std::string_view message) {
   return out;
 }
 
-}  // namespace otc::device
+// --- the client's side ------------------------------------------------------------------
+
+namespace {
+
+Status BadReply(std::string_view what) {
+  return Status::Internal("device sent an unexpected reply (" + std::string(what) + ")");
+}
+
+// A reply body as a JSON object whose strings are wiped when it goes away.
+Result<ParsedObject> ParseReplyObject(std::string_view body) {
+  ParsedObject parsed;
+  parsed.doc = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  if (!parsed.doc.is_object()) return BadReply("not a JSON object");
+  return parsed;
+}
+
+Result<uint64_t> ReplyU64(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number_unsigned()) return BadReply(std::string("no ") + key);
+  return it->get<uint64_t>();
+}
+
+Result<std::string> ReplyString(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_string()) return BadReply(std::string("no ") + key);
+  return it->get<std::string>();
+}
+
+bool ReplyBool(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
+}  // namespace
+
+std::string EncodePackageRequest(std::string_view to, std::string_view message) {
+  std::string out = "{\"to\":";
+  AppendString(out, to);
+  if (IsValidUtf8(AsBytes(message))) {
+    out += ",\"message\":";
+    AppendString(out, message);
+  } else {
+    std::string b64 = Base64Encode(AsBytes(message));
+    out += ",\"message_b64\":\"" + b64 + "\"";
+    WipeString(b64);
+  }
+  out += "}";
+  return out;
+}
+
+std::string EncodeUnpackageRequest(std::string_view from, std::string_view package_b64) {
+  std::string out = "{\"from\":";
+  AppendString(out, from);
+  out += ",\"package\":";
+  AppendString(out, package_b64);
+  out += "}";
+  return out;
+}
+
+std::string EncodeCursorRequest(uint64_t cursor) {
+  return "{\"cursor\":" + std::to_string(cursor) + "}";
+}
+
+Result<PackageReply> ParsePackageReply(std::string_view body) {
+  Result<ParsedObject> j = ParseReplyObject(body);
+  if (!j.ok()) return j.status();
+  PackageReply r;
+  Result<std::string> package = ReplyString(j->doc, "package");
+  Result<uint64_t> index = ReplyU64(j->doc, "index");
+  Result<uint64_t> left = ReplyU64(j->doc, "pad_left");
+  Result<uint64_t> total = ReplyU64(j->doc, "pad_total");
+  for (const Status& s : {package.status(), index.status(), left.status(), total.status()}) {
+    if (!s.ok()) return s;
+  }
+  r.package_b64 = std::move(*package);
+  r.index = *index;
+  r.pad_left = *left;
+  r.pad_total = *total;
+  r.pad_low = ReplyBool(j->doc, "pad_low");
+  return r;
+}
+
+Result<UnpackageReply> ParseUnpackageReply(std::string_view body) {
+  Result<ParsedObject> j = ParseReplyObject(body);
+  if (!j.ok()) return j.status();
+  UnpackageReply r;
+  if (auto m = j->doc.find("message"); m != j->doc.end() && m->is_string()) {
+    r.message = m->get<std::string>();
+  } else if (auto b = j->doc.find("message_b64"); b != j->doc.end() && b->is_string()) {
+    Result<std::vector<uint8_t>> bytes = Base64Decode(b->get_ref<const std::string&>());
+    if (!bytes.ok()) return BadReply("bad message_b64");
+    r.message.assign(bytes->begin(), bytes->end());
+    Wipe(*bytes);
+  } else {
+    return BadReply("no message");
+  }
+  Result<uint64_t> index = ReplyU64(j->doc, "index");
+  if (!index.ok()) {
+    WipeString(r.message);
+    return index.status();
+  }
+  r.index = *index;
+  r.skipped = ReplyBool(j->doc, "skipped");
+  r.late = ReplyBool(j->doc, "late");
+  r.already_read = ReplyBool(j->doc, "already_read");
+  return r;
+}
+
+Result<std::vector<ContactInfo>> ParseContactsReply(std::string_view body) {
+  Result<ParsedObject> j = ParseReplyObject(body);
+  if (!j.ok()) return j.status();
+  auto list = j->doc.find("contacts");
+  if (list == j->doc.end() || !list->is_array()) return BadReply("no contacts");
+  std::vector<ContactInfo> out;
+  for (const json& c : *list) {
+    if (!c.is_object()) return BadReply("contact is not an object");
+    Result<std::string> peer = ReplyString(c, "peer");
+    Result<std::string> format = ReplyString(c, "protocol");
+    if (!peer.ok()) return peer.status();
+    if (!format.ok()) return format.status();
+    Result<Format> parsed = ParseFormat(*format);
+    if (!parsed.ok()) return BadReply("unknown protocol");
+    ContactInfo info;
+    info.peer = std::move(*peer);
+    info.format = *parsed;
+    Result<uint64_t> left = ReplyU64(c, "pad_left");
+    Result<uint64_t> total = ReplyU64(c, "pad_total");
+    Result<uint64_t> messages = ReplyU64(c, "messages_left");
+    for (const Status& s : {left.status(), total.status(), messages.status()}) {
+      if (!s.ok()) return s;
+    }
+    info.pad_left = *left;
+    info.pad_total = *total;
+    info.messages_left = *messages;
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+Result<std::string> ParseHealthReply(std::string_view body) {
+  Result<ParsedObject> j = ParseReplyObject(body);
+  if (!j.ok()) return j.status();
+  return ReplyString(j->doc, "owner");
+}
+
+Result<uint64_t> ParseCursorReply(std::string_view body) {
+  Result<ParsedObject> j = ParseReplyObject(body);
+  if (!j.ok()) return j.status();
+  return ReplyU64(j->doc, "cursor");
+}
+
+Status ParseErrorReply(int http_status, std::string_view body) {
+  std::string category;
+  std::string message;
+  json j = json::parse(body, nullptr, false);
+  if (j.is_object() && j.contains("error") && j["error"].is_string()) {
+    category = j["error"].get<std::string>();
+    if (j.contains("message") && j["message"].is_string()) message = j["message"];
+  }
+  if (message.size() > 200) message.resize(200);
+  ErrorCategory parsed = ErrorCategory::kInternal;
+  const bool known = ParseCategory(category, &parsed);
+  if (parsed == ErrorCategory::kUnauthorized) {
+    return Status::Denied("device refused the token (unauthorized): check --token-file");
+  }
+  // Only a known category name is echoed: the device may be replaced by anything.
+  std::string text = "device: " + (known ? category : "HTTP " + std::to_string(http_status)) +
+                     (message.empty() ? "" : ": " + message);
+  return Status::Error(StatusCodeFor(parsed), text);
+}
+
+}  // namespace otc::rpc

@@ -1,9 +1,9 @@
-#include "chat/device/error_category.h"
+#include "chat/rpc/error_category.h"
 
 #include <array>
 #include <utility>
 
-namespace otc::device {
+namespace otc::rpc {
 namespace {
 
 struct CategoryInfo {
@@ -88,4 +88,33 @@ int ExitCodeFor(const Status& status) {
   return ExitCode(CategoryFor(status.code()));
 }
 
-}  // namespace otc::device
+Status::Code StatusCodeFor(ErrorCategory category) {
+  using C = Status::Code;
+  switch (category) {
+    case ErrorCategory::kBadRequest:
+      return C::kInvalidArgument;
+    case ErrorCategory::kUnknownContact:
+      return C::kNotFound;
+    case ErrorCategory::kPadExhausted:
+      return C::kExhausted;
+    case ErrorCategory::kDenied:
+    case ErrorCategory::kUnauthorized:
+      return C::kDenied;
+    case ErrorCategory::kReplay:
+      return C::kReplay;
+    case ErrorCategory::kIntegrity:
+      return C::kIntegrity;
+    case ErrorCategory::kTooLarge:
+      return C::kTooLarge;
+    case ErrorCategory::kInternal:
+      return C::kInternal;
+  }
+  return C::kInternal;
+}
+
+std::string_view ClientErrorName(Status::Code code) {
+  if (code == Status::Code::kUnavailable) return "unavailable";
+  return CategoryName(CategoryFor(code));
+}
+
+}  // namespace otc::rpc

@@ -1,4 +1,8 @@
-// Error categories of the device RPC and of the offline CLI.
+// Error categories of the device RPC and of the offline CLI: one vocabulary end to end.
+//
+// The device turns a refusal into a category (CategoryFor), the RPC carries its name, and
+// the client turns the name back into a Status code (StatusCodeFor) and reports it under
+// the same name (`otc send --json` "error", ClientErrorName).
 //
 // Every failure the device reports to a client is one of a fixed set of categories; the
 // internal Status message stays on the device (audit log / stderr of the daemon). The
@@ -24,7 +28,7 @@
 #include "common/cli/exit_codes.h"
 #include "common/status.h"
 
-namespace otc::device {
+namespace otc::rpc {
 
 enum class ErrorCategory {
   kBadRequest,
@@ -58,4 +62,13 @@ int HttpStatus(ErrorCategory category);
 int ExitCodeFor(const Status& status);
 int ExitCode(ErrorCategory category);
 
-}  // namespace otc::device
+// The Status code a client gives a device error reply in this category (unauthorized is
+// kDenied: the token was refused).
+Status::Code StatusCodeFor(ErrorCategory category);
+
+// The name a client reports a failed Status under: the device's category name, or
+// "unavailable" when the device or relay could not be reached (a client-side condition
+// the device never reports).
+std::string_view ClientErrorName(Status::Code code);
+
+}  // namespace otc::rpc

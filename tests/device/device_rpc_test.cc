@@ -1,4 +1,4 @@
-#include "chat/device/rpc_schema.h"
+#include "chat/rpc/device_rpc.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 
 #include "common/encoding.h"
 
-namespace otc::device {
+namespace otc::rpc {
 namespace {
 
 using Code = Status::Code;
@@ -157,28 +157,100 @@ TEST(Utf8, Validation) {
 
 TEST(Replies, AreTheDocumentedJson) {
   using nlohmann::json;
-  std::vector<uint8_t> package = {1, 2, 3};
-  EXPECT_EQ(json::parse(PackageReply(package, 42, 1000, false)),
-            json::parse(R"({"package":"AQID","index":42,"pad_left":1000,"pad_low":false})"));
-  EXPECT_EQ(json::parse(PackageReply(package, 0, 7, true)),
-            json::parse(R"({"package":"AQID","index":0,"pad_left":7,"pad_low":true})"));
-  EXPECT_EQ(json::parse(UnpackageReply(AsBytes("he said \"hi\"\n\x01"), 7, true)),
-            json::parse(R"({"message":"he said \"hi\"\n\u0001","index":7,"skipped":true})"));
+  EXPECT_EQ(json::parse(EncodePackageReply({"AQID", 42, 1000, 4000, false})),
+            json::parse(R"({"package":"AQID","index":42,"pad_left":1000,"pad_total":4000,
+                            "pad_low":false})"));
+  EXPECT_EQ(json::parse(EncodePackageReply({"AQID", 0, 7, 4000, true})),
+            json::parse(R"({"package":"AQID","index":0,"pad_left":7,"pad_total":4000,
+                            "pad_low":true})"));
+  EXPECT_EQ(json::parse(EncodeUnpackageReply(AsBytes("he said \"hi\"\n\x01"),
+                                             {"ignored", 7, true, false, false})),
+            json::parse(R"({"message":"he said \"hi\"\n\u0001","index":7,"skipped":true,
+                            "late":false})"));
   std::vector<uint8_t> binary = {0xff, 0x00};
-  EXPECT_EQ(json::parse(UnpackageReply(binary, 0, false)),
-            json::parse(R"({"message_b64":"/wA=","index":0,"skipped":false})"));
-  EXPECT_EQ(json::parse(CursorReply("http://r/\"x", 9)),
+  EXPECT_EQ(json::parse(EncodeUnpackageReply(binary, {"", 0, false, true, false})),
+            json::parse(R"({"message_b64":"/wA=","index":0,"skipped":false,"late":true})"));
+  EXPECT_EQ(json::parse(EncodeCursorReply("http://r/\"x", 9)),
             json::parse(R"({"relay":"http://r/\"x","cursor":9})"));
-  EXPECT_EQ(json::parse(HealthReply("alice")), json::parse(R"({"status":"ok","owner":"alice"})"));
-  EXPECT_EQ(json::parse(ContactsReply("alice", {{"bob", "otc2", 500, 3}, {"carol", "otc1", 0, 0}})),
+  EXPECT_EQ(json::parse(EncodeHealthReply("alice")),
+            json::parse(R"({"status":"ok","owner":"alice"})"));
+  EXPECT_EQ(json::parse(EncodeContactsReply(
+                "alice", {{"bob", Format::kOtc2, 500, 900, 3}, {"carol", Format::kOtc1, 0, 9, 0}})),
             json::parse(R"({"owner":"alice","contacts":[
-              {"peer":"bob","protocol":"otc2","pad_left":500,"messages_left":3},
-              {"peer":"carol","protocol":"otc1","pad_left":0,"messages_left":0}]})"));
-  EXPECT_EQ(json::parse(ContactsReply("alice", {})),
+              {"peer":"bob","protocol":"otc2","pad_left":500,"pad_total":900,"messages_left":3},
+              {"peer":"carol","protocol":"otc1","pad_left":0,"pad_total":9,"messages_left":0}]})"));
+  EXPECT_EQ(json::parse(EncodeContactsReply("alice", {})),
             json::parse(R"({"owner":"alice","contacts":[]})"));
-  EXPECT_EQ(json::parse(ErrorReply("replay", "already decrypted")),
+  EXPECT_EQ(json::parse(EncodeErrorReply("replay", "already decrypted")),
             json::parse(R"({"error":"replay","message":"already decrypted"})"));
 }
 
+// What one end encodes, the other parses back to the same values: the two ends share
+// these functions, so a field one side adds is a field the other side reads.
+TEST(RoundTrip, RequestsAndRepliesSurviveBothEnds) {
+  SchemaLimits limits;
+  auto text = ParsePackageRequest(EncodePackageRequest("bob", "h\xc3\xa9llo \"x\"\n"), limits);
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_EQ(text->to, "bob");
+  EXPECT_EQ(std::string(AsChars(text->message.span())), "h\xc3\xa9llo \"x\"\n");
+  auto binary =
+      ParsePackageRequest(EncodePackageRequest("bob", std::string("\xff\x00", 2)), limits);
+  ASSERT_TRUE(binary.ok()) << binary.status().ToString();
+  EXPECT_EQ(std::string(AsChars(binary->message.span())), std::string("\xff\x00", 2));
+  auto unpack = ParseUnpackageRequest(EncodeUnpackageRequest("alice", "AAEC"), limits);
+  ASSERT_TRUE(unpack.ok());
+  EXPECT_EQ(unpack->package, (std::vector<uint8_t>{0, 1, 2}));
+  EXPECT_EQ(*ParseCursorRequest(EncodeCursorRequest(77)), 77u);
+
+  auto package = ParsePackageReply(EncodePackageReply({"UEtH", 41, 99, 1000, true}));
+  ASSERT_TRUE(package.ok());
+  EXPECT_EQ(package->package_b64, "UEtH");
+  EXPECT_EQ(package->index, 41u);
+  EXPECT_EQ(package->pad_left, 99u);
+  EXPECT_EQ(package->pad_total, 1000u);
+  EXPECT_TRUE(package->pad_low);
+  for (bool skipped : {false, true}) {
+    for (bool late : {false, true}) {
+      auto u =
+          ParseUnpackageReply(EncodeUnpackageReply(AsBytes("\xff"), {"", 9, skipped, late, false}));
+      ASSERT_TRUE(u.ok());
+      EXPECT_EQ(u->message, "\xff");
+      EXPECT_EQ(u->index, 9u);
+      EXPECT_EQ(u->skipped, skipped);
+      EXPECT_EQ(u->late, late);
+    }
+  }
+  auto contacts =
+      ParseContactsReply(EncodeContactsReply("alice", {{"bob", Format::kOtc1, 5, 10, 1}}));
+  ASSERT_TRUE(contacts.ok());
+  ASSERT_EQ(contacts->size(), 1u);
+  EXPECT_EQ((*contacts)[0].peer, "bob");
+  EXPECT_EQ((*contacts)[0].format, Format::kOtc1);
+  EXPECT_EQ((*contacts)[0].pad_left, 5u);
+  EXPECT_EQ((*contacts)[0].pad_total, 10u);
+  EXPECT_EQ((*contacts)[0].messages_left, 1u);
+  EXPECT_EQ(*ParseHealthReply(EncodeHealthReply("alice")), "alice");
+  EXPECT_EQ(*ParseCursorReply(EncodeCursorReply("r", 12)), 12u);
+}
+
+TEST(ClientParse, RefusesRepliesMissingAField) {
+  for (const char* body :
+       {"<html>", "[]", R"({"index":1,"pad_left":1,"pad_total":1})",
+        R"({"package":"A","pad_left":1,"pad_total":1})",
+        R"({"package":"A","index":1,"pad_total":1})", R"({"package":"A","index":1,"pad_left":1})",
+        R"({"package":"A","index":-1,"pad_left":1,"pad_total":1})"}) {
+    EXPECT_EQ(ParsePackageReply(body).status().code(), Code::kInternal) << body;
+  }
+  EXPECT_EQ(ParseUnpackageReply(R"({"index":1})").status().code(), Code::kInternal);
+  EXPECT_EQ(ParseUnpackageReply(R"({"message":"x"})").status().code(), Code::kInternal);
+  EXPECT_EQ(ParseUnpackageReply(R"({"message_b64":"!!","index":1})").status().code(),
+            Code::kInternal);
+  EXPECT_EQ(ParseContactsReply(R"({"contacts":[{"peer":"bob","protocol":"otc9","pad_left":1,
+              "pad_total":1,"messages_left":1}]})")
+                .status()
+                .code(),
+            Code::kInternal);
+}
+
 }  // namespace
-}  // namespace otc::device
+}  // namespace otc::rpc
