@@ -105,6 +105,9 @@ std::string Metrics::Render(const StoreStats& store, const http::ServerStats& se
   Line(out, "otc_relay_connections_open", "", server.connections_open);
   Header(out, "otc_relay_connections_total", "counter", "Client connections accepted.");
   Line(out, "otc_relay_connections_total", "", server.connections_total);
+  Header(out, "otc_relay_unsent_response_bytes", "gauge",
+         "Bytes of answers being written to clients now (capped by --max-unsent).");
+  Line(out, "otc_relay_unsent_response_bytes", "", server.unsent_response_bytes);
   return out;
 }
 
