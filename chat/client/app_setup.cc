@@ -6,7 +6,9 @@
 #include "chat/client/device_client.h"
 #include "chat/client/names.h"
 #include "chat/client/relay_client.h"
+#include "chat/client/relay_endpoints.h"
 #include "common/http/listen_address.h"
+#include "common/http/tls.h"
 #include "common/secret_buffer.h"
 
 namespace otc::client {
@@ -22,7 +24,9 @@ Result<std::unique_ptr<DeviceApi>> Setup::NewDevice() const {
 }
 
 Result<std::unique_ptr<RelayApi>> Setup::NewRelay() const {
-  Result<std::unique_ptr<HttpRelayClient>> r = HttpRelayClient::Create(relay);
+  RelayClientOptions options;
+  options.pin = config.relay_pin;
+  Result<std::unique_ptr<HttpRelayClient>> r = HttpRelayClient::Create(relays, options);
   if (!r.ok()) return r.status();
   return std::unique_ptr<RelayApi>(std::move(*r));
 }
@@ -43,16 +47,21 @@ std::variant<int, std::unique_ptr<Setup>> Prepare(const CommonFlags& flags, bool
     return kExitUsage;
   }
   Result<Endpoint> device = ParseEndpoint(setup->config.device, "device");
-  Result<Endpoint> relay = ParseEndpoint(setup->config.relay, "relay");
-  for (const Status& s : {device.status(), relay.status()}) {
+  Result<std::vector<Endpoint>> relays = ParseRelayList(setup->config.relay);
+  Status pin = setup->config.relay_pin.empty() ? Status::Ok()
+                                               : http::ParsePin(setup->config.relay_pin).status();
+  for (const Status& s : {device.status(), relays.status(), pin}) {
     if (!s.ok()) {
       PrintError(s.message());
       return kExitUsage;
     }
   }
   setup->device = *device;
-  setup->relay = *relay;
-  for (const Endpoint* ep : {&setup->device, &setup->relay}) {
+  setup->relays = *relays;
+  setup->relay = setup->relays.front();
+  std::vector<const Endpoint*> endpoints{&setup->device};
+  for (const Endpoint& ep : setup->relays) endpoints.push_back(&ep);
+  for (const Endpoint* ep : endpoints) {
     if (Result<http::ListenAddress> a = http::ParseListenAddress(ConnectAddress(*ep)); !a.ok()) {
       PrintError((ep == &setup->device ? "device: " : "relay: ") + a.status().message());
       return kExitUsage;

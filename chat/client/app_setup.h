@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "chat/client/api.h"
 #include "chat/client/app.h"
@@ -20,7 +21,8 @@ void PrintError(const std::string& message);
 struct Setup {
   ClientConfig config;
   Endpoint device;
-  Endpoint relay;
+  Endpoint relay;                // the first of `relays`: names the relay (cursor key)
+  std::vector<Endpoint> relays;  // tried in order (relay_endpoints.h)
   std::string token;
   ~Setup();
 
