@@ -11,7 +11,7 @@
 # getmessages/s at 8 and 64 connections, with p50/p99 latency; then the same while IDLE
 # idle long-polls are held open. The no-idle pass runs before and after the idle pass and the
 # ratio compares the idle figure with the mean of the two (the machine's load drifts). Rate limiting is off
-# (--rate-limit 0): every request comes from 127.0.0.1. The database lives in a fresh
+# (--rate-limit 0) and so is the per-address connection cap: every request comes from 127.0.0.1. The database lives in a fresh
 # directory under ${TMPDIR:-/var/tmp} (a real disk: fsync costs what it costs there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,12 +39,15 @@ cleanup() {
 trap cleanup EXIT
 
 "$RELAY" --listen 127.0.0.1:0 --db "$WORK/relay.db" --rate-limit 0 --threads "$THREADS" \
-  --max-connections 20000 --queue-max-messages 0 --queue-max-bytes 0 --accounts off --json >"$WORK/relay.out" 2>"$WORK/relay.err" &
+  --max-connections 20000 --max-connections-per-address 0 --metrics-listen 127.0.0.1:0 \
+  --queue-max-messages 0 --queue-max-bytes 0 --accounts off \
+  --json >"$WORK/relay.out" 2>"$WORK/relay.err" &
 RELAY_PID=$!
 for _ in $(seq 100); do [ -s "$WORK/relay.out" ] && break; sleep 0.05; done
 ADDR=$(sed -n 's/.*"listen":"\([^"]*\)".*/\1/p' "$WORK/relay.out")
 [ -n "$ADDR" ] || { echo "relay.sh: otc-relay did not start:" >&2; cat "$WORK/relay.err" >&2; exit 1; }
 URL="http://$ADDR"
+METRICS_URL="http://$(sed -n 's/.*"metrics_listen":"\([^"]*\)".*/\1/p' "$WORK/relay.out")"
 
 # The message that /getmessages returns: one 256-byte message for bench-get.
 BODY='{"sender_uid":"bench-sender","recipient_uid":"bench-get","contents":"'$(printf 'QUJD%.0s' $(seq 86))'"}'
@@ -61,7 +64,7 @@ run() {  # run NAME CONNECTIONS SCRIPT
   echo "$1 c=$2: ${out#RESULT }"
 }
 field() { sed -n "s/.*$2=\([0-9.]*\).*/\1/p" <<<"${RESULTS[$1]}"; }
-metric() { curl -sf "$URL/metrics" | sed -n "s/^$1 \([0-9]*\)$/\1/p"; }
+metric() { curl -sf "$METRICS_URL/metrics" | sed -n "s/^$1 \([0-9]*\)$/\1/p"; }
 
 echo "# otc-relay at $URL, $THREADS io threads, wrk -t$WRK_THREADS -d$DURATION, $(nproc) cores"
 for pass in base idle base2; do

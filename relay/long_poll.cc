@@ -57,6 +57,15 @@ void LongPoll::Start() {
   timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (!ec) self->Finish();
   });
+  // A client that leaves must not keep its poll (and its subscription) until the deadline.
+  exchange_->OnClientGone([weak] {
+    if (auto self = weak.lock()) self->Abandon();
+  });
+}
+
+void LongPoll::Abandon() {
+  if (done_) return;
+  End();
 }
 
 void LongPoll::FinishSoon() {
@@ -78,6 +87,11 @@ void LongPoll::Finish() {
 
 void LongPoll::Complete(Result<FetchResult> result) {
   if (done_) return;
+  End();
+  service_->RespondMessages(*exchange_, recipient_, std::move(result));
+}
+
+void LongPoll::End() {
   done_ = true;
   if (subscription_ != 0) {
     service_->store().Unsubscribe(subscription_);
@@ -89,7 +103,6 @@ void LongPoll::Complete(Result<FetchResult> result) {
     service_->UnregisterPoll(id_);
     service_->metrics().LongPollEnded();
   }
-  service_->RespondMessages(*exchange_, recipient_, std::move(result));
 }
 
 }  // namespace otc::relay

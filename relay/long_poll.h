@@ -5,8 +5,9 @@
 // there, and otherwise waits on a timer. A notification for its recipient re-fetches and
 // answers if something new is visible; sends to other recipients never touch it. At the
 // deadline, or when the server shuts down, it answers with whatever is there (usually an
-// empty list). Everything after Start runs on the request's connection strand, so no
-// thread is held while waiting.
+// empty list). If its client closes the connection first, it ends then (unsubscribed,
+// uncounted) without answering. Everything after Start runs on the request's connection strand, so
+// no thread is held while waiting.
 #pragma once
 
 #include <chrono>
@@ -39,6 +40,10 @@ class LongPoll : public std::enable_shared_from_this<LongPoll> {
   void OnWake();
   void Finish();
   void Complete(Result<FetchResult> result);
+  // Stops waiting (unsubscribes, cancels the timer, uncounts) without answering.
+  void End();
+  // The client closed the connection.
+  void Abandon();
 
   std::shared_ptr<RelayService> service_;
   std::shared_ptr<http::Exchange> exchange_;

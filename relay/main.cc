@@ -17,6 +17,8 @@
 #include "common/cli/command_line.h"
 #include "common/cli/exit_codes.h"
 #include "common/http/server.h"
+#include "common/http/tls.h"
+#include "relay/metrics_endpoint.h"
 #include "relay/params.h"
 #include "relay/pg_store.h"
 #include "relay/relay_service.h"
@@ -116,6 +118,9 @@ int main(int argc, char** argv) {
   double burst = 0;
   std::string read_timeout = "10s", idle_timeout = "60s", shutdown_grace = "10s";
   size_t max_connections = 10000;
+  size_t max_connections_per_address = 128;
+  std::string max_response = "1M", max_unsent = "64M";
+  std::string metrics_listen, tls_cert, tls_key;
   bool json = false;
   app.add_option("--listen", listen,
                  "HOST:PORT (IP literal, port 0 = ephemeral) or unix:/path/to/socket")
@@ -155,6 +160,23 @@ int main(int argc, char** argv) {
   app.add_option("--max-connections", max_connections, "open connections at most")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--max-connections-per-address", max_connections_per_address,
+                 "open connections from one client IP address at most, 0 = no cap")
+      ->capture_default_str();
+  app.add_option("--max-response", max_response,
+                 "message contents per /getmessages answer (clients page through the rest)")
+      ->capture_default_str();
+  app.add_option("--max-unsent", max_unsent,
+                 "answers held for clients that have not taken them yet, all connections "
+                 "together; past it, 503 with Retry-After")
+      ->capture_default_str();
+  app.add_option(
+      "--metrics-listen", metrics_listen,
+      "HOST:PORT or unix:/path serving GET /metrics (off unless given; keep it private)");
+  app.add_option("--tls-cert", tls_cert, "serve HTTPS with this PEM certificate chain")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-key", tls_key, "the PEM private key of --tls-cert")
+      ->check(CLI::ExistingFile);
   app.add_option("--shutdown-grace", shutdown_grace,
                  "on SIGTERM, how long in-flight requests may take to finish")
       ->capture_default_str();
@@ -186,6 +208,28 @@ int main(int argc, char** argv) {
     return usage("--idle-timeout: give a duration such as 60s");
   }
   if (!grace.ok()) return usage("--shutdown-grace: give a duration such as 10s");
+  Result<uint64_t> response_bytes = ParseByteSize(max_response);
+  if (!response_bytes.ok() || *response_bytes == 0) {
+    return usage("--max-response: give a size such as 1M");
+  }
+  ByteSizeOptions zero_ok;
+  zero_ok.allow_zero = true;
+  Result<uint64_t> unsent_bytes = ParseByteSize(max_unsent, zero_ok);
+  if (!unsent_bytes.ok()) return usage("--max-unsent: give a size such as 64M (0 = no cap)");
+  if (tls_cert.empty() != tls_key.empty()) {
+    return usage("--tls-cert and --tls-key go together: give both, or neither for plain HTTP");
+  }
+  std::string tls_pin;
+  if (!tls_cert.empty()) {
+    Result<std::string> pin = http::PinOfCertificateFile(tls_cert);
+    if (!pin.ok()) return usage("--tls-cert: " + pin.status().message());
+    tls_pin = *pin;
+  }
+  if (!metrics_listen.empty()) {
+    if (Result<http::ListenAddress> a = http::ParseListenAddress(metrics_listen); !a.ok()) {
+      return usage("--metrics-listen: " + a.status().message());
+    }
+  }
 
   // Signals are taken synchronously by this thread; block them before any thread starts
   // so none of the server's threads receives them.
@@ -213,6 +257,7 @@ int main(int argc, char** argv) {
 
   RelayOptions options;
   options.max_message_bytes = *max_bytes;
+  options.max_response_bytes = *response_bytes;
   options.rate_limit = rate_limit;
   options.burst = burst;
   options.log = Log;
@@ -227,6 +272,10 @@ int main(int argc, char** argv) {
   server_options.read_timeout = ToMs(*read_to);
   server_options.idle_timeout = ToMs(*idle_to);
   server_options.max_connections = max_connections;
+  server_options.max_connections_per_address = max_connections_per_address;
+  server_options.max_unsent_response_bytes = *unsent_bytes;
+  server_options.tls_cert_file = tls_cert;
+  server_options.tls_key_file = tls_key;
   Result<std::unique_ptr<http::Server>> server = http::Server::Start(server_options, service);
   if (!server.ok()) {
     Log(server.status().ToString());
@@ -237,6 +286,23 @@ int main(int argc, char** argv) {
   http::Server* srv = server->get();
   service->SetServerStats([srv] { return srv->stats(); });
 
+  std::unique_ptr<http::Server> metrics_server;
+  if (!metrics_listen.empty()) {
+    http::ServerOptions metrics_options;
+    metrics_options.listen = metrics_listen;
+    metrics_options.max_connections = 64;
+    Result<std::unique_ptr<http::Server>> started =
+        http::Server::Start(metrics_options, std::make_shared<MetricsEndpoint>(service));
+    if (!started.ok()) {
+      Log("--metrics-listen: " + started.status().ToString());
+      (*server)->Shutdown(std::chrono::milliseconds(0));
+      server->reset();
+      (void)(*store)->Close();
+      return kExitStart;
+    }
+    metrics_server = std::move(*started);
+  }
+
   std::unique_ptr<RetentionSweeper> sweeper;
   if (keep->count() > 0) {
     sweeper = std::make_unique<RetentionSweeper>(
@@ -246,11 +312,18 @@ int main(int argc, char** argv) {
   }
 
   std::string bound = (*server)->address().ToString();
+  std::string metrics_bound = metrics_server ? metrics_server->address().ToString() : "";
   if (json) {
-    std::cout << nlohmann::json{{"listen", bound}, {"db", DisplayDb(db)}}.dump() << std::endl;
+    nlohmann::json line{{"listen", bound}, {"db", DisplayDb(db)}};
+    if (metrics_server) line["metrics_listen"] = metrics_bound;
+    if (!tls_pin.empty()) line["tls_pin"] = tls_pin;
+    std::cout << line.dump() << std::endl;
   } else {
-    std::cout << "otc-relay listening on " << bound << " (database " << DisplayDb(db) << ")"
-              << std::endl;
+    std::cout << "otc-relay listening on " << (tls_pin.empty() ? "http://" : "https://") << bound
+              << " (database " << DisplayDb(db) << ")";
+    if (metrics_server) std::cout << ", metrics on " << metrics_bound;
+    if (!tls_pin.empty()) std::cout << ", certificate pin " << tls_pin;
+    std::cout << std::endl;
   }
 
   int exit_code = kExitOk;
@@ -269,6 +342,7 @@ int main(int argc, char** argv) {
     }
   }
   if (sweeper) sweeper->Stop();
+  if (metrics_server) metrics_server->Shutdown(std::chrono::milliseconds(0));
   bool clean = (*server)->Shutdown(ToMs(*grace));
   if (!clean) Log("some requests did not finish within --shutdown-grace and were dropped");
   server->reset();

@@ -102,6 +102,9 @@ std::string Metrics::Render(const StoreStats& store, const http::ServerStats& se
          "Undelivered messages older than this are deleted (0 = kept until acked).");
   Line(out, "otc_relay_retention_seconds", "",
        static_cast<uint64_t>(std::max<int64_t>(0, retention_s_.load())));
+  Header(out, "otc_relay_unsent_response_bytes", "gauge",
+         "Bytes of answers being written to clients now (capped by --max-unsent).");
+  Line(out, "otc_relay_unsent_response_bytes", "", server.unsent_response_bytes);
   return out;
 }
 

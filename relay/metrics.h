@@ -12,6 +12,7 @@
 //   otc_relay_store_commits_total                     counter  write transactions (fsyncs)
 //   otc_relay_connections_open / _connections_total   gauge / counter
 //   otc_relay_retention_seconds                       gauge    --retention (0 = off)
+//   otc_relay_unsent_response_bytes                   gauge    answers being written now
 //
 // Every known error category is always listed (0 until it happens), so a dashboard can
 // rate() it from the start.

@@ -23,8 +23,8 @@ Endpoint Route(std::string_view path) {
   if (path == "/getnextref") return Endpoint::kGetNextRef;
   if (path == "/check") return Endpoint::kCheck;
   if (path == "/ack") return Endpoint::kAck;
-  if (path == "/metrics") return Endpoint::kMetrics;
   if (path == "/register") return Endpoint::kRegister;
+  // /metrics is not here: it is served only on the metrics listener.
   return Endpoint::kOther;
 }
 
@@ -119,7 +119,9 @@ void RelayService::Fail(Exchange& exchange, HttpStatus status, std::string_view 
                         std::string_view message) {
   metrics_.CountError(category);
   http::Response response = http::JsonError(status, category, message);
-  if (status == HttpStatus::too_many_requests) response.set(http::Field::retry_after, "1");
+  if (status == HttpStatus::too_many_requests || category == "overloaded") {
+    response.set(http::Field::retry_after, "1");
+  }
   exchange.Respond(std::move(response));
 }
 
@@ -162,9 +164,6 @@ void RelayService::Handle(std::shared_ptr<Exchange> exchange) {
       break;
     case Endpoint::kAck:
       HandleAck(exchange);
-      break;
-    case Endpoint::kMetrics:
-      HandleMetrics(*exchange);
       break;
     case Endpoint::kRegister:
       HandleRegister(exchange);
@@ -245,6 +244,16 @@ void RelayService::RespondMessages(Exchange& exchange, std::string_view recipien
   if (!result.ok()) {
     if (options_.log) options_.log("fetch failed: " + result.status().ToString());
     Fail(exchange, HttpStatus::service_unavailable, "unavailable", "the relay's storage failed");
+    return;
+  }
+  // Refuse before building a large answer that the server would refuse to hold anyway.
+  uint64_t estimate = 128;
+  for (const StoredMessage& m : result->messages) {
+    estimate += m.contents.size() + m.sender_uid.size() + m.recipient_uid.size() + 80;
+  }
+  if (!exchange.CanHoldResponse(estimate)) {
+    Fail(exchange, HttpStatus::service_unavailable, "overloaded",
+         "the relay is holding too many unsent answers; retry later");
     return;
   }
   nlohmann::json messages = nlohmann::json::array();
@@ -433,16 +442,13 @@ void RelayService::HandleRegister(const std::shared_ptr<Exchange>& exchange) {
       });
 }
 
-void RelayService::HandleMetrics(Exchange& exchange) {
+std::string RelayService::RenderMetrics() {
   http::ServerStats server;
   {
     std::lock_guard lock(server_stats_mu_);
     if (server_stats_) server = server_stats_();
   }
-  http::Response response(HttpStatus::ok, 11);
-  response.set(http::Field::content_type, "text/plain; version=0.0.4");
-  response.body() = metrics_.Render(store_->Stats(), server);
-  exchange.Respond(std::move(response));
+  return metrics_.Render(store_->Stats(), server);
 }
 
 bool RelayService::RegisterPoll(uint64_t id, std::weak_ptr<LongPoll> poll) {

@@ -10,6 +10,7 @@
 //            "contents"}],"complete":bool}
 //   GET  /getnextref?recipient_uid=U              -> {"nextref":N}
 //   POST /ack   recipient_uid, up_to_ref          -> {"deleted":N}
+// and, on the separate metrics listener only (metrics_endpoint.h):
 //   GET  /metrics                                 -> Prometheus text
 //   POST /register recipient_uid                  -> {"uid":U,"token":T} (409 if taken)
 //
@@ -43,7 +44,9 @@ struct RelayOptions {
   uint64_t max_message_bytes = 64 * 1024;  // decoded contents; more -> 413
   uint64_t default_maxcount = 100;         // /getmessages without maxcount
   uint64_t max_maxcount = 1000;
-  size_t max_response_bytes = 8u << 20;  // contents per /getmessages answer (>= 1 message)
+  // Contents per /getmessages answer (always at least one message); the client pages
+  // through a longer queue with start_ref, so this bounds what one answer holds.
+  size_t max_response_bytes = 1u << 20;
   std::chrono::milliseconds max_wait{60'000};
   double rate_limit = 0;  // requests per second per address; 0 = unlimited
   double burst = 0;       // bucket size; 0 = 2 * rate_limit
@@ -72,6 +75,8 @@ class RelayService final : public http::Handler, public std::enable_shared_from_
   // Where /metrics reads connection counts (the Server is created after the service).
   void SetServerStats(std::function<http::ServerStats()> stats);
   Metrics& metrics() { return metrics_; }
+  // The Prometheus text for GET /metrics (served by MetricsEndpoint).
+  std::string RenderMetrics();
   MessageStore& store() { return *store_; }
 
   // Used by LongPoll.
@@ -90,7 +95,6 @@ class RelayService final : public http::Handler, public std::enable_shared_from_
   void HandleGetMessages(const std::shared_ptr<http::Exchange>& exchange);
   void HandleGetNextRef(http::Exchange& exchange);
   void HandleAck(const std::shared_ptr<http::Exchange>& exchange);
-  void HandleMetrics(http::Exchange& exchange);
   void HandleCheck(http::Exchange& exchange);
   void HandleRegister(const std::shared_ptr<http::Exchange>& exchange);
   // With accounts required, answers 401/403/503 and returns false unless the request

@@ -22,7 +22,9 @@ int RunRegister(const CommonFlags& flags) {
                " holds your relay token (remove it to register again)");
     return kExitUsage;
   }
-  Result<std::unique_ptr<HttpRelayClient>> relay = HttpRelayClient::Create(setup.relay);
+  RelayClientOptions options;
+  options.pin = setup.config.relay_pin;
+  Result<std::unique_ptr<HttpRelayClient>> relay = HttpRelayClient::Create(setup.relays, options);
   if (!relay.ok()) {
     PrintError(relay.status().message());
     return kExitUsage;

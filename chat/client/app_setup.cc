@@ -8,7 +8,9 @@
 #include "chat/client/relay_account.h"
 #include "chat/client/relay_client.h"
 #include "common/cli/failure.h"
+#include "chat/client/relay_endpoints.h"
 #include "common/http/listen_address.h"
+#include "common/http/tls.h"
 #include "common/secret_buffer.h"
 
 namespace otc::client {
@@ -39,7 +41,8 @@ Result<std::unique_ptr<DeviceApi>> Setup::NewDevice() const {
 Result<std::unique_ptr<RelayApi>> Setup::NewRelay() const {
   RelayClientOptions options;
   options.account_token = relay_token;
-  Result<std::unique_ptr<HttpRelayClient>> r = HttpRelayClient::Create(relay, options);
+  options.pin = config.relay_pin;
+  Result<std::unique_ptr<HttpRelayClient>> r = HttpRelayClient::Create(relays, options);
   if (!r.ok()) return r.status();
   return std::unique_ptr<RelayApi>(std::move(*r));
 }
@@ -59,15 +62,20 @@ std::variant<int, std::unique_ptr<Setup>> Prepare(const CommonFlags& flags, bool
             setup->config.config_dir + "/config");
   }
   Result<Endpoint> device = ParseEndpoint(setup->config.device, "device");
-  Result<Endpoint> relay = ParseEndpoint(setup->config.relay, "relay");
-  for (const Status& s : {device.status(), relay.status()}) {
+  Result<std::vector<Endpoint>> relays = ParseRelayList(setup->config.relay);
+  Status pin = setup->config.relay_pin.empty() ? Status::Ok()
+                                               : http::ParsePin(setup->config.relay_pin).status();
+  for (const Status& s : {device.status(), relays.status(), pin}) {
     if (!s.ok()) {
       return Fail(kExitUsage, s.message());
     }
   }
   setup->device = *device;
-  setup->relay = *relay;
-  for (const Endpoint* ep : {&setup->device, &setup->relay}) {
+  setup->relays = *relays;
+  setup->relay = setup->relays.front();
+  std::vector<const Endpoint*> endpoints{&setup->device};
+  for (const Endpoint& ep : setup->relays) endpoints.push_back(&ep);
+  for (const Endpoint* ep : endpoints) {
     if (Result<http::ListenAddress> a = http::ParseListenAddress(ConnectAddress(*ep)); !a.ok()) {
       return Fail(kExitUsage,
                   (ep == &setup->device ? "device: " : "relay: ") + a.status().message());

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "chat/client/api.h"
 #include "chat/client/app.h"
@@ -26,7 +27,8 @@ void SetJsonErrors(bool json);
 struct Setup {
   ClientConfig config;
   Endpoint device;
-  Endpoint relay;
+  Endpoint relay;                // the first of `relays`: names the relay (cursor key)
+  std::vector<Endpoint> relays;  // tried in order (relay_endpoints.h)
   std::string token;
   std::string relay_token;  // the relay account's (relay_account.h); "" if none
   ~Setup();

@@ -75,11 +75,14 @@ Result<ConfigValues> ParseConfigText(std::string_view text, std::string_view sou
       out.token_file = value;
     } else if (key == "relay") {
       out.relay = value;
+    } else if (key == "relay_pin") {
+      out.relay_pin = value;
     } else if (key == "history") {
       out.history = value;
     } else {
-      return Status::InvalidArgument(where + ": unknown key '" + std::string(key).substr(0, 40) +
-                                     "' (known keys: user, device, token_file, relay, history)");
+      return Status::InvalidArgument(
+          where + ": unknown key '" + std::string(key).substr(0, 40) +
+          "' (known keys: user, device, token_file, relay, relay_pin, history)");
     }
   }
   return out;
@@ -91,6 +94,7 @@ ConfigValues ConfigFromEnv(const EnvLookup& env) {
   out.device = env("OTC_DEVICE");
   out.token_file = env("OTC_TOKEN_FILE");
   out.relay = env("OTC_RELAY");
+  out.relay_pin = env("OTC_RELAY_PIN");
   out.history = env("OTC_HISTORY");
   return out;
 }
@@ -125,6 +129,7 @@ ClientConfig MergeConfig(std::string config_dir, const ConfigValues& file, const
     Overlay(v.device, layer->device);
     Overlay(v.token_file, layer->token_file);
     Overlay(v.relay, layer->relay);
+    Overlay(v.relay_pin, layer->relay_pin);
     Overlay(v.history, layer->history);
   }
   ClientConfig c;
@@ -133,6 +138,7 @@ ClientConfig MergeConfig(std::string config_dir, const ConfigValues& file, const
   c.device = v.device.value_or("");
   c.token_file = v.token_file.value_or("");
   c.relay = v.relay.value_or(std::string(kDefaultRelay));
+  c.relay_pin = v.relay_pin.value_or("");
   c.history = v.history.value_or("");
   return c;
 }

@@ -14,7 +14,11 @@
 //   user         OTC_USER          --user          your user id (as on your device's store)
 //   device       OTC_DEVICE        --device        unix:PATH or http://HOST:PORT of otc-device
 //   token_file   OTC_TOKEN_FILE    --token-file    bearer token file for a TCP device
-//   relay        OTC_RELAY         --relay         http://HOST:PORT or unix:PATH of otc-relay
+//   relay        OTC_RELAY         --relay         http://HOST:PORT, https://HOST:PORT or
+//                                                  unix:PATH of otc-relay; several, comma-
+//                                                  separated, for failover (relay_endpoints.h)
+//   relay_pin    OTC_RELAY_PIN     --relay-pin     sha256:<hex> of an https relay's public key
+//                                                  (instead of the system CA store; tls.h)
 //   history      OTC_HISTORY       --history       transcript file (off unless set), mode 0600
 #pragma once
 
@@ -34,6 +38,7 @@ struct ConfigValues {
   std::optional<std::string> device;
   std::optional<std::string> token_file;
   std::optional<std::string> relay;
+  std::optional<std::string> relay_pin;
   std::optional<std::string> history;
 };
 
@@ -44,7 +49,8 @@ struct ClientConfig {
   std::string device;      // empty if never given
   std::string token_file;  // empty: no token
   std::string relay;
-  std::string history;  // empty: no transcript file
+  std::string relay_pin;  // empty: https relays are checked against the system store
+  std::string history;    // empty: no transcript file
 };
 
 inline constexpr std::string_view kDefaultRelay = "http://127.0.0.1:9050";

@@ -4,7 +4,7 @@
 //   unix:/path/to/socket        HTTP over a Unix domain socket
 //   http://HOST:PORT            HTTP over TCP; HOST is an IPv4 literal, [IPv6] or localhost
 //                               (otc never resolves names: common/http refuses them)
-//   https://HOST:PORT           parsed, but refused by Connect-time code in this build
+//   https://HOST:PORT           HTTP over TLS (relays only; verification: common/http/tls.h)
 //   HOST:PORT                   shorthand for http://HOST:PORT
 // A trailing "/" after the port is allowed; any other path, a query or user info is
 // refused, because the client adds its own paths.

@@ -12,9 +12,13 @@ Result<http::Response> KeptAliveConnection::Exchange(http::Verb verb, const std:
   if (!conn_) {
     http::ClientOptions options;
     options.timeout = timeout;
+    options.tls = tls_;
     Result<std::unique_ptr<http::Client>> c = http::Client::Connect(address_, options);
     if (!c.ok()) {
       WipeString(body);
+      if (c.status().code() == Status::Code::kDenied) {
+        return Status::Denied(peer_ + " at " + address_ + ": " + c.status().message());
+      }
       // Always "unavailable", even for an address Connect refuses: see the header.
       return Status::Unavailable(peer_ + " at " + address_ + ": " + c.status().message());
     }
@@ -29,6 +33,9 @@ Result<http::Response> KeptAliveConnection::Exchange(http::Verb verb, const std:
   Result<http::Response> response = conn_->Send(std::move(request), timeout);  // wipes the body
   if (!response.ok()) {
     conn_.reset();
+    if (response.status().code() == Status::Code::kDenied) {
+      return Status::Denied(peer_ + " at " + address_ + ": " + response.status().message());
+    }
     return Status::Unavailable(peer_ + " at " + address_ + ": " + response.status().message());
   }
   return response;

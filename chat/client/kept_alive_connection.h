@@ -3,8 +3,10 @@
 //
 // Both HTTP clients of the chat client (device_client.h, relay_client.h) talk through it, so
 // the rule that matters lives in one place: every failure to connect or to exchange a
-// request is `Unavailable`, never anything else. Callers retry on Unavailable, and a
-// receiver must never take a connection problem for a bad package and discard it.
+// request is `Unavailable`, never anything else, except that a TLS server whose certificate
+// is not trusted is `Denied` (retrying will not help; the user must fix the address or the
+// pin). Callers retry on Unavailable, and a receiver must never take a connection problem
+// for a bad package and discard it.
 // Requests are serialized: one in flight per connection.
 #pragma once
 
@@ -21,9 +23,9 @@ namespace otc::client {
 class KeptAliveConnection {
  public:
   // `peer` names the other side in errors ("device", "relay"); `address` is what
-  // http::Client::Connect takes (validated when the client starts).
-  KeptAliveConnection(std::string peer, std::string address)
-      : peer_(std::move(peer)), address_(std::move(address)) {}
+  // http::Client::Connect takes (validated when the client starts); `tls` for https.
+  KeptAliveConnection(std::string peer, std::string address, http::ClientTls tls = {})
+      : peer_(std::move(peer)), address_(std::move(address)), tls_(std::move(tls)) {}
 
   // Sends a request (a JSON `body` if non-empty, an `Authorization: Bearer` header if
   // `bearer_token` is non-empty) and returns the reply, whatever its status. The request
@@ -38,6 +40,7 @@ class KeptAliveConnection {
   std::mutex mu_;
   const std::string peer_;
   const std::string address_;
+  const http::ClientTls tls_;
   std::unique_ptr<http::Client> conn_;
 };
 

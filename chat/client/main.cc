@@ -17,7 +17,12 @@ void AddCommon(CLI::App* cmd, otc::client::CommonFlags& f) {
   cmd->add_option("--token-file", f.values.token_file,
                   "file with the bearer token of a TCP device (mode 0600)");
   cmd->add_option("--relay", f.values.relay,
-                  "the relay: http://HOST:PORT or unix:PATH (default http://127.0.0.1:9050)");
+                  "the relay: http://HOST:PORT, https://HOST:PORT or unix:PATH (default "
+                  "http://127.0.0.1:9050); repeat it or separate with commas for failover")
+      ->multi_option_policy(CLI::MultiOptionPolicy::Join)
+      ->delimiter(',');
+  cmd->add_option("--relay-pin", f.values.relay_pin,
+                  "sha256:HEX of an https relay's public key, trusted instead of the CA store");
   cmd->add_option("--config-dir", f.config_dir,
                   "config directory (default $OTC_CONFIG_DIR, $XDG_CONFIG_HOME/otc or "
                   "~/.config/otc)");

@@ -1,6 +1,8 @@
 #include "chat/client/relay_client.h"
 
 #include "common/http/json_util.h"
+#include "common/http/tls.h"
+#include "common/secret_buffer.h"
 
 namespace otc::client {
 
@@ -66,20 +68,58 @@ Result<std::vector<RelayMessage>> ParseRelayMessages(const json& reply) {
 
 Result<std::unique_ptr<HttpRelayClient>> HttpRelayClient::Create(const Endpoint& endpoint,
                                                                  RelayClientOptions options) {
-  if (endpoint.tls) {
-    return Status::Unsupported(
-        "https relays are not supported by this build: use http:// (the relay is untrusted "
-        "anyway; packages are already encrypted and authenticated)");
+  return Create(std::vector<Endpoint>{endpoint}, std::move(options));
+}
+
+Result<std::unique_ptr<HttpRelayClient>> HttpRelayClient::Create(
+    const std::vector<Endpoint>& endpoints, RelayClientOptions options) {
+  if (endpoints.empty()) return Status::InvalidArgument("no relay address given");
+  if (!options.pin.empty()) {
+    if (Result<http::PinDigest> pin = http::ParsePin(options.pin); !pin.ok()) return pin.status();
   }
-  return std::unique_ptr<HttpRelayClient>(
-      new HttpRelayClient(ConnectAddress(endpoint), std::move(options)));
+  std::unique_ptr<HttpRelayClient> client(new HttpRelayClient(options));
+  for (const Endpoint& endpoint : endpoints) {
+    http::ClientTls tls;
+    if (endpoint.tls) {
+      if (endpoint.kind != Endpoint::Kind::kTcp) {
+        return Status::InvalidArgument("relay " + endpoint.ToString() + ": https needs TCP");
+      }
+      tls.enabled = true;
+      tls.pin = options.pin;
+      tls.ca_file = options.ca_file;
+    }
+    client->connections_.push_back(
+        std::make_unique<KeptAliveConnection>("relay", ConnectAddress(endpoint), std::move(tls)));
+  }
+  return client;
+}
+
+Result<http::Response> HttpRelayClient::Exchange(http::Verb verb, const std::string& target,
+                                                 const std::string& body,
+                                                 std::chrono::milliseconds timeout,
+                                                 const std::string& token) {
+  size_t n = connections_.size();
+  size_t first = current_.load();
+  Result<http::Response> resp = Status::Unavailable("relay: no address");
+  for (size_t i = 0; i < n; ++i) {
+    size_t at = (first + i) % n;
+    std::string copy = body;  // each attempt's copy is wiped once sent
+    resp = connections_[at]->Exchange(verb, target, std::move(copy), token, timeout);
+    Status::Code code = resp.ok() ? Status::Code::kOk : resp.status().code();
+    if (code != Status::Code::kUnavailable && code != Status::Code::kDenied) {
+      current_.store(at);
+      return resp;
+    }
+  }
+  return resp;
 }
 
 Result<json> HttpRelayClient::Call(http::Verb verb, const std::string& target, std::string body,
                                    std::chrono::milliseconds timeout, bool authorized) {
   static const std::string kNone;
-  Result<http::Response> resp = connection_.Exchange(
-      verb, target, std::move(body), authorized ? options_.account_token : kNone, timeout);
+  Result<http::Response> resp =
+      Exchange(verb, target, body, timeout, authorized ? options_.account_token : kNone);
+  WipeString(body);
   if (!resp.ok()) return resp.status();
   int status = static_cast<int>(resp->result_int());
   if (status < 200 || status > 299) return RelayErrorStatus(status, resp->body());
@@ -137,7 +177,7 @@ Status HttpRelayClient::Ack(const std::string& recipient, uint64_t up_to_ref) {
 Result<std::string> HttpRelayClient::Register(const std::string& uid) {
   json req = {{"recipient_uid", uid}};
   Result<http::Response> resp =
-      connection_.Exchange(http::Verb::post, "/register", req.dump(), "", options_.timeout);
+      Exchange(http::Verb::post, "/register", req.dump(), options_.timeout, "");
   if (!resp.ok()) return resp.status();
   int status = static_cast<int>(resp->result_int());
   if (status == 409) {

@@ -12,6 +12,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -29,8 +30,10 @@ struct Client::Impl {
   ListenAddress address;
   ClientOptions options;
   net::io_context ioc;
-  std::optional<net::generic::stream_protocol::socket> socket;
+  std::unique_ptr<net::ssl::context> tls;  // options.tls.enabled
+  std::optional<Stream> stream;
   ReadBuffer buffer;
+  Status tls_failure;  // why the last handshake failed verification
 
   // Runs the io_context until `done` or the deadline; on timeout closes the socket (which
   // completes the pending operation with operation_aborted) and reports timed_out.
@@ -47,10 +50,10 @@ struct Client::Impl {
   }
 
   void Close() {
-    if (socket) {
+    if (stream) {
       error_code ignored;
-      socket->close(ignored);
-      socket.reset();
+      stream->socket().close(ignored);
+      stream.reset();
     }
     buffer.clear();
     WipeConsumed(buffer);
@@ -59,14 +62,21 @@ struct Client::Impl {
   // True if the open connection is still usable: nothing readable yet (a readable idle
   // connection means the server closed it or sent something unasked).
   bool StillOpen() {
-    if (!socket) return false;
-    pollfd p{socket->native_handle(), POLLIN, 0};
+    if (!stream) return false;
+    pollfd p{stream->socket().native_handle(), POLLIN, 0};
     return ::poll(&p, 1, 0) == 0;
   }
 
   error_code Connect(Clock::time_point deadline) {
     Close();
-    socket.emplace(ioc);
+    tls_failure = Status::Ok();
+    Socket raw(ioc.get_executor());
+    if (tls) {
+      stream.emplace(std::move(raw), *tls);
+    } else {
+      stream.emplace(std::move(raw));
+    }
+    Socket* socket = &stream->socket();
     bool done = false;
     error_code result;
     auto on_connect = [&](error_code ec) {
@@ -97,7 +107,40 @@ struct Client::Impl {
       error_code ignored;
       socket->set_option(net::ip::tcp::no_delay(true), ignored);
     }
+    if (tls) return Handshake(deadline);
     return {};
+  }
+
+  error_code Handshake(Clock::time_point deadline) {
+    tls_failure = PrepareClientStream(stream->tls(), address.host, options.tls);
+    if (!tls_failure.ok()) {
+      Close();
+      return net::error::access_denied;
+    }
+    bool done = false;
+    error_code result;
+    stream->tls().async_handshake(net::ssl::stream_base::client, [&](error_code ec) {
+      done = true;
+      result = ec;
+    });
+    error_code ec = RunUntil(done, result, deadline);
+    if (!ec) {
+      tls_failure = CheckPeer(stream->tls(), options.tls);
+      if (tls_failure.ok()) return {};
+      Close();
+      return net::error::access_denied;
+    }
+    if (ec.category() == net::error::get_ssl_category()) {
+      long verify = SSL_get_verify_result(stream->tls().native_handle());
+      tls_failure = Status::Denied(
+          "TLS handshake failed: " +
+          (verify != X509_V_OK
+               ? std::string("certificate not trusted (") + X509_verify_cert_error_string(verify) +
+                     "); set relay_pin if the relay uses its own certificate"
+               : ec.message()));
+    }
+    Close();
+    return ec;
   }
 
   // One attempt on the current connection. `got_bytes` says whether any of the response
@@ -106,7 +149,7 @@ struct Client::Impl {
                       Clock::time_point deadline) {
     bool done = false;
     error_code result;
-    bhttp::async_write(*socket, request, [&](error_code ec, size_t) {
+    bhttp::async_write(*stream, request, [&](error_code ec, size_t) {
       done = true;
       result = ec;
     });
@@ -117,7 +160,7 @@ struct Client::Impl {
     if (request.method() == Verb::head) parser.skip(true);
     size_t before = buffer.size();
     done = false;
-    bhttp::async_read(*socket, buffer, parser, [&](error_code ec, size_t) {
+    bhttp::async_read(*stream, buffer, parser, [&](error_code ec, size_t) {
       done = true;
       result = ec;
     });
@@ -139,7 +182,16 @@ Result<std::unique_ptr<Client>> Client::Connect(std::string_view address, Client
   auto impl = std::make_unique<Impl>();
   impl->address = *parsed;
   impl->options = options;
+  if (options.tls.enabled) {
+    if (parsed->kind != ListenAddress::Kind::kTcp) {
+      return Status::InvalidArgument("TLS needs a TCP address, not " + parsed->ToString());
+    }
+    Result<std::unique_ptr<net::ssl::context>> context = MakeClientTlsContext(options.tls);
+    if (!context.ok()) return context.status();
+    impl->tls = std::move(*context);
+  }
   if (error_code ec = impl->Connect(Clock::now() + options.timeout)) {
+    if (!impl->tls_failure.ok()) return impl->tls_failure;
     return Status::Unavailable("connecting to " + impl->address.ToString() + ": " + ec.message());
   }
   return std::unique_ptr<Client>(new Client(std::move(impl)));
@@ -178,6 +230,7 @@ Result<Response> Client::SendOnce(Request& request, std::chrono::milliseconds ti
     bool opened_earlier = impl.StillOpen();
     if (!opened_earlier) {
       if (error_code ec = impl.Connect(deadline)) {
+        if (!impl.tls_failure.ok()) return impl.tls_failure;
         return Status::Unavailable("connecting to " + impl.address.ToString() + ": " +
                                    ec.message());
       }

@@ -1,4 +1,5 @@
-// A small synchronous HTTP/1.1 client over TCP or a Unix socket (tests, the chat client).
+// A small synchronous HTTP/1.1 client over TCP or a Unix socket (tests, the chat client),
+// optionally with TLS over TCP (ClientOptions::tls; how the server is verified: tls.h).
 //
 // One Client is one keep-alive connection, used by one thread at a time. Every call has a
 // deadline (ClientOptions::timeout): when it passes, the connection is closed and the call
@@ -17,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/http/listen_address.h"
+#include "common/http/tls.h"
 #include "common/http/types.h"
 #include "common/status.h"
 
@@ -25,12 +27,14 @@ namespace otc::http {
 struct ClientOptions {
   std::chrono::milliseconds timeout{30'000};
   uint64_t max_body_bytes = 64ull << 20;
+  ClientTls tls;  // tls.enabled: HTTPS; a failed verification is Denied, not Unavailable
 };
 
 class Client {
  public:
-  // Connects to "127.0.0.1:9050", "[::1]:9050" or "unix:/path". Unavailable if nobody
-  // listens there.
+  // Connects to "127.0.0.1:9050", "[::1]:9050" or "unix:/path" (and with options.tls,
+  // completes the TLS handshake). Unavailable if nobody listens there; Denied if the
+  // server's certificate is not trusted; InvalidArgument for a bad address or TLS setting.
   static Result<std::unique_ptr<Client>> Connect(std::string_view address,
                                                  ClientOptions options = {});
   ~Client();

@@ -14,23 +14,44 @@
 #include <boost/asio/strand.hpp>
 
 #include "common/http/session.h"
+#include "common/http/tls.h"
 
 namespace otc::http {
 
 using boost::system::error_code;
 using Acceptor = net::basic_socket_acceptor<net::generic::stream_protocol, net::any_io_executor>;
 
-bool Server::Core::Register(uint64_t id, const std::shared_ptr<Session>& session) {
+Server::Core::Admission Server::Core::Register(uint64_t id, const std::shared_ptr<Session>& session,
+                                               const std::string& remote) {
   std::lock_guard lock(mu);
-  if (shutting_down) return false;
+  if (shutting_down) return Admission::kShuttingDown;
+  size_t open_before = sessions.size();
   sessions.emplace(id, session);
-  return true;
+  size_t from_address = is_tcp ? ++per_address[remote] : 0;
+  if (open_before >= options.max_connections) return Admission::kOverloaded;
+  if (options.max_connections_per_address > 0 &&
+      from_address > options.max_connections_per_address) {
+    return Admission::kTooManyFromAddress;
+  }
+  return Admission::kServe;
 }
 
-void Server::Core::Unregister(uint64_t id) {
+void Server::Core::Unregister(uint64_t id, const std::string& remote) {
   std::lock_guard lock(mu);
-  sessions.erase(id);
+  if (sessions.erase(id) == 0) return;
+  if (is_tcp) {
+    auto it = per_address.find(remote);
+    if (it != per_address.end() && --it->second == 0) per_address.erase(it);
+  }
   if (sessions.empty()) sessions_changed.notify_all();
+}
+
+bool Server::Core::ChargeUnsent(uint64_t bytes) {
+  uint64_t cap = options.max_unsent_response_bytes;
+  uint64_t before = unsent_bytes.fetch_add(bytes);
+  if (cap == 0 || bytes < kAlwaysSentBytes || before + bytes <= cap) return true;
+  unsent_bytes.fetch_sub(bytes);
+  return false;
 }
 
 size_t Server::Core::OpenSessions() {
@@ -126,15 +147,22 @@ class Listener : public std::enable_shared_from_this<Listener> {
     }
     uint64_t id = core_->next_connection_id.fetch_add(1);
     core_->connections_total.fetch_add(1, std::memory_order_relaxed);
-    bool over_limit = core_->OpenSessions() >= core_->options.max_connections;
     std::string remote = RemoteAddress(socket);
-    auto session = std::make_shared<Session>(core_, std::move(socket), id, std::move(remote));
-    if (core_->Register(id, session)) {
-      net::post(session->executor(), [session, over_limit] {
-        if (over_limit) {
-          session->StartRejecting();
-        } else {
-          session->Start();
+    auto session = std::make_shared<Session>(core_, std::move(socket), id, remote);
+    Server::Core::Admission admission = core_->Register(id, session, remote);
+    if (admission != Server::Core::Admission::kShuttingDown) {
+      net::post(session->executor(), [session, admission] {
+        switch (admission) {
+          case Server::Core::Admission::kServe:
+            session->Start();
+            break;
+          case Server::Core::Admission::kOverloaded:
+            session->StartRejecting("overloaded", "too many connections; retry later");
+            break;
+          default:
+            session->StartRejecting("too_many_connections",
+                                    "too many connections from your address; close some");
+            break;
         }
       });
     }
@@ -157,6 +185,17 @@ Result<std::unique_ptr<Server>> Server::Start(ServerOptions options,
   }
   Result<ListenAddress> address = ParseListenAddress(options.listen);
   if (!address.ok()) return address.status();
+  bool tls = !options.tls_cert_file.empty() || !options.tls_key_file.empty();
+  if (tls && address->kind != ListenAddress::Kind::kTcp) {
+    return Status::InvalidArgument("http server: TLS needs a TCP listen address");
+  }
+  std::unique_ptr<net::ssl::context> tls_context;
+  if (tls) {
+    Result<std::unique_ptr<net::ssl::context>> made =
+        MakeServerTlsContext(options.tls_cert_file, options.tls_key_file);
+    if (!made.ok()) return made.status();
+    tls_context = std::move(*made);
+  }
 
   std::unique_ptr<Server> server(new Server());
   server->core_ = std::make_shared<Core>();
@@ -164,6 +203,7 @@ Result<std::unique_ptr<Server>> Server::Start(ServerOptions options,
   core->options = options;
   core->handler = std::move(handler);
   core->is_tcp = address->kind == ListenAddress::Kind::kTcp;
+  core->tls = std::move(tls_context);
 
   Acceptor acceptor(net::make_strand(core->ioc));
   error_code ec;
@@ -227,6 +267,7 @@ ServerStats Server::stats() const {
   s.connections_total = core_->connections_total.load();
   s.requests_total = core_->requests_total.load();
   s.rejected_total = core_->rejected_total.load();
+  s.unsent_response_bytes = core_->unsent_bytes.load();
   return s;
 }
 

@@ -14,9 +14,20 @@
 //     (from its first byte: a slow client cannot hold a connection by trickling bytes)
 //   bytes that are not HTTP/1.x                  -> 400 {"error":"bad_request"}
 //   more than max_connections open               -> 503 {"error":"overloaded"}
+//   more than max_connections_per_address open from one client address (TCP only)
+//                                                -> 503 {"error":"too_many_connections"}
+//   a response that would take the bytes held for responses not yet taken by their
+//   clients (all connections together) past max_unsent_response_bytes
+//                                                -> 503 {"error":"overloaded"}, Retry-After
+//     (responses under kAlwaysSentBytes are always sent, so errors still get out; the
+//     cap is what bounds the memory slow readers can pin)
 // A connection idle between requests for idle_timeout (or that sends nothing within
 // read_timeout after connecting) is closed silently; a response not taken by the client
 // within write_timeout is dropped with the connection.
+//
+// TLS: with tls_cert_file and tls_key_file set (TCP only), every connection starts with a
+// TLS handshake (Boost.Asio's ssl::stream over OpenSSL, TLS 1.2 or later; see tls.h),
+// bounded by read_timeout.
 //
 // Handlers answer asynchronously: Handle() gets an Exchange and may call Respond() later,
 // from any thread, exactly once (later calls are ignored). An Exchange dropped without a
@@ -31,6 +42,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -52,6 +64,10 @@ struct ServerOptions {
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds write_timeout{10'000};
   size_t max_connections = 10'000;
+  size_t max_connections_per_address = 0;  // 0 = no per-address cap
+  uint64_t max_unsent_response_bytes = 0;  // 0 = no cap
+  std::string tls_cert_file;               // PEM certificate chain; both or neither
+  std::string tls_key_file;                // PEM private key
   int backlog = 4096;
 };
 
@@ -74,6 +90,15 @@ class Exchange {
   // The connection's strand: work posted here is serialized with this connection's I/O.
   // Handlers use it for timers (e.g. a long-poll deadline).
   virtual boost::asio::any_io_executor executor() const = 0;
+  // For a request held a long time (a long-poll): calls `on_gone` on the connection's
+  // strand if the client closes the connection before the response is given; the
+  // connection is then closed and a later Respond() goes nowhere. Call at most once.
+  // Detection stops if the client pipelines more than max_header_bytes meanwhile.
+  virtual void OnClientGone(std::function<void()> on_gone) = 0;
+  // False if a response of about `bytes` would now be refused for max_unsent_response_bytes
+  // (see above), so a handler can refuse before building a large one. Advisory: the check
+  // that counts is made when the response is written.
+  virtual bool CanHoldResponse(uint64_t bytes) const = 0;
 };
 
 class Handler {
@@ -92,9 +117,13 @@ class Handler {
 struct ServerStats {
   uint64_t connections_open = 0;
   uint64_t connections_total = 0;
-  uint64_t requests_total = 0;  // requests handed to the Handler
-  uint64_t rejected_total = 0;  // refused by the server (see Handler::OnRejected)
+  uint64_t requests_total = 0;         // requests handed to the Handler
+  uint64_t rejected_total = 0;         // refused by the server (see Handler::OnRejected)
+  uint64_t unsent_response_bytes = 0;  // held now for responses being written
 };
+
+// Responses smaller than this are sent even past max_unsent_response_bytes.
+inline constexpr uint64_t kAlwaysSentBytes = 16 * 1024;
 
 class Server {
  public:

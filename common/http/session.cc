@@ -1,5 +1,6 @@
 #include "common/http/session.h"
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -21,11 +22,21 @@ namespace {
 constexpr std::chrono::milliseconds kLinger{1000};
 constexpr size_t kMaxDrainBytes = 1 << 20;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr size_t kReadChunk = 4096;
+
+Stream MakeStream(Server::Core* core, Socket socket) {
+  if (core->tls) return Stream(std::move(socket), *core->tls);
+  return Stream(std::move(socket));
+}
 
 class ExchangeImpl final : public Exchange {
  public:
-  ExchangeImpl(std::shared_ptr<Session> session, Request request, RequestInfo info)
-      : session_(std::move(session)), request_(std::move(request)), info_(std::move(info)) {}
+  ExchangeImpl(std::shared_ptr<Session> session, Request request, RequestInfo info,
+               uint64_t request_number)
+      : session_(std::move(session)),
+        request_(std::move(request)),
+        info_(std::move(info)),
+        request_number_(request_number) {}
 
   ~ExchangeImpl() override {
     if (!responded_.load())
@@ -47,10 +58,20 @@ class ExchangeImpl final : public Exchange {
 
   net::any_io_executor executor() const override { return session_->executor(); }
 
+  bool CanHoldResponse(uint64_t bytes) const override { return session_->CanHoldResponse(bytes); }
+
+  void OnClientGone(std::function<void()> on_gone) override {
+    net::dispatch(session_->executor(),
+                  [session = session_, n = request_number_, f = std::move(on_gone)]() mutable {
+                    session->WatchForDisconnect(n, std::move(f));
+                  });
+  }
+
  private:
   std::shared_ptr<Session> session_;
   Request request_;
   RequestInfo info_;
+  const uint64_t request_number_;
   std::atomic<bool> responded_{false};
 };
 
@@ -58,39 +79,63 @@ class ExchangeImpl final : public Exchange {
 
 Session::Session(Server::Core* core, Socket socket, uint64_t id, std::string remote_address)
     : core_(core),
-      socket_(std::move(socket)),
-      timer_(socket_.get_executor()),
+      stream_(MakeStream(core, std::move(socket))),
+      timer_(stream_.get_executor()),
       id_(id),
       remote_address_(std::move(remote_address)) {}
 
-Session::~Session() { core_->Unregister(id_); }
+Session::~Session() {
+  if (charged_ != 0) core_->ReleaseUnsent(charged_);
+  core_->Unregister(id_, remote_address_);
+}
 
 void Session::Start() {
   if (core_->is_tcp) {
     error_code ignored;
-    socket_.set_option(net::ip::tcp::no_delay(true), ignored);
+    stream_.socket().set_option(net::ip::tcp::no_delay(true), ignored);
+  }
+  if (!stream_.is_tls()) {
+    WaitForRequest();
+    return;
+  }
+  phase_ = Phase::kHandshake;
+  ArmTimer(core_->options.read_timeout);
+  stream_.tls().async_handshake(
+      net::ssl::stream_base::server,
+      [self = shared_from_this()](error_code ec) { self->OnHandshake(ec); });
+}
+
+void Session::OnHandshake(error_code ec) {
+  CancelTimer();
+  if (ec || phase_ != Phase::kHandshake) {
+    Close();  // not TLS, a bad handshake, or too slow: there is nobody to answer in HTTP
+    return;
   }
   WaitForRequest();
 }
 
-void Session::StartRejecting() {
-  core_->Rejected("overloaded");
-  Reject(HttpStatus::service_unavailable, "overloaded", "too many connections; retry later");
+void Session::StartRejecting(std::string_view category, std::string_view message) {
+  core_->Rejected(category);
+  if (stream_.is_tls()) {
+    Close();  // refusing before the handshake: no TLS channel to answer on
+    return;
+  }
+  Reject(HttpStatus::service_unavailable, category, message);
 }
 
 void Session::NotifyShutdown() {
-  net::post(socket_.get_executor(), [self = shared_from_this()] {
+  net::post(stream_.get_executor(), [self = shared_from_this()] {
     self->shutting_down_ = true;
     // An idle connection has nothing in flight: end it now.
     if (self->phase_ == Phase::kIdle) {
       error_code ignored;
-      self->socket_.cancel(ignored);
+      self->stream_.socket().cancel(ignored);
     }
   });
 }
 
 void Session::NotifyForceClose() {
-  net::post(socket_.get_executor(), [self = shared_from_this()] { self->Close(); });
+  net::post(stream_.get_executor(), [self = shared_from_this()] { self->Close(); });
 }
 
 void Session::WaitForRequest() {
@@ -107,13 +152,29 @@ void Session::WaitForRequest() {
   }
   phase_ = Phase::kIdle;
   ArmTimer(requests_ == 0 ? core_->options.read_timeout : core_->options.idle_timeout);
-  socket_.async_wait(net::socket_base::wait_read, [self = shared_from_this()](error_code ec) {
-    if (ec || self->phase_ != Phase::kIdle) {
-      self->Close();
-      return;
-    }
-    self->ReadHeader();
-  });
+  if (stream_.is_tls()) {
+    // TLS may already hold decrypted bytes the socket no longer shows as readable, so
+    // wait by reading (TLS keeps per-connection buffers anyway).
+    stream_.async_read_some(buffer_.prepare(kReadChunk),
+                            [self = shared_from_this()](error_code ec, size_t n) {
+                              if (ec || self->phase_ != Phase::kIdle) {
+                                self->Close();
+                                return;
+                              }
+                              self->buffer_.commit(n);
+                              self->ReadHeader();
+                            });
+    return;
+  }
+  // A plain idle connection holds no buffer while it waits.
+  stream_.socket().async_wait(net::socket_base::wait_read,
+                              [self = shared_from_this()](error_code ec) {
+                                if (ec || self->phase_ != Phase::kIdle) {
+                                  self->Close();
+                                  return;
+                                }
+                                self->ReadHeader();
+                              });
 }
 
 void Session::ReadHeader() {
@@ -121,7 +182,7 @@ void Session::ReadHeader() {
   timed_out_ = false;
   ArmTimer(core_->options.read_timeout);
   bhttp::async_read_header(
-      socket_, buffer_, *parser_,
+      stream_, buffer_, *parser_,
       [self = shared_from_this()](error_code ec, size_t) { self->OnHeader(ec); });
 }
 
@@ -132,7 +193,7 @@ void Session::OnHeader(error_code ec) {
   }
   const auto& header = parser_->get();
   if (!parser_->is_done() && boost::beast::iequals(header[Field::expect], "100-continue")) {
-    net::async_write(socket_, net::buffer(kContinue.data(), kContinue.size()),
+    net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
                      [self = shared_from_this()](error_code ec, size_t) {
                        if (ec) {
                          self->OnReadError(ec);
@@ -150,7 +211,7 @@ void Session::ReadBody() {
     OnRequest();
     return;
   }
-  bhttp::async_read(socket_, buffer_, *parser_, [self = shared_from_this()](error_code ec, size_t) {
+  bhttp::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](error_code ec, size_t) {
     if (ec) {
       self->OnReadError(ec);
       return;
@@ -192,7 +253,7 @@ void Session::OnRequest() {
   keep_alive_ = parser_->keep_alive();
   request_version_ = parser_->get().version();
   auto exchange = std::make_shared<ExchangeImpl>(shared_from_this(), parser_->release(),
-                                                 RequestInfo{remote_address_, id_});
+                                                 RequestInfo{remote_address_, id_}, requests_);
   parser_.reset();
   WipeConsumed(buffer_);
   try {
@@ -203,12 +264,56 @@ void Session::OnRequest() {
 }
 
 void Session::OnResponse(Response response) {
-  if (phase_ != Phase::kHandling) return;  // force-closed meanwhile
+  if (phase_ != Phase::kHandling || pending_response_) return;  // closed meanwhile
+  on_gone_ = nullptr;
+  if (watching_) {  // end the watching read first; OnWatchRead writes the response
+    pending_response_ = std::make_unique<Response>(std::move(response));
+    error_code ignored;
+    stream_.socket().cancel(ignored);
+    return;
+  }
   bool keep = keep_alive_ && !shutting_down_ && !core_->stopping.load();
   response.version(request_version_);
   response.keep_alive(keep);
   response.prepare_payload();
   Write(std::move(response), !keep);
+}
+
+void Session::WatchForDisconnect(uint64_t request, std::function<void()> on_gone) {
+  if (phase_ != Phase::kHandling || request != requests_ || pending_response_) return;
+  on_gone_ = std::move(on_gone);
+  if (!watching_) WatchRead();
+}
+
+void Session::WatchRead() {
+  // A client pipelining this much while it waits gets no disconnect detection; its
+  // request still ends at its own deadline.
+  if (buffer_.size() >= core_->options.max_header_bytes) return;
+  watching_ = true;
+  stream_.async_read_some(
+      buffer_.prepare(kReadChunk),
+      [self = shared_from_this()](error_code ec, size_t n) { self->OnWatchRead(ec, n); });
+}
+
+void Session::OnWatchRead(error_code ec, size_t n) {
+  watching_ = false;
+  if (!ec) buffer_.commit(n);
+  if (pending_response_) {
+    std::unique_ptr<Response> response = std::move(pending_response_);
+    // The client may have closed meanwhile; it still gets the answer if it reads.
+    if (ec && ec != net::error::operation_aborted) keep_alive_ = false;
+    OnResponse(std::move(*response));
+    return;
+  }
+  if (phase_ != Phase::kHandling) return;
+  if (!ec) {
+    WatchRead();
+    return;
+  }
+  std::function<void()> on_gone = std::move(on_gone_);
+  on_gone_ = nullptr;
+  Close();
+  if (on_gone) on_gone();
 }
 
 void Session::Reject(HttpStatus status, std::string_view category, std::string_view message) {
@@ -219,11 +324,33 @@ void Session::Reject(HttpStatus status, std::string_view category, std::string_v
 }
 
 void Session::Write(Response response, bool close_after) {
+  uint64_t bytes = response.body().size();
+  if (!core_->ChargeUnsent(bytes)) {
+    // Holding this answer would pass the memory set aside for answers clients have not
+    // taken yet: refuse it (small, so always sendable) and let the client come back.
+    WipeString(response.body());
+    Response busy = JsonError(HttpStatus::service_unavailable, "overloaded",
+                              "the relay is holding too many unsent answers; retry later");
+    busy.set(Field::retry_after, "1");
+    busy.version(request_version_);
+    busy.keep_alive(!close_after);
+    busy.prepare_payload();
+    core_->Rejected("overloaded");
+    core_->ChargeUnsent(busy.body().size());
+    charged_ = busy.body().size();
+    WriteCharged(std::move(busy), close_after);
+    return;
+  }
+  charged_ = bytes;
+  WriteCharged(std::move(response), close_after);
+}
+
+void Session::WriteCharged(Response response, bool close_after) {
   phase_ = Phase::kWriting;
   close_after_write_ = close_after;
   response_ = std::make_unique<Response>(std::move(response));
   ArmTimer(core_->options.write_timeout);
-  bhttp::async_write(socket_, *response_,
+  bhttp::async_write(stream_, *response_,
                      [self = shared_from_this()](error_code ec, size_t) { self->OnWritten(ec); });
 }
 
@@ -231,6 +358,8 @@ void Session::OnWritten(error_code ec) {
   CancelTimer();
   WipeString(response_->body());  // it may carry plaintext (a device's /v1/unpackage)
   response_.reset();
+  core_->ReleaseUnsent(charged_);
+  charged_ = 0;
   if (ec || phase_ != Phase::kWriting) {
     Close();
     return;
@@ -245,12 +374,13 @@ void Session::OnWritten(error_code ec) {
 void Session::GracefulClose() {
   phase_ = Phase::kDraining;
   error_code ignored;
-  socket_.shutdown(net::socket_base::shutdown_send, ignored);
+  stream_.socket().shutdown(net::socket_base::shutdown_send, ignored);
   // Closing with unread input makes the kernel send a reset, which can destroy the
   // response before the client reads it; so unless nothing is pending, read and discard
   // until the client closes too (bounded by kLinger and kMaxDrainBytes).
   error_code available_ec;
-  if (!linger_ && buffer_.size() == 0 && socket_.available(available_ec) == 0 && !available_ec) {
+  if (!linger_ && buffer_.size() == 0 && stream_.socket().available(available_ec) == 0 &&
+      !available_ec) {
     Close();
     return;
   }
@@ -259,7 +389,8 @@ void Session::GracefulClose() {
 }
 
 void Session::Drain() {
-  socket_.async_read_some(
+  // Raw socket bytes: after our response nothing the client sends is read as TLS.
+  stream_.socket().async_read_some(
       net::buffer(drain_buffer_), [self = shared_from_this()](error_code ec, size_t n) {
         self->drained_ += n;
         if (ec || self->phase_ != Phase::kDraining || self->drained_ > kMaxDrainBytes) {
@@ -275,7 +406,7 @@ void Session::Close() {
   phase_ = Phase::kClosed;
   CancelTimer();
   error_code ignored;
-  socket_.close(ignored);
+  stream_.socket().close(ignored);
 }
 
 void Session::ArmTimer(std::chrono::milliseconds timeout) {
@@ -296,9 +427,10 @@ void Session::OnTimeout() {
     case Phase::kReading: {
       timed_out_ = true;  // the read completes with operation_aborted -> 408
       error_code ignored;
-      socket_.cancel(ignored);
+      stream_.socket().cancel(ignored);
       break;
     }
+    case Phase::kHandshake:
     case Phase::kIdle:
     case Phase::kWriting:
     case Phase::kDraining:

@@ -40,6 +40,28 @@ RawSocket::RawSocket(uint16_t port) {
   }
 }
 
+RawSocket::RawSocket(uint16_t port, const std::string& source_ip, int receive_buffer) {
+  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (receive_buffer > 0) {
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
+  }
+  bool ok = true;
+  if (!source_ip.empty()) {
+    sockaddr_in source{};
+    source.sin_family = AF_INET;
+    ok = ::inet_pton(AF_INET, source_ip.c_str(), &source.sin_addr) == 1 &&
+         ::bind(fd_, reinterpret_cast<sockaddr*>(&source), sizeof source) == 0;
+  }
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (!ok || ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd_);
+    fd_ = -1;
+  }
+}
+
 RawSocket::RawSocket(const std::string& unix_path) {
   fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un addr{};

@@ -14,6 +14,10 @@ class RawSocket {
   // Connects to 127.0.0.1:port, or to a Unix socket path if `unix_path` is non-empty.
   explicit RawSocket(uint16_t port);
   explicit RawSocket(const std::string& unix_path);
+  // Connects to 127.0.0.1:port from `source_ip` (another loopback address such as
+  // 127.0.0.2 makes a second client address); `receive_buffer` > 0 sets SO_RCVBUF before
+  // connecting (a small one makes a reader that takes almost nothing).
+  RawSocket(uint16_t port, const std::string& source_ip, int receive_buffer);
   ~RawSocket();
   RawSocket(const RawSocket&) = delete;
   RawSocket& operator=(const RawSocket&) = delete;

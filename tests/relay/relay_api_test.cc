@@ -137,7 +137,7 @@ TEST_F(RelayApi, MetricsInPrometheusFormat) {
   Send("alice", "bob", B64("hello"));
   Get("/getmessages?recipient_uid=bob&start_ref=0");
   Get("/getmessages?recipient_uid=Bad&start_ref=0");
-  http::Response r = Get("/metrics");
+  http::Response r = GetMetrics();
   ASSERT_EQ(r.result_int(), 200);
   EXPECT_EQ(http::ToStd(r[http::Field::content_type]), "text/plain; version=0.0.4");
   const std::string& m = r.body();
@@ -164,6 +164,17 @@ TEST_F(RelayApi, MetricsInPrometheusFormat) {
     }
     pos = end + 1;
   }
+}
+
+TEST_F(RelayApi, MetricsAreOnlyOnTheMetricsListener) {
+  http::Response r = Get("/metrics");
+  EXPECT_EQ(r.result_int(), 404);
+  EXPECT_EQ(ErrorOf(r), "not_found");
+  EXPECT_EQ(GetMetrics().result_int(), 200);
+  // ...which serves nothing else.
+  auto client = http::Client::Connect(metrics_server_->address().ToString());
+  ASSERT_TRUE(client.ok());
+  EXPECT_EQ((*client)->Get("/getmessages?recipient_uid=bob&start_ref=0")->result_int(), 404);
 }
 
 // --- bad input ---------------------------------------------------------------------
@@ -461,7 +472,7 @@ TEST_F(RelayLimits, RetentionDeletesOnlyOldUndeliveredMessages) {
   ASSERT_EQ(bob["count"], 1);
   EXPECT_EQ(bob["messages"][0]["ref"], young);
   EXPECT_EQ(Json(Get("/getmessages?recipient_uid=carol&start_ref=0"))["count"], 0);
-  EXPECT_NE(Get("/metrics").body().find("otc_relay_messages_deleted_total{reason=\"retention\"} 2"),
+  EXPECT_NE(GetMetrics().body().find("otc_relay_messages_deleted_total{reason=\"retention\"} 2"),
             std::string::npos);
   (void)old_bob;
   (void)old_carol;
@@ -478,6 +489,36 @@ TEST(RetentionSweeper, DefaultIntervalIsATenthClamped) {
   EXPECT_EQ(RetentionSweeper::DefaultInterval(std::chrono::seconds(300)), std::chrono::seconds(30));
   EXPECT_EQ(RetentionSweeper::DefaultInterval(std::chrono::hours(24 * 30)),
             std::chrono::seconds(60));
+}
+
+TEST_F(RelayLimits, LongQueueIsPagedByBytesAndFollowedWithTheNextRef) {
+  // Ten 64 KiB messages in answers of at most 200 KiB of contents.
+  Config c = DefaultConfig();
+  c.relay.max_response_bytes = 200 * 1024;
+  StartRelay(c);
+  std::string big(60 * 1024, 'm');
+  std::vector<uint64_t> refs;
+  for (int i = 0; i < 10; ++i) refs.push_back(Send("alice", "bob", B64(big + char('0' + i))));
+  std::vector<uint64_t> got;
+  uint64_t next = 0;
+  int pages = 0;
+  while (true) {
+    nlohmann::json page =
+        Json(Get("/getmessages?recipient_uid=bob&maxcount=1000&start_ref=" + std::to_string(next)));
+    ++pages;
+    ASSERT_GT(page["count"], 0);
+    size_t bytes = 0;
+    for (const auto& m : page["messages"]) {
+      got.push_back(m["ref"]);
+      bytes += m["contents"].get<std::string>().size();
+    }
+    EXPECT_LE(bytes, c.relay.max_response_bytes);
+    next = got.back() + 1;
+    if (page["complete"]) break;
+    ASSERT_LT(pages, 20);
+  }
+  EXPECT_EQ(got, refs);
+  EXPECT_GE(pages, 4);  // 10 x 80 KiB of base64 in pages of at most 200 KiB
 }
 
 }  // namespace

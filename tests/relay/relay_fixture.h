@@ -12,6 +12,7 @@
 #include "common/http/client.h"
 #include "common/http/json_util.h"
 #include "common/http/server.h"
+#include "relay/metrics_endpoint.h"
 #include "relay/relay_service.h"
 #include "relay/sqlite_store.h"
 #include "tests/relay/test_dir.h"
@@ -46,10 +47,17 @@ class RelayFixture : public ::testing::Test {
     server_ = std::move(*server);
     http::Server* raw = server_.get();
     service_->SetServerStats([raw] { return raw->stats(); });
+    http::ServerOptions metrics_options;
+    metrics_options.listen = "127.0.0.1:0";
+    auto metrics =
+        http::Server::Start(metrics_options, std::make_shared<MetricsEndpoint>(service_));
+    ASSERT_TRUE(metrics.ok()) << metrics.status().ToString();
+    metrics_server_ = std::move(*metrics);
     client_ = NewClient();
   }
 
   void TearDown() override {
+    if (metrics_server_) metrics_server_->Shutdown(std::chrono::seconds(1));
     if (server_) server_->Shutdown(std::chrono::seconds(5));
     server_.reset();
     if (store_) (void)store_->Close();
@@ -59,6 +67,16 @@ class RelayFixture : public ::testing::Test {
     auto client = http::Client::Connect(server_->address().ToString());
     EXPECT_TRUE(client.ok()) << client.status().ToString();
     return client.ok() ? std::move(*client) : nullptr;
+  }
+
+  // GET /metrics from the metrics listener (not the public one).
+  http::Response GetMetrics() {
+    auto client = http::Client::Connect(metrics_server_->address().ToString());
+    EXPECT_TRUE(client.ok()) << client.status().ToString();
+    if (!client.ok()) return http::Response();
+    Result<http::Response> r = (*client)->Get("/metrics");
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? std::move(*r) : http::Response();
   }
 
   http::Response Get(const std::string& target) {
@@ -101,6 +119,7 @@ class RelayFixture : public ::testing::Test {
   std::unique_ptr<SqliteStore> store_;
   std::shared_ptr<RelayService> service_;
   std::unique_ptr<http::Server> server_;
+  std::unique_ptr<http::Server> metrics_server_;
   std::unique_ptr<http::Client> client_;
 };
 

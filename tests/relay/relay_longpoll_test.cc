@@ -135,7 +135,7 @@ TEST_F(RelayLongPoll, ManyHeldPollsDoNotBlockOtherRequests) {
   // Other requests are served meanwhile.
   for (int i = 0; i < 20; ++i) ASSERT_EQ(Get("/check").result_int(), 200);
   EXPECT_NE(Send("alice", "someone", B64("x")), 0u);
-  EXPECT_NE(Get("/metrics").body().find(otc::testing::Name("otc_relay_longpolls_held ", kHeld)),
+  EXPECT_NE(GetMetrics().body().find(otc::testing::Name("otc_relay_longpolls_held ", kHeld)),
             std::string::npos);
   // A send to one of them answers exactly that one.
   Send("alice", "idle7", B64("for idle7"));
@@ -169,8 +169,33 @@ TEST_F(RelayLongPoll, ClientThatGoesAwayLeavesNothingBehind) {
                "Host: x\r\n\r\n"));
     ASSERT_TRUE(WaitHeld(1));
   }
-  ASSERT_TRUE(WaitHeld(0));  // released at its deadline
+  ASSERT_TRUE(WaitHeld(0));  // released when it closed (the deadline is later)
   Send("alice", "gone", B64("x"));
+  EXPECT_EQ(service_->metrics().wakeups(), 0u);
+}
+
+TEST_F(RelayLongPoll, PollsEndWhenTheirClientsCloseNotAtTheirDeadline) {
+  constexpr int kClients = 300;
+  {
+    std::vector<std::unique_ptr<otc::testing::RawSocket>> clients;
+    for (int i = 0; i < kClients; ++i) {
+      clients.push_back(std::make_unique<otc::testing::RawSocket>(server_->port()));
+      ASSERT_TRUE(clients.back()->Send(otc::testing::Name("GET /getmessages?recipient_uid=w", i) +
+                                       "&start_ref=0&wait=60 HTTP/1.1\r\nHost: x\r\n\r\n"));
+    }
+    ASSERT_TRUE(WaitHeld(kClients));
+  }  // every client closes; none waits for its 60 s
+  Clock::time_point closed = Clock::now();
+  ASSERT_TRUE(WaitHeld(0)) << service_->metrics().longpolls_held() << " still held";
+  EXPECT_LT(Clock::now() - closed, 5s);
+  EXPECT_NE(GetMetrics().body().find("otc_relay_longpolls_held 0\n"), std::string::npos);
+  // Their connections are gone too (only this test's client and the metrics one remain).
+  for (int i = 0; i < 200 && server_->stats().connections_open > 1; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_LE(server_->stats().connections_open, 1u);
+  // Nothing is subscribed any more: a send to one of them wakes nobody.
+  Send("alice", "w7", B64("x"));
   EXPECT_EQ(service_->metrics().wakeups(), 0u);
 }
 

@@ -74,7 +74,8 @@ bool RelayProcess::Start(const std::vector<std::string>& args, const std::string
     if (n <= 0) return false;  // exited before printing
     line.append(buf, static_cast<size_t>(n));
   }
-  nlohmann::json j = nlohmann::json::parse(line.substr(0, line.find('\n')), nullptr, false);
+  startup_line_ = line.substr(0, line.find('\n'));
+  nlohmann::json j = nlohmann::json::parse(startup_line_, nullptr, false);
   if (!j.is_object() || !j.contains("listen")) return false;
   address_ = j["listen"].get<std::string>();
   return true;

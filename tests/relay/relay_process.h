@@ -22,6 +22,8 @@ class RelayProcess {
   bool Start(const std::vector<std::string>& args, const std::string& stderr_path,
              std::chrono::milliseconds timeout = std::chrono::seconds(20));
   const std::string& address() const { return address_; }
+  // The whole startup line (JSON: "listen", "db", and "metrics_listen" / "tls_pin" when set).
+  const std::string& startup_line() const { return startup_line_; }
   pid_t pid() const { return pid_; }
 
   void Signal(int sig);
@@ -35,6 +37,7 @@ class RelayProcess {
   pid_t pid_ = -1;
   int stdout_fd_ = -1;
   std::string address_;
+  std::string startup_line_;
 };
 
 }  // namespace otc::testing

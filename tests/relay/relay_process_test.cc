@@ -43,9 +43,9 @@ bool LongProfile() {
 
 std::vector<std::string> Args(const TestDir& dir, std::vector<std::string> extra = {}) {
   // The 2015 anonymous API: these tests are about the process, not accounts.
-  std::vector<std::string> a = {"--listen",     "127.0.0.1:0", "--db",      dir.File("relay.db"),
-                                "--rate-limit", "0",           "--threads", "2",
-                                "--accounts",   "off"};
+  std::vector<std::string> a = {"--listen",   "127.0.0.1:0", "--db",         dir.File("relay.db"),
+                                "--rate-limit", "0",         "--threads",    "2",
+                                "--accounts", "off",         "--metrics-listen", "127.0.0.1:0"};
   a.insert(a.end(), extra.begin(), extra.end());
   return a;
 }
@@ -103,8 +103,12 @@ TEST(RelayProcess, SigtermAnswersHeldRequestsAndClosesTheDatabase) {
     return r.ok() ? r->result_int() : -1;
   });
   // Wait until the relay holds it.
+  std::string metrics_address =
+      nlohmann::json::parse(relay.startup_line())["metrics_listen"].get<std::string>();
+  auto metrics = http::Client::Connect(metrics_address);
+  ASSERT_TRUE(metrics.ok());
   for (int i = 0; i < 1000; ++i) {
-    Result<http::Response> m = (*client)->Get("/metrics");
+    Result<http::Response> m = (*metrics)->Get("/metrics");
     if (m.ok() && m->body().find("otc_relay_longpolls_held 1\n") != std::string::npos) break;
     std::this_thread::sleep_for(5ms);
   }
