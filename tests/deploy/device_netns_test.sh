@@ -97,7 +97,8 @@ ip netns exec "$ns" ip link set "$dev_if" up
 "$PADGEN" --size 1M --user "alice=$work/alice" --user "bob=$work/bob" >"$work/padgen.out" 2>&1
 
 # The relay and bob's device, on this host (Unix sockets).
-"$RELAY" --listen "unix:$work/relay.sock" --db "$work/relay.db" --rate-limit 0 \
+# Accounts off: this test is about the device on its own host (accounts have their own tests).
+"$RELAY" --listen "unix:$work/relay.sock" --db "$work/relay.db" --rate-limit 0 --accounts off \
   >"$work/relay.log" 2>&1 &
 pids+=($!)
 echo $! >>"$work/pids"

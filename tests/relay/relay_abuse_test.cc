@@ -25,10 +25,12 @@ using namespace std::chrono_literals;
 using otc::testing::RelayProcess;
 using otc::testing::TestDir;
 
+// The 2015 anonymous API (--accounts off): these tests are about limits, TLS and
+// failover; accounts have their own tests.
 std::vector<std::string> Args(const TestDir& dir, std::vector<std::string> extra = {}) {
-  std::vector<std::string> a = {
-      "--listen", "127.0.0.1:0",  "--db", dir.File("relay.db"), "--threads",
-      "2",        "--rate-limit", "0",    "--metrics-listen",   "127.0.0.1:0"};
+  std::vector<std::string> a = {"--listen",   "127.0.0.1:0", "--db",       dir.File("relay.db"),
+                                "--threads",  "2",           "--rate-limit", "0",
+                                "--accounts", "off",         "--metrics-listen", "127.0.0.1:0"};
   a.insert(a.end(), extra.begin(), extra.end());
   return a;
 }
