@@ -41,10 +41,8 @@ int Fail(const Status& s, bool json = false) {
   return cli::ReportFailure("padstore", {ExitCodeFor(s), s.message(), ""}, json);
 }
 
-protocol::PadLeft PadLeftOf(const ContactInfo& i) {
-  const protocol::Format format =
-      i.meta.protocol == Protocol::kOtc1 ? protocol::Format::kOtc1 : protocol::Format::kOtc2;
-  return protocol::EstimatePadLeft(format, i.own_left, i.own_half);
+protocol::PadLeft PadLeftOf(const ContactState& i) {
+  return protocol::EstimatePadLeft(i.meta.format, i.own_left, i.own_half);
 }
 
 nlohmann::json InfoJson(const ContactState& i) {

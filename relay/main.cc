@@ -297,7 +297,7 @@ int main(int argc, char** argv) {
       Log("--metrics-listen: " + started.status().ToString());
       (*server)->Shutdown(std::chrono::milliseconds(0));
       server->reset();
-      (void)(*store)->Close();
+      (void)store->Close();
       return kExitStart;
     }
     metrics_server = std::move(*started);

@@ -44,7 +44,7 @@ int RunContacts(const CommonFlags& flags, const ContactsFlags& contacts) {
     nlohmann::json out = {{"owner", setup->config.user}, {"contacts", nlohmann::json::array()}};
     for (const ContactInfo& c : *list) {
       nlohmann::json j = {{"peer", c.peer},
-                          {"protocol", c.protocol},
+                          {"protocol", std::string(FormatName(c.format))},
                           {"pad_left", c.pad_left},
                           {"messages_left", c.messages_left}};
       if (c.pad_total > 0) j["pad_total"] = c.pad_total;
@@ -58,7 +58,7 @@ int RunContacts(const CommonFlags& flags, const ContactsFlags& contacts) {
     return kExitOk;
   }
   for (const ContactInfo& c : *list) {
-    std::printf("%s  %s  %s\n", c.peer.c_str(), c.protocol.empty() ? "?" : c.protocol.c_str(),
+    std::printf("%s  %s  %s\n", c.peer.c_str(), std::string(FormatName(c.format)).c_str(),
                 DescribePadLeft(c).c_str());
   }
   return kExitOk;

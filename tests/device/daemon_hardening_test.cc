@@ -51,7 +51,7 @@ class HardeningTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(
-        testing::MakeStores(dir_, {Pair{"alice", "bob", padstore::Protocol::kOtc2, 1 << 16, 51}}));
+        testing::MakeStores(dir_, {Pair{"alice", "bob", Format::kOtc2, 1 << 16, 51}}));
     token_ = dir_.File("token");
     std::ofstream(token_) << "0123456789abcdef0123\n";
     ::chmod(token_.c_str(), 0600);
