@@ -13,7 +13,7 @@
 #       pipeline alone
 #   (e) padgen --source drbg (OpenSSL's CTR_DRBG seeded from getrandom): what (c) gives
 #       when the kernel's generic ChaCha20 is not the limit
-# Goals (issue 4): (d) >= 0.90 x (a); (c) >= 3 x (b, dd|tee).
+# Goals (docs/BENCHMARKS.md, padgen): (d) >= 0.90 x (a); (c) >= 3 x (b, dd|tee).
 #
 # Each comparison is run ROUNDS times, interleaved ((a) then (d), (b) then (c)), and the
 # table shows the median of each with every round in brackets: on a shared machine the

@@ -58,7 +58,7 @@ class DeviceServiceTest : public ::testing::TestWithParam<Format> {
   }
 
   bool otc1() const { return GetParam() == Format::kOtc1; }
-  // Pad cost by the formulas of the protocol spec (issue 2): otc1 2m+48, otc2 m+32.
+  // Pad cost by the formulas of the protocol spec: otc1 2m+48, otc2 m+32.
   uint64_t Cost(uint64_t m) const { return otc1() ? 2 * m + 48 : m + 32; }
   uint64_t Overhead() const { return otc1() ? 38 : 30; }
 

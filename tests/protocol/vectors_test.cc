@@ -1,5 +1,5 @@
 // Known-answer tests. The otc1 vectors are the public ones from the 2015 reference
-// implementation (issue 2 §3). The otc2 vectors come from tests/protocol/reference.py, an
+// implementation (docs/PROTOCOL.md, "otc1"). The otc2 vectors come from tests/protocol/reference.py, an
 // independent Python implementation (hmac/hashlib + cryptography's Poly1305); the first
 // otc2 tag was also checked with `openssl mac ... POLY1305`.
 #include <gtest/gtest.h>

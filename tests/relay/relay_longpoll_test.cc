@@ -78,7 +78,7 @@ TEST_F(RelayLongPoll, MatchingSendWakesIt) {
   EXPECT_EQ(service_->metrics().longpolls_held(), 0);
 }
 
-// Issue 7: "a waiting fetch returns within 50 ms of a matching send". Timed from the start
+// The relay's goal: "a waiting fetch returns within 50 ms of a matching send". Timed from the start
 // of the send request to the long-poll's answer, median of several rounds so one
 // scheduling hiccup on a loaded CI machine does not decide it.
 TEST_F(RelayLongPoll, WakeLatencyMedianUnder50ms) {
