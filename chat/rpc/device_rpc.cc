@@ -498,9 +498,11 @@ Status ParseErrorReply(int http_status, std::string_view body) {
   if (parsed == ErrorCategory::kUnauthorized) {
     return Status::Denied("device refused the token (unauthorized): check --token-file");
   }
-  // Only a known category name is echoed: the device may be replaced by anything.
-  std::string text = "device: " + (known ? category : "HTTP " + std::to_string(http_status)) +
-                     (message.empty() ? "" : ": " + message);
+  // One prefix and the device's own words when it sent any (the category is the status
+  // code); only a known category name is echoed: the device may be replaced by anything.
+  std::string text = "the device refused: " + (!message.empty() ? message
+                                               : known          ? category
+                                                       : "HTTP " + std::to_string(http_status));
   return Status::Error(StatusCodeFor(parsed), text);
 }
 

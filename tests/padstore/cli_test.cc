@@ -58,9 +58,12 @@ TEST_F(CliTest, BadUsageExitsTwoWithOneLineThatNamesTheProblem) {
   EXPECT_EQ(no_store.out, "padstore: fsck needs --store: give --store DIR or set $OTC_STORE\n");
   CliRun unknown = Cli("remove" + S());
   EXPECT_EQ(unknown.code, 2);
-  EXPECT_EQ(unknown.out,
-            "padstore: unknown command 'remove': the commands are init, add, status, fsck, "
-            "import-legacy (see padstore --help)\n");
+  EXPECT_EQ(unknown.out, "padstore: unknown command 'remove'; did you mean 'recover'?\n");
+  CliRun far = Cli("frobnicate" + S());
+  EXPECT_EQ(far.code, 2);
+  EXPECT_EQ(far.out,
+            "padstore: unknown command 'frobnicate': the commands are init, add, status, fsck, "
+            "import-legacy, recover, move (see padstore --help)\n");
   CliRun typo = Cli("stauts" + S());
   EXPECT_EQ(typo.out, "padstore: unknown command 'stauts'; did you mean 'status'?\n");
   CliRun bogus = Cli("status --bogus");

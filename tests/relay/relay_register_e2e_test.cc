@@ -65,8 +65,8 @@ TEST(RelayRegisterE2e, OtcRegisterKeepsAPrivateTokenThatAloneReadsTheQueue) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   ASSERT_EQ(::stat(bob_dir.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700u);
-  // Someone else asking for bob: refused by the relay (exit 5), nothing written.
-  EXPECT_EQ(Register(relay.address(), "bob", dir.File("thief"), dir, &out), 5) << out;
+  // Someone else asking for bob: refused by the relay (exit 12), nothing written.
+  EXPECT_EQ(Register(relay.address(), "bob", dir.File("thief"), dir, &out), 12) << out;
   EXPECT_NE(out.find("registered already"), std::string::npos) << out;
   EXPECT_NE(::stat(dir.File("thief/relay_token").c_str(), &st), 0);
   // Registering twice from one config directory is refused by the client itself.
