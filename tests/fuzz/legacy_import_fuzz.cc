@@ -46,8 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static fuzz::FuzzFile metadata;
   const std::string_view text = fuzz::AsText(data, size);
   // The decrypt-log grammar directly, both directions.
-  (void)padstore::ParseLegacyDecryptLog(text, padstore::Direction::kUp);
-  (void)padstore::ParseLegacyDecryptLog(text, padstore::Direction::kDown);
+  (void)padstore::ParseLegacyDecryptLog(text, Direction::kUp);
+  (void)padstore::ParseLegacyDecryptLog(text, Direction::kDown);
 
   padstore::LegacyImportOptions options;
   options.metadata_file = metadata.Hold(data, size);

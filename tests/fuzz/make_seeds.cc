@@ -77,8 +77,7 @@ int main(int argc, char** argv) {
   for (auto format : {protocol::Format::kOtc1, protocol::Format::kOtc2}) {
     const std::string name = format == protocol::Format::kOtc1 ? "otc1_package" : "otc2_package";
     for (bool forward : {true, false}) {
-      const auto direction =
-          forward ? protocol::Direction::kForward : protocol::Direction::kBackward;
+      const auto direction = forward ? protocol::Direction::kUp : protocol::Direction::kDown;
       const uint64_t index = forward ? 100 : test_pad.size() - 101;
       protocol::MemoryPadStream stream(test_pad, index, direction);
       const std::string message = "hello, bob";

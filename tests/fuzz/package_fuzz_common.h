@@ -24,7 +24,7 @@ inline const std::vector<uint8_t>& TestPad() {
 inline int FuzzPackage(protocol::Format format, const uint8_t* data, size_t size) {
   using namespace otc::protocol;
   if (size == 0) return 0;
-  const Direction direction = (data[0] & 1) ? Direction::kForward : Direction::kBackward;
+  const Direction direction = (data[0] & 1) ? Direction::kUp : Direction::kDown;
   Options options;
   options.max_message_size = 4096;
   options.hide_length = format == Format::kOtc2 && (data[0] & 2);
@@ -41,7 +41,7 @@ inline int FuzzPackage(protocol::Format format, const uint8_t* data, size_t size
 
   // As a message: package, parse, unpackage.
   if (input.size() > options.max_message_size) return 0;
-  const uint64_t index = direction == Direction::kForward ? 100 : pad.size() - 101;
+  const uint64_t index = direction == Direction::kUp ? 100 : pad.size() - 101;
   MemoryPadStream out_stream(pad, index, direction);
   auto package = Package(format, input, index, direction, out_stream, options);
   if (!package.ok()) return 0;  // the pad ran out (a long message near an end)
