@@ -45,6 +45,8 @@ class SqliteBackend {
     Result<std::unique_ptr<relay::SqliteDb>> db =
         relay::SqliteDb::Open(dir_.File("relay.db"), false);
     if (!db.ok()) return db.status();
+    // As the store's own readers do: wait out the writer's brief lock instead of failing.
+    if (Status s = (*db)->Exec("PRAGMA busy_timeout = 10000"); !s.ok()) return s;
     std::string sql = "SELECT COUNT(*) FROM messages WHERE recipient_uid = '" + recipient + "'";
     return (*db)->QueryInt(sql.c_str());
   }
