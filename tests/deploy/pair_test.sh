@@ -29,7 +29,19 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 mode() { stat -c %a "$1"; }
 
 "$PADGEN" --size 1M --user "alice=$work/alice" --user "bob=$work/bob" >"$work/padgen.out" 2>&1
-port=$((20000 + $$ % 30000))
+# A port nobody listens on, below the kernel's ephemeral range (32768+) so that no outgoing
+# connection of a parallel test holds it. The device is started later, so a parallel test
+# can still take it first: the last step retries with another port.
+free_port() {
+  local p
+  for _ in $(seq 1 100); do
+    p=$((20000 + RANDOM % 12000))
+    ss -Htln "sport = :$p" | grep -q . || ss -Htln "sport = :$((p + 1))" | grep -q . ||
+      ss -Htln "sport = :$((p + 2))" | grep -q . || { echo "$p"; return; }
+  done
+  fail "no free TCP port in 20000-32000"
+}
+port=$(free_port)
 pair() { "$DEVICE" pair --store "$work/alice" --token-file "$work/etc/alice.token" \
   --service-config "$work/etc/device-alice.conf" "$@"; }
 
@@ -91,30 +103,43 @@ rc=0; pair --listen "tcp:127.0.0.1:$port" >"$work/bad.out" 2>"$work/bad.err" || 
 [ $rc = 2 ] && grep -qF "chmod 600" "$work/bad.err" || fail "a 0644 token file: exit $rc, $(cat "$work/bad.err")"
 chmod 600 "$work/etc/alice.token"
 
-# The laptop: the last line pair printed, pasted into a shell (its config dir: $OTC_CONFIG_DIR).
-pair --listen "tcp:127.0.0.1:$port" --relay "unix:$work/relay.sock" >"$work/pair4.out"
-OTC_CONFIG_DIR="$work/laptop" bash -c "$(tail -n 1 "$work/pair4.out")"
-[ "$(mode "$work/laptop/device-alice.token")" = 600 ] || fail "laptop token mode"
-[ "$(cat "$work/laptop/device-alice.token")" = "$token" ] || fail "laptop token differs"
-grep -qx "device = http://127.0.0.1:$port" "$work/laptop/config" || fail "config: $(cat "$work/laptop/config")"
-grep -qx "token_file = $work/laptop/device-alice.token" "$work/laptop/config" || fail "config token_file"
-grep -qx "user = alice" "$work/laptop/config" || fail "config user"
-
 # Both ends for real: the device with the unit's settings, the client with the laptop's.
 # Accounts off: this test is about pairing (accounts have their own tests).
 "$RELAY" --listen "unix:$work/relay.sock" --db "$work/relay.db" --rate-limit 0 --accounts off >"$work/relay.log" 2>&1 &
 pids+=($!)
 "$DEVICE" serve --store "$work/bob" --listen "unix:$work/bob.sock" --confirm auto >"$work/bob.log" 2>&1 &
 pids+=($!)
-listen=$(sed -n 's/^OTC_DEVICE_LISTEN=//p' "$work/etc/device-alice.conf")
-"$DEVICE" serve --store "$work/alice" --listen "$listen" --token-file "$work/etc/alice.token" \
-  --confirm auto >"$work/alice.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 200); do
-  [ -S "$work/relay.sock" ] && [ -S "$work/bob.sock" ] && grep -q "serving on" "$work/alice.log" && break
-  sleep 0.05
+
+# The laptop: the last line pair printed, pasted into a shell (its config dir: $OTC_CONFIG_DIR);
+# then alice's device with the unit's settings. If a parallel test took the port in between,
+# pair again on another one (what an administrator would do).
+start_alice() {
+  pair --listen "tcp:127.0.0.1:$port" --relay "unix:$work/relay.sock" >"$work/pair4.out"
+  rm -rf "$work/laptop"
+  OTC_CONFIG_DIR="$work/laptop" bash -c "$(tail -n 1 "$work/pair4.out")"
+  [ "$(mode "$work/laptop/device-alice.token")" = 600 ] || fail "laptop token mode"
+  [ "$(cat "$work/laptop/device-alice.token")" = "$token" ] || fail "laptop token differs"
+  grep -qx "device = http://127.0.0.1:$port" "$work/laptop/config" || fail "config: $(cat "$work/laptop/config")"
+  grep -qx "token_file = $work/laptop/device-alice.token" "$work/laptop/config" || fail "config token_file"
+  grep -qx "user = alice" "$work/laptop/config" || fail "config user"
+  local listen
+  listen=$(sed -n 's/^OTC_DEVICE_LISTEN=//p' "$work/etc/device-alice.conf")
+  [ "$listen" = "tcp:127.0.0.1:$port" ] || fail "settings listen on $listen, not port $port"
+  "$DEVICE" serve --store "$work/alice" --listen "$listen" --token-file "$work/etc/alice.token" \
+    --confirm auto >"$work/alice.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 200); do
+    [ -S "$work/relay.sock" ] && [ -S "$work/bob.sock" ] &&
+      grep -q "serving on\|address in use" "$work/alice.log" && break
+    sleep 0.05
+  done
+  grep -q "serving on 127.0.0.1:$port" "$work/alice.log"
+}
+for attempt in 1 2 3; do
+  start_alice && break
+  grep -q "address in use" "$work/alice.log" && [ $attempt -lt 3 ] || fail "alice's device did not start"
+  port=$(free_port)
 done
-grep -q "serving on 127.0.0.1:$port" "$work/alice.log" || fail "alice's device did not start (port $port busy?)"
 OTC_CONFIG_DIR="$work/laptop" timeout 60 "$OTC" send bob "paired in two commands" >"$work/send.out" 2>&1 ||
   fail "otc send with the paired settings failed"
 timeout 60 "$OTC" recv --user bob --device "unix:$work/bob.sock" --relay "unix:$work/relay.sock" \
