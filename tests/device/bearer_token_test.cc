@@ -8,24 +8,21 @@
 #include <fstream>
 #include <string>
 
+#include "tests/common/test_dir.h"
+
 namespace otc::device {
 namespace {
 
 class TokenFile : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/otc-token-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::system(("rm -rf '" + dir_ + "'").c_str()); }
   std::string Write(const std::string& name, const std::string& contents, mode_t mode = 0600) {
     std::string path = dir_ + "/" + name;
     std::ofstream(path, std::ios::binary) << contents;
     ::chmod(path.c_str(), mode);
     return path;
   }
-  std::string dir_;
+  TestDir scratch_;
+  const std::string dir_ = scratch_.path();
 };
 
 TEST_F(TokenFile, LoadsAndMatches) {

@@ -8,8 +8,8 @@
 namespace otc::device {
 namespace {
 
+using testing::kStorePlace;
 using testing::Pair;
-using testing::ScratchDir;
 using testing::StoreDir;
 
 class CliTest : public ::testing::Test {
@@ -32,7 +32,7 @@ class CliTest : public ::testing::Test {
         {"unpackage", "--store", StoreDir(dir_, user), "--from", from, "--package", package});
   }
   static std::string FirstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
-  ScratchDir dir_;
+  TestDir dir_{kStorePlace};
 };
 
 TEST_F(CliTest, PackageThenUnpackageBothProtocols) {

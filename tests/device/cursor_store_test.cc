@@ -8,19 +8,15 @@
 #include <fstream>
 
 #include "common/fault_injection_env.h"
+#include "tests/common/test_dir.h"
 
 namespace otc::device {
 namespace {
 
 class CursorStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/otc-cursor-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::system(("rm -rf '" + dir_ + "'").c_str()); }
-  std::string dir_;
+  TestDir scratch_;
+  const std::string dir_ = scratch_.path();
 };
 
 TEST_F(CursorStoreTest, PutIsDurableAndSurvivesReopen) {

@@ -18,9 +18,9 @@ namespace otc::device {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::kStorePlace;
 using testing::Pair;
 using testing::RpcClient;
-using testing::ScratchDir;
 using testing::StoreDir;
 
 // A child process whose stdin/stdout/stderr and controlling terminal is a pty.
@@ -115,7 +115,7 @@ class ConfirmTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(testing::MakeStores(dir_, {Pair{"alice", "bob", Format::kOtc2, 1 << 16, 31}}));
   }
-  ScratchDir dir_;
+  TestDir dir_{kStorePlace};
 };
 
 TEST_F(ConfirmTest, DaemonPromptsOnItsTerminalApproveDenyTimeout) {

@@ -25,9 +25,9 @@ namespace otc::device {
 namespace {
 
 using testing::Daemon;
+using testing::kStorePlace;
 using testing::Pair;
 using testing::RpcClient;
-using testing::ScratchDir;
 using testing::StoreDir;
 
 http::ListenAddress Parse(const std::string& text) {
@@ -50,13 +50,12 @@ TEST(AnyAddressGuard, RecognisesEveryUnspecifiedForm) {
 class HardeningTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(
-        testing::MakeStores(dir_, {Pair{"alice", "bob", Format::kOtc2, 1 << 16, 51}}));
+    ASSERT_TRUE(testing::MakeStores(dir_, {Pair{"alice", "bob", Format::kOtc2, 1 << 16, 51}}));
     token_ = dir_.File("token");
     std::ofstream(token_) << "0123456789abcdef0123\n";
     ::chmod(token_.c_str(), 0600);
   }
-  ScratchDir dir_;
+  TestDir dir_{kStorePlace};
   std::string token_;
 };
 

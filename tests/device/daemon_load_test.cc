@@ -13,9 +13,9 @@ namespace otc::device {
 namespace {
 
 using testing::Daemon;
+using testing::kStorePlace;
 using testing::Pair;
 using testing::RpcClient;
-using testing::ScratchDir;
 using testing::StoreDir;
 
 bool LongProfile() {
@@ -33,7 +33,7 @@ TEST(DaemonLoad, ConcurrentClientsNeverShareAPadByte) {
   const int kClients = 8;
   const int kPerClient = LongProfile() ? 20000 : 2000;
   const uint64_t pad_size = LongProfile() ? (uint64_t{32} << 20) : (uint64_t{4} << 20);
-  ScratchDir dir;
+  TestDir dir{kStorePlace};
   ASSERT_TRUE(testing::MakeStores(dir, {Pair{"alice", "bob", Format::kOtc2, pad_size, 51}}));
   auto alice = Daemon::Start(StoreDir(dir, "alice"), {"--confirm", "auto"});
   auto bob = Daemon::Start(StoreDir(dir, "bob"), {"--confirm", "auto"});

@@ -14,9 +14,9 @@ namespace {
 
 using nlohmann::json;
 using testing::Daemon;
+using testing::kStorePlace;
 using testing::Pair;
 using testing::RpcClient;
-using testing::ScratchDir;
 using testing::StoreDir;
 
 constexpr uint64_t kPadSize = 1 << 16;
@@ -74,7 +74,7 @@ class MaliciousClientTest : public ::testing::Test {
     return r;
   }
 
-  ScratchDir dir_;
+  TestDir dir_{kStorePlace};
   std::unordered_set<std::string> windows_;
   int refusals_ = 0;
 };

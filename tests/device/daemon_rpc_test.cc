@@ -21,10 +21,10 @@ using otc::testing::BodyOf;
 using otc::testing::RawSocket;
 using otc::testing::StatusOf;
 using testing::Daemon;
+using testing::kStorePlace;
 using testing::Pair;
 using testing::ReadText;
 using testing::RpcClient;
-using testing::ScratchDir;
 using testing::StoreDir;
 
 constexpr uint64_t kPadSize = 1 << 20;
@@ -68,7 +68,7 @@ class DaemonTest : public ::testing::Test {
     EXPECT_EQ(r.body.size(), 2u) << r.raw;
   }
 
-  ScratchDir dir_;
+  TestDir dir_{kStorePlace};
 };
 
 TEST_F(DaemonTest, DefaultsToAPrivateUnixSocketInsideTheStore) {

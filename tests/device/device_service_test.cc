@@ -14,9 +14,9 @@
 namespace otc::device {
 namespace {
 
+using testing::kStorePlace;
 using testing::Pair;
 using testing::ReadText;
-using testing::ScratchDir;
 using testing::StoreDir;
 using Code = Status::Code;
 
@@ -66,7 +66,7 @@ class DeviceServiceTest : public ::testing::TestWithParam<Format> {
     return ReadText(StoreDir(dir_, user) + "/device-audit.log");
   }
 
-  ScratchDir dir_;
+  TestDir dir_{kStorePlace};
 };
 
 INSTANTIATE_TEST_SUITE_P(Protocols, DeviceServiceTest,

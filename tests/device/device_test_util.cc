@@ -17,33 +17,6 @@ namespace otc::device::testing {
 
 using namespace std::chrono_literals;
 
-ScratchDir::ScratchDir() {
-  std::string base = ::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-  std::string tmpl = base + "/otc-dev-XXXXXX";
-  if (::mkdtemp(tmpl.data()) == nullptr) ADD_FAILURE() << "mkdtemp " << tmpl;
-  path_ = tmpl;
-}
-
-ScratchDir::~ScratchDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
-uint8_t PadByte(uint64_t seed, uint64_t i) {
-  uint64_t z = seed * 0x9e3779b97f4a7c15ull + (i >> 3) + 1;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  z ^= z >> 31;
-  return static_cast<uint8_t>(z >> (8 * (i & 7)));
-}
-
-std::vector<uint8_t> PadBytes(uint64_t seed, uint64_t lo, uint64_t hi) {
-  std::vector<uint8_t> out;
-  out.reserve(hi - lo);
-  for (uint64_t i = lo; i < hi; ++i) out.push_back(PadByte(seed, i));
-  return out;
-}
-
 namespace {
 
 bool WriteFile(const std::string& path, const std::vector<uint8_t>& bytes) {
@@ -68,7 +41,7 @@ bool WritePadAndManifest(const std::string& pad_path, const std::string& manifes
 
 }  // namespace
 
-bool MakeStores(const ScratchDir& dir, const std::vector<Pair>& pairs) {
+bool MakeStores(const TestDir& dir, const std::vector<Pair>& pairs) {
   std::map<std::string, bool> users;
   for (const Pair& p : pairs) users[p.a] = users[p.b] = true;
   for (const auto& [user, unused] : users) {

@@ -21,24 +21,17 @@
 
 #include "common/http/client.h"
 #include "padstore/store.h"
+#include "tests/common/test_dir.h"
+#include "tests/common/test_pad.h"
 
 namespace otc::device::testing {
 
-// A temporary directory (under /dev/shm if possible), removed afterwards.
-class ScratchDir {
- public:
-  ScratchDir();
-  ~ScratchDir();
-  const std::string& path() const { return path_; }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
+// Where the device tests keep their stores (see above): a TestDir in memory if possible.
+inline constexpr TestDir::Place kStorePlace = TestDir::Place::kMemoryIfPossible;
 
- private:
-  std::string path_;
-};
-
-// Deterministic pad bytes the test can predict (SplitMix64 of the index).
-uint8_t PadByte(uint64_t seed, uint64_t i);
-std::vector<uint8_t> PadBytes(uint64_t seed, uint64_t lo, uint64_t hi);
+// The shared deterministic test pad (tests/common/test_pad.h).
+using ::otc::test_pad::PadByte;
+using ::otc::test_pad::PadBytes;
 
 // Two users sharing one pad per pair: stores "<dir>/<user>" with a contact per peer.
 // The first-named user of a pair sends with direction +1, the other with -1.
@@ -50,10 +43,8 @@ struct Pair {
 };
 // Creates every store and registers every pair's pad in both stores. Returns false
 // (with a gtest failure) on error.
-bool MakeStores(const ScratchDir& dir, const std::vector<Pair>& pairs);
-inline std::string StoreDir(const ScratchDir& dir, const std::string& user) {
-  return dir.File(user);
-}
+bool MakeStores(const TestDir& dir, const std::vector<Pair>& pairs);
+inline std::string StoreDir(const TestDir& dir, const std::string& user) { return dir.File(user); }
 
 // Path of the otc-device binary (compile definition).
 std::string DeviceBinary();

@@ -8,12 +8,6 @@
 namespace otc::e2e {
 
 Cluster::Cluster(const Pairs& pairs, const std::string& pad_size) {
-  char tmpl[] = "/tmp/otc-e2e-XXXXXX";
-  if (mkdtemp(tmpl) == nullptr) {
-    error_ = "mkdtemp failed";
-    return;
-  }
-  dir_ = tmpl;
   for (const auto& [a, b] : pairs) {
     for (std::string u : {a, b}) {
       if (std::find(users_.begin(), users_.end(), u) == users_.end()) users_.push_back(u);
@@ -31,7 +25,6 @@ Cluster::Cluster(const Pairs& pairs, const std::string& pad_size) {
 Cluster::~Cluster() {
   for (auto& [user, child] : devices_) child.Stop();
   relay_.Stop();
-  if (!dir_.empty() && getenv("OTC_E2E_KEEP") == nullptr) std::filesystem::remove_all(dir_);
 }
 
 bool Cluster::StartRelay() {

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "tests/common/test_dir.h"
 #include "tests/e2e/process.h"
 
 namespace otc::e2e {
@@ -56,7 +57,8 @@ class Cluster {
   std::vector<std::string> users() const { return users_; }
 
  private:
-  std::string dir_;
+  TestDir scratch_;  // destroyed last: after the daemons that use it stopped
+  std::string dir_ = scratch_.path();
   std::string error_;
   std::vector<std::string> users_;
   Child relay_;

@@ -14,6 +14,7 @@
 
 #include "common/http/client.h"
 #include "common/http/json_util.h"
+#include "tests/common/test_dir.h"
 #include "tests/http/raw_socket.h"
 
 namespace otc::http {
@@ -419,8 +420,8 @@ TEST(HttpServer, MaxConnectionsAnswers503) {
 }
 
 TEST(HttpServer, UnixSocketIsPrivateAndRemovedOnShutdown) {
-  std::string dir = ::testing::TempDir() + "otc_http_unix_" + std::to_string(::getpid());
-  std::filesystem::create_directories(dir);
+  TestDir scratch;
+  const std::string dir = scratch.path();
   std::string path = dir + "/s.sock";
   {
     // A stale socket file from a dead server is replaced.
@@ -448,12 +449,11 @@ TEST(HttpServer, UnixSocketIsPrivateAndRemovedOnShutdown) {
 
   EXPECT_TRUE(server->Shutdown(kWait));
   EXPECT_FALSE(std::filesystem::exists(path));
-  std::filesystem::remove_all(dir);
 }
 
 TEST(HttpServer, StaleUnixSocketFileIsReplacedButRegularFileIsNot) {
-  std::string dir = ::testing::TempDir() + "otc_http_stale_" + std::to_string(::getpid());
-  std::filesystem::create_directories(dir);
+  TestDir scratch;
+  const std::string dir = scratch.path();
   std::string path = dir + "/s.sock";
   ServerOptions o = TestOptions();
   o.listen = "unix:" + path;
@@ -477,7 +477,6 @@ TEST(HttpServer, StaleUnixSocketFileIsReplacedButRegularFileIsNot) {
   }
   o.listen = "unix:" + regular;
   EXPECT_EQ(Server::Start(o, h).status().code(), otc::Status::Code::kAlreadyExists);
-  std::filesystem::remove_all(dir);
 }
 
 TEST(HttpServer, PortInUseIsAnError) {

@@ -15,9 +15,7 @@
 namespace otc::padgen {
 namespace {
 
-using testing::PseudoRandom;
-using testing::TempDir;
-using testing::WriteAll;
+using namespace testing;  // tests/padgen/test_util.h
 
 std::vector<uint8_t> ReadN(ByteStream& s, size_t n) {
   std::atomic<bool> stop{false};
@@ -40,25 +38,25 @@ TEST(ByteStreamTest, MissingDeviceIsNotFoundAndNamesThePath) {
 }
 
 TEST(ByteStreamTest, DirectoryIsRejected) {
-  TempDir dir;
+  TestDir dir;
   Result<std::unique_ptr<ByteStream>> s = OpenByteStream(dir.path());
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), Status::Code::kInvalidArgument);
 }
 
 TEST(ByteStreamTest, RegularFileReadsToEndOfFile) {
-  TempDir dir;
+  TestDir dir;
   std::vector<uint8_t> data = PseudoRandom(10000, 5);
-  WriteAll(dir / "f", data);
-  Result<std::unique_ptr<ByteStream>> s = OpenByteStream(dir / "f");
+  WriteAll(dir.File("f"), data);
+  Result<std::unique_ptr<ByteStream>> s = OpenByteStream(dir.File("f"));
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_STREQ((*s)->kind(), "file");
   EXPECT_EQ(ReadN(**s, 20000), data);
 }
 
 TEST(ByteStreamTest, FifoIsReadWithoutTermios) {
-  TempDir dir;
-  std::string fifo = dir / "fifo";
+  TestDir dir;
+  std::string fifo = dir.File("fifo");
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   std::vector<uint8_t> data = PseudoRandom(100000, 9);
   std::thread writer([&] {
@@ -105,8 +103,8 @@ TEST(ByteStreamTest, TerminalIsPutIntoRawModeAndRestored) {
 }
 
 TEST(ByteStreamTest, StopEndsAReadOnASilentDevice) {
-  TempDir dir;
-  std::string fifo = dir / "fifo";
+  TestDir dir;
+  std::string fifo = dir.File("fifo");
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   int keep_open = ::open(fifo.c_str(), O_RDWR);  // a writer that never writes
   Result<std::unique_ptr<ByteStream>> s = OpenByteStream(fifo);
@@ -126,8 +124,8 @@ TEST(ByteStreamTest, StopEndsAReadOnASilentDevice) {
 }
 
 TEST(ByteStreamTest, ReadGivesUpAfterMaxWait) {
-  TempDir dir;
-  std::string fifo = dir / "fifo";
+  TestDir dir;
+  std::string fifo = dir.File("fifo");
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   int keep_open = ::open(fifo.c_str(), O_RDWR);
   Result<std::unique_ptr<ByteStream>> s = OpenByteStream(fifo);

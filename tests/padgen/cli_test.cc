@@ -15,12 +15,7 @@
 namespace otc::padgen {
 namespace {
 
-using testing::CheckManifest;
-using testing::Exists;
-using testing::PseudoRandom;
-using testing::ReadAll;
-using testing::RunPadgen;
-using testing::TempDir;
+using namespace testing;  // tests/padgen/test_util.h
 
 size_t Lines(const std::string& s) {
   return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
@@ -64,7 +59,7 @@ class FifoFeeder {
 class CliTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { std::signal(SIGPIPE, SIG_IGN); }
-  TempDir dir_;
+  TestDir dir_;
 };
 
 TEST_F(CliTest, HelpDocumentsOptionsAndExitCodes) {
@@ -77,44 +72,44 @@ TEST_F(CliTest, HelpDocumentsOptionsAndExitCodes) {
 }
 
 TEST_F(CliTest, GarbageSizeIsAOneLineUsageError) {
-  auto r = RunPadgen({"--size", "12Q", "-o", dir_ / "a"});
+  auto r = RunPadgen({"--size", "12Q", "-o", dir_.File("a")});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(Lines(r.err), 1u) << r.err;
   EXPECT_NE(r.err.find("bad size '12Q'"), std::string::npos) << r.err;
-  r = RunPadgen({"--size", "0", "-o", dir_ / "a"});
+  r = RunPadgen({"--size", "0", "-o", dir_.File("a")});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(Lines(r.err), 1u) << r.err;
-  EXPECT_FALSE(Exists(dir_ / "a"));
+  EXPECT_FALSE(Exists(dir_.File("a")));
 }
 
 TEST_F(CliTest, MissingSizeAndBadUserSyntaxAreUsageErrors) {
-  auto r = RunPadgen({"-o", dir_ / "a"});
+  auto r = RunPadgen({"-o", dir_.File("a")});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--size"), std::string::npos) << r.err;
-  r = RunPadgen({"--size", "1M", "--user", "alice", "--user", "bob=" + dir_ / "b"});
+  r = RunPadgen({"--size", "1M", "--user", "alice", "--user", "bob=" + dir_.File("b")});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("NAME=DIR"), std::string::npos) << r.err;
 }
 
 TEST_F(CliTest, ThirdUserIsRejected) {
-  auto r = RunPadgen({"--size", "1M", "--user", "alice=" + dir_ / "A", "--user",
-                      "bob=" + dir_ / "B", "--user", "carol=" + dir_ / "C"});
+  auto r = RunPadgen({"--size", "1M", "--user", "alice=" + dir_.File("A"), "--user",
+                      "bob=" + dir_.File("B"), "--user", "carol=" + dir_.File("C")});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("exactly two --user"), std::string::npos) << r.err;
-  EXPECT_FALSE(Exists(dir_ / "A"));
+  EXPECT_FALSE(Exists(dir_.File("A")));
 }
 
 TEST_F(CliTest, MissingHrngNamesTheDevice) {
-  auto r = RunPadgen({"--size", "1M", "--hrng", "/dev/otc-no-such-rng", "-o", dir_ / "a"});
+  auto r = RunPadgen({"--size", "1M", "--hrng", "/dev/otc-no-such-rng", "-o", dir_.File("a")});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(Lines(r.err), 1u) << r.err;
   EXPECT_NE(r.err.find("/dev/otc-no-such-rng does not exist"), std::string::npos) << r.err;
-  EXPECT_FALSE(Exists(dir_ / "a"));
+  EXPECT_FALSE(Exists(dir_.File("a")));
 }
 
 TEST_F(CliTest, JsonSummaryDescribesTheRun) {
-  auto r = RunPadgen({"--size", "1M", "--chunk-size", "64K", "-o", dir_ / "a", "-o", dir_ / "b",
-                      "--json", "--quiet"});
+  auto r = RunPadgen({"--size", "1M", "--chunk-size", "64K", "-o", dir_.File("a"), "-o",
+                      dir_.File("b"), "--json", "--quiet"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");  // --quiet
   nlohmann::json j = nlohmann::json::parse(r.out);
@@ -129,7 +124,7 @@ TEST_F(CliTest, JsonSummaryDescribesTheRun) {
 }
 
 TEST_F(CliTest, JsonSummaryOnFailureCarriesTheErrorCategory) {
-  auto r = RunPadgen({"--size", "1M", "-o", dir_ / "a", "-o", dir_ / "a", "--json"});
+  auto r = RunPadgen({"--size", "1M", "-o", dir_.File("a"), "-o", dir_.File("a"), "--json"});
   EXPECT_EQ(r.exit_code, 2);
   nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_FALSE(j["ok"].get<bool>());
@@ -140,11 +135,11 @@ TEST_F(CliTest, JsonSummaryOnFailureCarriesTheErrorCategory) {
 }
 
 TEST_F(CliTest, HrngThroughAFifoIsHealthTestedAndReported) {
-  std::string fifo = dir_ / "hwrng";
+  std::string fifo = dir_.File("hwrng");
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   FifoFeeder feeder(fifo, 64 << 20, 1);
-  auto r = RunPadgen({"--size", "2M", "--chunk-size", "256K", "--hrng", fifo, "-o", dir_ / "a",
-                      "-o", dir_ / "b", "--json"});
+  auto r = RunPadgen({"--size", "2M", "--chunk-size", "256K", "--hrng", fifo, "-o", dir_.File("a"),
+                      "-o", dir_.File("b"), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("HRNG " + fifo), std::string::npos) << r.err;
   nlohmann::json j = nlohmann::json::parse(r.out);
@@ -153,13 +148,13 @@ TEST_F(CliTest, HrngThroughAFifoIsHealthTestedAndReported) {
   EXPECT_EQ(src["health_tests"]["rct_cutoff"].get<int>(), 6);
   EXPECT_EQ(src["health_tests"]["apt_cutoff"].get<int>(), 19);
   EXPECT_EQ(src["health_tests"]["rct_failures"].get<int>(), 0);
-  EXPECT_EQ(ReadAll(dir_ / "a"), ReadAll(dir_ / "b"));
+  EXPECT_EQ(ReadAll(dir_.File("a")), ReadAll(dir_.File("b")));
 }
 
 TEST_F(CliTest, HrngThatEndsMidRunFailsWithExitCode1) {
-  testing::WriteAll(dir_ / "rng", PseudoRandom(200 << 10, 2));
-  auto r = RunPadgen({"--size", "1M", "--chunk-size", "64K", "--hrng", dir_ / "rng", "-o",
-                      dir_ / "a", "-o", dir_ / "b"});
+  testing::WriteAll(dir_.File("rng"), PseudoRandom(200 << 10, 2));
+  auto r = RunPadgen({"--size", "1M", "--chunk-size", "64K", "--hrng", dir_.File("rng"), "-o",
+                      dir_.File("a"), "-o", dir_.File("b")});
   EXPECT_EQ(r.exit_code, 1);
   // One line, "padgen: what went wrong: ..." (docs/CLI.md).
   EXPECT_NE(r.err.find("padgen: "), std::string::npos) << r.err;
@@ -169,10 +164,10 @@ TEST_F(CliTest, HrngThatEndsMidRunFailsWithExitCode1) {
 }
 
 TEST_F(CliTest, CtrlCStopsCleanlyAndResumeFinishes) {
-  std::string fifo = dir_ / "src";
+  std::string fifo = dir_.File("src");
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   std::vector<std::string> args = {"--size",       "8M", "--chunk-size", "256K", "--source",
-                                   "file:" + fifo, "-o", dir_ / "a",     "-o",   dir_ / "b"};
+                                   "file:" + fifo, "-o", dir_.File("a"), "-o",   dir_.File("b")};
   {
     FifoFeeder feeder(fifo, 3 << 20, 10);  // 3 MiB, then the source goes quiet
     int pid = testing::StartPadgen(args);
@@ -180,7 +175,7 @@ TEST_F(CliTest, CtrlCStopsCleanlyAndResumeFinishes) {
     // Interrupt once something is durable (a run with nothing durable removes its files
     // instead) and the source has gone quiet.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (CheckManifest(dir_ / "b.manifest", dir_ / "b").chunk_records == 0 &&
+    while (CheckManifest(dir_.File("b.manifest"), dir_.File("b")).chunk_records == 0 &&
            std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -188,7 +183,7 @@ TEST_F(CliTest, CtrlCStopsCleanlyAndResumeFinishes) {
     ::kill(pid, SIGINT);
     EXPECT_EQ(testing::WaitPadgen(pid), 130);
   }
-  auto c = CheckManifest(dir_ / "a.manifest", dir_ / "a");
+  auto c = CheckManifest(dir_.File("a.manifest"), dir_.File("a"));
   EXPECT_TRUE(c.digests_match);
   EXPECT_FALSE(c.complete);
   EXPECT_GT(c.chunk_records, 0u);  // what was written before Ctrl-C is kept
@@ -197,15 +192,15 @@ TEST_F(CliTest, CtrlCStopsCleanlyAndResumeFinishes) {
   auto r = RunPadgen(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("resuming after"), std::string::npos) << r.err;
-  EXPECT_EQ(ReadAll(dir_ / "a"), ReadAll(dir_ / "b"));
-  EXPECT_TRUE(CheckManifest(dir_ / "b.manifest", dir_ / "b").complete);
+  EXPECT_EQ(ReadAll(dir_.File("a")), ReadAll(dir_.File("b")));
+  EXPECT_TRUE(CheckManifest(dir_.File("b.manifest"), dir_.File("b")).complete);
 }
 
 TEST_F(CliTest, SigkillAtRandomPointsThenResumeEndsWithIdenticalValidCopies) {
   const int rounds = testing::LongProfile() ? 40 : 4;
   std::mt19937 rng(std::random_device{}());
   std::uniform_int_distribution<int> delay_ms(30, 500);
-  std::string a = dir_ / "a", b = dir_ / "b";
+  std::string a = dir_.File("a"), b = dir_.File("b");
   std::vector<std::string> args = {"--size", "48M", "--chunk-size", "512K", "-o", a, "-o", b, "-q"};
   for (int i = 0; i < rounds; ++i) {
     std::vector<std::string> run = args;

@@ -19,12 +19,7 @@
 namespace otc::padgen {
 namespace {
 
-using testing::CheckManifest;
-using testing::Exists;
-using testing::ReadAll;
-using testing::RunPadgen;
-using testing::TempDir;
-using testing::WriteAll;
+using namespace testing;  // tests/padgen/test_util.h
 
 size_t Lines(const std::string& s) {
   return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));
@@ -65,7 +60,7 @@ std::vector<uint8_t> ExtractPerChunk(std::span<const uint8_t> record,
 class ExtractCliTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { std::signal(SIGPIPE, SIG_IGN); }
-  TempDir dir_;
+  TestDir dir_;
 };
 
 TEST_F(ExtractCliTest, HelpDocumentsTheRandomnessFlags) {
@@ -78,8 +73,8 @@ TEST_F(ExtractCliTest, HelpDocumentsTheRandomnessFlags) {
 }
 
 TEST_F(ExtractCliTest, BadFlagsAreOneLineUsageErrors) {
-  WriteAll(dir_ / "in", testing::BiasedBytes(1 << 20, 1));
-  const std::string src = "file:" + dir_ / "in";
+  WriteAll(dir_.File("in"), testing::BiasedBytes(1 << 20, 1));
+  const std::string src = "file:" + dir_.File("in");
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"--extract", "foo", "--min-entropy", "1"}, "--extract toeplitz"},
       {{"--epsilon", "2^-40"}, "--epsilon"},
@@ -89,24 +84,24 @@ TEST_F(ExtractCliTest, BadFlagsAreOneLineUsageErrors) {
       {{"--assess-bytes", "2M"}, "--assess"},
   };
   for (const auto& [flags, expect] : cases) {
-    std::vector<std::string> args = {"--size", "1M", "--source", src, "-o", dir_ / "a"};
+    std::vector<std::string> args = {"--size", "1M", "--source", src, "-o", dir_.File("a")};
     args.insert(args.end(), flags.begin(), flags.end());
     auto r = RunPadgen(args);
     EXPECT_EQ(r.exit_code, 2) << expect;
     EXPECT_EQ(Lines(r.err), 1u) << r.err;
     EXPECT_NE(r.err.find(expect), std::string::npos) << r.err;
-    EXPECT_FALSE(Exists(dir_ / "a"));
+    EXPECT_FALSE(Exists(dir_.File("a")));
   }
-  auto r = RunPadgen({"--size", "1M", "--mix", "-o", dir_ / "a"});  // getrandom source
+  auto r = RunPadgen({"--size", "1M", "--mix", "-o", dir_.File("a")});  // getrandom source
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--mix"), std::string::npos) << r.err;
 }
 
 TEST_F(ExtractCliTest, JsonSummaryDescribesExtractionAndMixing) {
-  WriteAll(dir_ / "in", testing::BiasedBytes(4 << 20, 2));
-  auto r = RunPadgen({"--size", "256K", "--chunk-size", "64K", "--source", "file:" + dir_ / "in",
-                      "--extract", "toeplitz", "--min-entropy", "1", "--mix", "--json", "-o",
-                      dir_ / "a", "-o", dir_ / "b"});
+  WriteAll(dir_.File("in"), testing::BiasedBytes(4 << 20, 2));
+  auto r = RunPadgen({"--size", "256K", "--chunk-size", "64K", "--source",
+                      "file:" + dir_.File("in"), "--extract", "toeplitz", "--min-entropy", "1",
+                      "--mix", "--json", "-o", dir_.File("a"), "-o", dir_.File("b")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["extraction"]["method"], "toeplitz");
@@ -123,9 +118,10 @@ TEST_F(ExtractCliTest, JsonSummaryDescribesExtractionAndMixing) {
 }
 
 TEST_F(ExtractCliTest, AssessPrintsTheReportAndRefusesAnOverstatedH) {
-  WriteAll(dir_ / "in", std::vector<uint8_t>(1 << 20, 0));
-  auto r = RunPadgen({"--size", "64K", "--source", "file:" + dir_ / "in", "--extract", "toeplitz",
-                      "--min-entropy", "2", "--assess", "--json", "-o", dir_ / "a"});
+  WriteAll(dir_.File("in"), std::vector<uint8_t>(1 << 20, 0));
+  auto r =
+      RunPadgen({"--size", "64K", "--source", "file:" + dir_.File("in"), "--extract", "toeplitz",
+                 "--min-entropy", "2", "--assess", "--json", "-o", dir_.File("a")});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("entropy report"), std::string::npos) << r.err;
   nlohmann::json j = nlohmann::json::parse(r.out);
@@ -134,7 +130,7 @@ TEST_F(ExtractCliTest, AssessPrintsTheReportAndRefusesAnOverstatedH) {
   EXPECT_EQ(j["error"], "usage");
   EXPECT_NE(j["message"].get<std::string>().find("voids"), std::string::npos) << r.out;
   EXPECT_LT(j["assessment"]["suggested_min_entropy"].get<double>(), 0.01);
-  EXPECT_FALSE(Exists(dir_ / "a"));
+  EXPECT_FALSE(Exists(dir_.File("a")));
 }
 
 TEST_F(ExtractCliTest, SigkillThenResumeGivesTheExtractionOfTheWholeFile) {
@@ -142,10 +138,10 @@ TEST_F(ExtractCliTest, SigkillThenResumeGivesTheExtractionOfTheWholeFile) {
   const uint64_t size = 24 << 20, chunk = 512 << 10;
   // H = 4: 240 output bytes per 512-byte block, so about 2.2x input.
   std::vector<uint8_t> input = testing::BiasedBytes(56 << 20, 3);
-  WriteAll(dir_ / "in", input);
-  std::string a = dir_ / "a", b = dir_ / "b";
+  WriteAll(dir_.File("in"), input);
+  std::string a = dir_.File("a"), b = dir_.File("b");
   std::vector<std::string> args = {"--size",    "24M",      "--chunk-size",
-                                   "512K",      "--source", "file:" + dir_ / "in",
+                                   "512K",      "--source", "file:" + dir_.File("in"),
                                    "--extract", "toeplitz", "--min-entropy",
                                    "4",         "-o",       a,
                                    "-o",        b,          "-q"};

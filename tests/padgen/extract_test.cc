@@ -21,12 +21,7 @@
 namespace otc::padgen {
 namespace {
 
-using testing::CheckManifest;
-using testing::Exists;
-using testing::PseudoRandom;
-using testing::ReadAll;
-using testing::TempDir;
-using testing::WriteAll;
+using namespace testing;  // tests/padgen/test_util.h
 
 constexpr uint64_t kChunk = 64 << 10;
 
@@ -108,7 +103,7 @@ class ExtractTest : public ::testing::Test {
     JobOptions o;
     o.size = size;
     o.chunk_size = kChunk;
-    o.outputs = {dir_ / "a", dir_ / "b"};
+    o.outputs = {dir_.File("a"), dir_.File("b")};
     o.queue_depth = 4;
     o.sync_every = kChunk;
     o.source = "file:" + input;
@@ -123,12 +118,12 @@ class ExtractTest : public ::testing::Test {
   }
 
   void ExpectNothingCreated() {
-    EXPECT_FALSE(Exists(dir_ / "a"));
-    EXPECT_FALSE(Exists(dir_ / "a.manifest"));
-    EXPECT_FALSE(Exists(dir_ / "b"));
+    EXPECT_FALSE(Exists(dir_.File("a")));
+    EXPECT_FALSE(Exists(dir_.File("a.manifest")));
+    EXPECT_FALSE(Exists(dir_.File("b")));
   }
 
-  TempDir dir_;
+  TestDir dir_;
   std::atomic<bool> cancel_{false};
   std::string messages_;
 };
@@ -136,18 +131,18 @@ class ExtractTest : public ::testing::Test {
 TEST_F(ExtractTest, PadIsTheToeplitzHashOfTheFileWithTheManifestSeed) {
   const uint64_t size = 4 * kChunk + 777;  // chunks not a multiple of 48 bytes; short last one
   std::vector<uint8_t> input = testing::BiasedBytes(4 << 20, 1);
-  WriteAll(dir_ / "in", input);
-  JobOutcome out = Run(Extracting(size, dir_ / "in"));
+  WriteAll(dir_.File("in"), input);
+  JobOutcome out = Run(Extracting(size, dir_.File("in")));
   ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString() << messages_;
-  std::vector<ExtensionEntry> ext = Extension(dir_ / "a.manifest");
+  std::vector<ExtensionEntry> ext = Extension(dir_.File("a.manifest"));
   std::optional<ExtensionEntry> rec = FindExtensionEntry(ext, kTagToeplitz);
   ASSERT_TRUE(rec.has_value());
   EXPECT_FALSE(FindExtensionEntry(ext, kTagGetrandomMix).has_value());
-  std::vector<uint8_t> pad = ReadAll(dir_ / "a");
+  std::vector<uint8_t> pad = ReadAll(dir_.File("a"));
   ASSERT_EQ(pad.size(), size);
   EXPECT_EQ(pad, ExpectedPad(rec->value, input, size, kChunk));
-  EXPECT_EQ(ReadAll(dir_ / "b"), pad);
-  EXPECT_TRUE(CheckManifest(dir_ / "b.manifest", dir_ / "b").complete);
+  EXPECT_EQ(ReadAll(dir_.File("b")), pad);
+  EXPECT_TRUE(CheckManifest(dir_.File("b.manifest"), dir_.File("b")).complete);
 
   // Length math: n = 4096, H = 1, eps = 2^-64: 512 - 128 = 384 bits = 48 bytes per
   // 512-byte block; a 64 KiB chunk takes ceil(65536 / 48) = 1366 blocks, the 777-byte
@@ -167,37 +162,37 @@ TEST_F(ExtractTest, PadIsTheToeplitzHashOfTheFileWithTheManifestSeed) {
 TEST_F(ExtractTest, ResumedExtractedPadEqualsAnUninterruptedOne) {
   const uint64_t size = 12 * kChunk;
   std::vector<uint8_t> input = testing::BiasedBytes(12 << 20, 2);
-  WriteAll(dir_ / "in", input);
+  WriteAll(dir_.File("in"), input);
   JobHooks hooks;
   hooks.observer = [this](uint64_t chunk, std::span<const uint8_t>) {
     if (chunk == 5) cancel_ = true;
   };
-  JobOutcome out = Run(Extracting(size, dir_ / "in"), hooks);
+  JobOutcome out = Run(Extracting(size, dir_.File("in")), hooks);
   ASSERT_EQ(out.exit_code, kExitInterrupted) << out.status.ToString();
-  uint64_t written = CheckManifest(dir_ / "a.manifest", dir_ / "a").chunk_records;
+  uint64_t written = CheckManifest(dir_.File("a.manifest"), dir_.File("a")).chunk_records;
   ASSERT_GT(written, 0u);
   ASSERT_LT(written, 12u);
   std::vector<uint8_t> seed_before =
-      FindExtensionEntry(Extension(dir_ / "a.manifest"), kTagToeplitz)->value;
+      FindExtensionEntry(Extension(dir_.File("a.manifest")), kTagToeplitz)->value;
   cancel_ = false;
-  JobOptions o = Extracting(size, dir_ / "in");
+  JobOptions o = Extracting(size, dir_.File("in"));
   o.resume = true;
   out = Run(o);
   ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString() << messages_;
   EXPECT_GT(out.summary["resumed_from_chunk"].get<uint64_t>(), 0u);
   EXPECT_GT(out.summary["source_bytes_skipped"].get<uint64_t>(), 0u);
   std::vector<uint8_t> record =
-      FindExtensionEntry(Extension(dir_ / "a.manifest"), kTagToeplitz)->value;
+      FindExtensionEntry(Extension(dir_.File("a.manifest")), kTagToeplitz)->value;
   EXPECT_EQ(record, seed_before);
-  std::vector<uint8_t> pad = ReadAll(dir_ / "a");
+  std::vector<uint8_t> pad = ReadAll(dir_.File("a"));
   EXPECT_EQ(pad, ExpectedPad(record, input, size, kChunk));
-  EXPECT_EQ(ReadAll(dir_ / "b"), pad);
+  EXPECT_EQ(ReadAll(dir_.File("b")), pad);
 }
 
 TEST_F(ExtractTest, ResumeOfAPlainFilePadSkipsTheBytesAlreadyUsed) {
   std::vector<uint8_t> input = PseudoRandom(8 << 20, 3);
-  WriteAll(dir_ / "in", input);
-  JobOptions o = Extracting(8 * kChunk, dir_ / "in");
+  WriteAll(dir_.File("in"), input);
+  JobOptions o = Extracting(8 * kChunk, dir_.File("in"));
   o.extract.clear();
   o.min_entropy_given = false;
   JobHooks hooks;
@@ -210,27 +205,28 @@ TEST_F(ExtractTest, ResumeOfAPlainFilePadSkipsTheBytesAlreadyUsed) {
   JobOutcome out = Run(o);
   ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString();
   // Without the skip the resumed chunks would repeat the file's first bytes: a reused pad.
-  EXPECT_EQ(ReadAll(dir_ / "a"), std::vector<uint8_t>(input.begin(), input.begin() + 8 * kChunk));
+  EXPECT_EQ(ReadAll(dir_.File("a")),
+            std::vector<uint8_t>(input.begin(), input.begin() + 8 * kChunk));
 }
 
 TEST_F(ExtractTest, MixedPadDiffersFromItsConstantInputAndLooksUniform) {
-  WriteAll(dir_ / "zeros", std::vector<uint8_t>(2 << 20, 0));
-  JobOptions o = Extracting(1 << 20, dir_ / "zeros");
+  WriteAll(dir_.File("zeros"), std::vector<uint8_t>(2 << 20, 0));
+  JobOptions o = Extracting(1 << 20, dir_.File("zeros"));
   o.extract.clear();
   o.min_entropy_given = false;
   o.mix = true;
   JobOutcome out = Run(o);
   ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString();
-  std::vector<uint8_t> pad = ReadAll(dir_ / "a");
+  std::vector<uint8_t> pad = ReadAll(dir_.File("a"));
   ASSERT_EQ(pad.size(), 1u << 20);
-  EXPECT_EQ(ReadAll(dir_ / "b"), pad);
+  EXPECT_EQ(ReadAll(dir_.File("b")), pad);
   std::vector<uint64_t> counts(256, 0);
   for (uint8_t b : pad) ++counts[b];
   // 4096 expected per value, sigma = sqrt(4096 * 255/256) ~ 64: 8 sigma never trips by chance.
   for (int v = 0; v < 256; ++v) {
     EXPECT_NEAR(static_cast<double>(counts[v]), 4096.0, 512.0) << "byte value " << v;
   }
-  std::vector<ExtensionEntry> ext = Extension(dir_ / "a.manifest");
+  std::vector<ExtensionEntry> ext = Extension(dir_.File("a.manifest"));
   EXPECT_TRUE(FindExtensionEntry(ext, kTagGetrandomMix).has_value());
   EXPECT_FALSE(FindExtensionEntry(ext, kTagToeplitz).has_value());
   EXPECT_TRUE(out.summary["mix"].get<bool>());
@@ -238,23 +234,23 @@ TEST_F(ExtractTest, MixedPadDiffersFromItsConstantInputAndLooksUniform) {
 
 TEST_F(ExtractTest, ExtractThenMixRecordsBothAndDiffersFromExtractionAlone) {
   std::vector<uint8_t> input = testing::BiasedBytes(4 << 20, 4);
-  WriteAll(dir_ / "in", input);
-  JobOptions o = Extracting(2 * kChunk, dir_ / "in");
+  WriteAll(dir_.File("in"), input);
+  JobOptions o = Extracting(2 * kChunk, dir_.File("in"));
   o.mix = true;
   JobOutcome out = Run(o);
   ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString();
-  std::vector<ExtensionEntry> ext = Extension(dir_ / "a.manifest");
+  std::vector<ExtensionEntry> ext = Extension(dir_.File("a.manifest"));
   std::optional<ExtensionEntry> rec = FindExtensionEntry(ext, kTagToeplitz);
   ASSERT_TRUE(rec.has_value());
   EXPECT_TRUE(FindExtensionEntry(ext, kTagGetrandomMix).has_value());
   // Extraction consumed the input (mixing is 1:1, after it) ...
   EXPECT_EQ(out.summary["source_bytes_needed"].get<uint64_t>(), 2 * 1366 * 512u);
   // ... and the pad is not the bare extraction.
-  EXPECT_NE(ReadAll(dir_ / "a"), ExpectedPad(rec->value, input, 2 * kChunk, kChunk));
+  EXPECT_NE(ReadAll(dir_.File("a")), ExpectedPad(rec->value, input, 2 * kChunk, kChunk));
 }
 
 TEST_F(ExtractTest, BadExtractionOptionsAreUsageErrors) {
-  WriteAll(dir_ / "in", PseudoRandom(1 << 20, 5));
+  WriteAll(dir_.File("in"), PseudoRandom(1 << 20, 5));
   struct Case {
     std::function<void(JobOptions&)> change;
     std::string expect;
@@ -278,7 +274,7 @@ TEST_F(ExtractTest, BadExtractionOptionsAreUsageErrors) {
       {[](JobOptions& o) { o.assess = true, o.assess_bytes = 100; }, "--assess-bytes"},
   };
   for (const Case& c : cases) {
-    JobOptions o = Extracting(1 << 20, dir_ / "in");
+    JobOptions o = Extracting(1 << 20, dir_.File("in"));
     c.change(o);
     JobOutcome out = Run(o);
     EXPECT_EQ(out.exit_code, kExitUsage) << c.expect;
@@ -289,16 +285,16 @@ TEST_F(ExtractTest, BadExtractionOptionsAreUsageErrors) {
 }
 
 TEST_F(ExtractTest, ResumeWithDifferentPostProcessingIsRefused) {
-  WriteAll(dir_ / "in", testing::BiasedBytes(8 << 20, 6));
+  WriteAll(dir_.File("in"), testing::BiasedBytes(8 << 20, 6));
   JobHooks hooks;
   hooks.observer = [this](uint64_t chunk, std::span<const uint8_t>) {
     if (chunk == 2) cancel_ = true;
   };
-  ASSERT_EQ(Run(Extracting(8 * kChunk, dir_ / "in"), hooks).exit_code, kExitInterrupted);
+  ASSERT_EQ(Run(Extracting(8 * kChunk, dir_.File("in")), hooks).exit_code, kExitInterrupted);
   cancel_ = false;
-  const std::vector<uint8_t> manifest_before = ReadAll(dir_ / "a.manifest");
+  const std::vector<uint8_t> manifest_before = ReadAll(dir_.File("a.manifest"));
 
-  JobOptions o = Extracting(8 * kChunk, dir_ / "in");
+  JobOptions o = Extracting(8 * kChunk, dir_.File("in"));
   o.resume = true;
   o.health.min_entropy = 0.9;
   JobOutcome out = Run(o);
@@ -307,12 +303,12 @@ TEST_F(ExtractTest, ResumeWithDifferentPostProcessingIsRefused) {
             std::string::npos)
       << out.status.message();
 
-  o = Extracting(8 * kChunk, dir_ / "in");
+  o = Extracting(8 * kChunk, dir_.File("in"));
   o.resume = true;
   o.epsilon = "2^-80";
   EXPECT_EQ(Run(o).exit_code, kExitUsage);
 
-  o = Extracting(8 * kChunk, dir_ / "in");
+  o = Extracting(8 * kChunk, dir_.File("in"));
   o.resume = true;
   o.extract.clear();
   o.min_entropy_given = false;
@@ -322,18 +318,18 @@ TEST_F(ExtractTest, ResumeWithDifferentPostProcessingIsRefused) {
             std::string::npos)
       << out.status.message();
 
-  o = Extracting(8 * kChunk, dir_ / "in");
+  o = Extracting(8 * kChunk, dir_.File("in"));
   o.resume = true;
   o.mix = true;
   out = Run(o);
   EXPECT_EQ(out.exit_code, kExitUsage);
   EXPECT_NE(out.status.message().find("without --mix"), std::string::npos) << out.status.message();
-  EXPECT_EQ(ReadAll(dir_ / "a.manifest"), manifest_before);  // nothing was touched
+  EXPECT_EQ(ReadAll(dir_.File("a.manifest")), manifest_before);  // nothing was touched
 
   // And a mixed pad must be resumed with --mix.
-  std::filesystem::remove_all(dir_ / "m");
-  o = Extracting(8 * kChunk, dir_ / "in");
-  o.outputs = {dir_ / "m"};
+  std::filesystem::remove_all(dir_.File("m"));
+  o = Extracting(8 * kChunk, dir_.File("in"));
+  o.outputs = {dir_.File("m")};
   o.extract.clear();
   o.min_entropy_given = false;
   o.mix = true;
@@ -350,8 +346,8 @@ TEST_F(ExtractTest, ResumeWithDifferentPostProcessingIsRefused) {
 }
 
 TEST_F(ExtractTest, AssessOnAConstantFileWarnsWithoutExtraction) {
-  WriteAll(dir_ / "const", std::vector<uint8_t>(4 << 20, 0x5A));
-  JobOptions o = Extracting(1 << 20, dir_ / "const");
+  WriteAll(dir_.File("const"), std::vector<uint8_t>(4 << 20, 0x5A));
+  JobOptions o = Extracting(1 << 20, dir_.File("const"));
   o.extract.clear();
   o.assess = true;
   o.health.min_entropy = 1.0;  // min_entropy_given stays true
@@ -367,8 +363,8 @@ TEST_F(ExtractTest, AssessOnAConstantFileWarnsWithoutExtraction) {
 }
 
 TEST_F(ExtractTest, AssessRefusesAnOverstatedMinEntropyWithExtraction) {
-  WriteAll(dir_ / "const", std::vector<uint8_t>(4 << 20, 0x5A));
-  JobOptions o = Extracting(1 << 20, dir_ / "const");
+  WriteAll(dir_.File("const"), std::vector<uint8_t>(4 << 20, 0x5A));
+  JobOptions o = Extracting(1 << 20, dir_.File("const"));
   o.assess = true;
   JobOutcome out = Run(o);
   EXPECT_EQ(out.exit_code, kExitUsage);
@@ -380,8 +376,8 @@ TEST_F(ExtractTest, AssessRefusesAnOverstatedMinEntropyWithExtraction) {
 TEST_F(ExtractTest, AssessAcceptsAnHonestMinEntropyAndFileSampleIsNotConsumed) {
   // p(1) = 0.9: the true min-entropy is 8 * -log2(0.9) = 1.216 bits/byte; claim 1.0.
   std::vector<uint8_t> input = testing::BiasedBytes(8 << 20, 7);
-  WriteAll(dir_ / "in", input);
-  JobOptions o = Extracting(2 * kChunk, dir_ / "in");
+  WriteAll(dir_.File("in"), input);
+  JobOptions o = Extracting(2 * kChunk, dir_.File("in"));
   o.assess = true;
   JobOutcome out = Run(o);
   ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString() << messages_;
@@ -389,10 +385,10 @@ TEST_F(ExtractTest, AssessAcceptsAnHonestMinEntropyAndFileSampleIsNotConsumed) {
   EXPECT_GT(a["suggested_min_entropy"].get<double>(), 1.0);
   EXPECT_FALSE(a.contains("warning"));
   std::optional<ExtensionEntry> rec =
-      FindExtensionEntry(Extension(dir_ / "a.manifest"), kTagToeplitz);
+      FindExtensionEntry(Extension(dir_.File("a.manifest")), kTagToeplitz);
   ASSERT_TRUE(rec.has_value());
   // The sample was read, not consumed: the pad still starts at the file's first byte.
-  EXPECT_EQ(ReadAll(dir_ / "a"), ExpectedPad(rec->value, input, 2 * kChunk, kChunk));
+  EXPECT_EQ(ReadAll(dir_.File("a")), ExpectedPad(rec->value, input, 2 * kChunk, kChunk));
 }
 
 // Hooks that make the job read `data` as the health-tested HRNG "/dev/fake-hwrng"
@@ -420,8 +416,8 @@ TEST_F(ExtractTest, ExtractionWorksOnAnHrngSource) {
   o.hrngs = {"/dev/fake-hwrng"};
   JobOutcome out = Run(o, hooks);
   ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString() << messages_;
-  EXPECT_EQ(ReadAll(dir_ / "a").size(), 4 * kChunk + 100);
-  std::vector<ExtensionEntry> ext = Extension(dir_ / "a.manifest");
+  EXPECT_EQ(ReadAll(dir_.File("a")).size(), 4 * kChunk + 100);
+  std::vector<ExtensionEntry> ext = Extension(dir_.File("a.manifest"));
   EXPECT_TRUE(FindExtensionEntry(ext, kTagToeplitz).has_value());
   const uint64_t accepted = out.summary["sources"][0]["bytes_accepted"].get<uint64_t>();
   EXPECT_GE(accepted, out.summary["source_bytes_needed"].get<uint64_t>());

@@ -11,8 +11,7 @@
 namespace otc::padgen {
 namespace {
 
-using testing::PseudoRandom;
-using testing::ScriptedStream;
+using namespace testing;  // tests/padgen/test_util.h
 
 TEST(FileSourceTest, DeliversTheStreamInOrderIncludingWhatWasPrefetched) {
   std::vector<uint8_t> data = PseudoRandom(3 << 20, 1);

@@ -21,13 +21,7 @@
 namespace otc::padgen {
 namespace {
 
-using testing::CheckManifest;
-using testing::Exists;
-using testing::PseudoRandom;
-using testing::ReadAll;
-using testing::ScratchMount;
-using testing::ScriptedStream;
-using testing::TempDir;
+using namespace testing;  // tests/padgen/test_util.h
 
 constexpr uint64_t kChunk = 64 << 10;
 
@@ -85,14 +79,14 @@ class JobTest : public ::testing::Test {
     return hooks;
   }
 
-  TempDir dir_;
+  TestDir dir_;
   std::atomic<bool> cancel_{false};
   std::string messages_;
 };
 
 TEST_F(JobTest, RawPadWritesIdenticalVerifiedCopies) {
   const uint64_t size = (4 << 20) + 12345;  // a short last chunk, not block-aligned
-  std::string a = dir_ / "a", b = dir_ / "sub/b";
+  std::string a = dir_.File("a"), b = dir_.File("sub/b");
   JobOutcome out = Run(Raw(size, {a, b}));
   ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString();
   ExpectGoodCopies({a, b}, size);
@@ -109,7 +103,7 @@ TEST_F(JobTest, RawPadWritesIdenticalVerifiedCopies) {
 }
 
 TEST_F(JobTest, DefaultChunkSize) {
-  std::string a = dir_ / "a", b = dir_ / "b";
+  std::string a = dir_.File("a"), b = dir_.File("b");
   JobOptions o = Raw(16 << 20, {a, b});
   o.chunk_size = padstore::kDefaultChunkSize;
   o.sync_every = JobOptions{}.sync_every;
@@ -123,7 +117,7 @@ TEST_F(JobTest, StuckHrngStopsTheRunAndNoFailingBlockIsWritten) {
   std::vector<uint8_t> good = PseudoRandom(1 << 20, 21);
   std::vector<uint8_t> data = good;
   data.insert(data.end(), 4 << 20, 0xAB);
-  std::string a = dir_ / "a", b = dir_ / "b";
+  std::string a = dir_.File("a"), b = dir_.File("b");
   JobOutcome out = Run(Raw(4 << 20, {a, b}), ScriptedHrng(data));
   ASSERT_EQ(out.exit_code, kExitFailed);
   EXPECT_NE(out.status.message().find("/dev/fake-hwrng"), std::string::npos)
@@ -152,7 +146,7 @@ TEST_F(JobTest, BiasedHrngStopsTheRun) {
   std::vector<uint8_t> data = PseudoRandom(1 << 20, 22);
   std::vector<uint8_t> noise = PseudoRandom(4 << 20, 23);
   for (size_t i = 0; i < noise.size(); ++i) data.push_back(i % 3 == 0 ? 0x00 : (noise[i] | 1));
-  std::string a = dir_ / "a", b = dir_ / "b";
+  std::string a = dir_.File("a"), b = dir_.File("b");
   JobOutcome out = Run(Raw(4 << 20, {a, b}), ScriptedHrng(data));
   ASSERT_EQ(out.exit_code, kExitFailed);
   EXPECT_NE(out.status.message().find("adaptive proportion"), std::string::npos)
@@ -167,7 +161,7 @@ TEST_F(JobTest, BiasedHrngStopsTheRun) {
 }
 
 TEST_F(JobTest, HrngFailingAtStartupLeavesNothingBehind) {
-  std::string a = dir_ / "a", b = dir_ / "b";
+  std::string a = dir_.File("a"), b = dir_.File("b");
   JobOutcome out = Run(Raw(1 << 20, {a, b}), ScriptedHrng(std::vector<uint8_t>(1 << 20, 0)));
   ASSERT_EQ(out.exit_code, kExitFailed);
   EXPECT_NE(out.status.message().find("startup health test"), std::string::npos);
@@ -177,7 +171,7 @@ TEST_F(JobTest, HrngFailingAtStartupLeavesNothingBehind) {
 }
 
 TEST_F(JobTest, HrngReadErrorMidRunIsFatalAndResumable) {
-  std::string a = dir_ / "a", b = dir_ / "b";
+  std::string a = dir_.File("a"), b = dir_.File("b");
   JobOutcome out = Run(Raw(2 << 20, {a, b}), ScriptedHrng(PseudoRandom(1 << 20, 24), EIO));
   ASSERT_EQ(out.exit_code, kExitFailed);
   EXPECT_EQ(out.status.code(), Status::Code::kIOError);
@@ -193,7 +187,7 @@ TEST_F(JobTest, HrngReadErrorMidRunIsFatalAndResumable) {
 }
 
 TEST_F(JobTest, WriteErrorIsFatalNamesTheDestinationAndIsResumable) {
-  std::string a = dir_ / "a", b = dir_ / "b";
+  std::string a = dir_.File("a"), b = dir_.File("b");
   JobHooks hooks;
   hooks.io.on_complete = [](IoOp op, size_t dest, uint64_t offset, int res) {
     return op == IoOp::kWrite && dest == 1 && offset == 10 * kChunk ? -EIO : res;
@@ -216,7 +210,7 @@ TEST_F(JobTest, WriteErrorIsFatalNamesTheDestinationAndIsResumable) {
 }
 
 TEST_F(JobTest, FailedFdatasyncIsFatalAndResumable) {
-  std::string a = dir_ / "a", b = dir_ / "b";
+  std::string a = dir_.File("a"), b = dir_.File("b");
   auto syncs = std::make_shared<std::atomic<int>>(0);
   JobHooks hooks;
   hooks.io.on_complete = [syncs](IoOp op, size_t dest, uint64_t, int res) {
@@ -234,7 +228,7 @@ TEST_F(JobTest, FailedFdatasyncIsFatalAndResumable) {
 }
 
 TEST_F(JobTest, FailedManifestSyncIsFatalAndResumable) {
-  std::string a = dir_ / "a", b = dir_ / "b";
+  std::string a = dir_.File("a"), b = dir_.File("b");
   FaultInjectionEnv env;
   env.FailNthSync(3, EIO, "b.manifest");  // the header's sync, then record batches
   JobHooks hooks;
@@ -252,7 +246,7 @@ TEST_F(JobTest, FailedManifestSyncIsFatalAndResumable) {
 }
 
 TEST_F(JobTest, DiskFullMidRunSaysSoAndIsResumable) {
-  std::string a = dir_ / "a", b = dir_ / "b";
+  std::string a = dir_.File("a"), b = dir_.File("b");
   JobHooks hooks;
   hooks.io.on_complete = [](IoOp op, size_t dest, uint64_t offset, int res) {
     return op == IoOp::kWrite && dest == 0 && offset >= 20 * kChunk ? -ENOSPC : res;
@@ -270,7 +264,7 @@ TEST_F(JobTest, DiskFullMidRunSaysSoAndIsResumable) {
 }
 
 TEST_F(JobTest, ResumeContinuesFromTheShorterManifest) {
-  std::string a = dir_ / "a", b = dir_ / "b";
+  std::string a = dir_.File("a"), b = dir_.File("b");
   JobHooks hooks;  // b fails from chunk 5 on, a keeps going until the run stops
   hooks.io.on_complete = [](IoOp op, size_t dest, uint64_t offset, int res) {
     return op == IoOp::kWrite && dest == 1 && offset >= 5 * kChunk ? -EIO : res;
@@ -290,7 +284,7 @@ TEST_F(JobTest, ResumeContinuesFromTheShorterManifest) {
 }
 
 TEST_F(JobTest, CancelStopsCleanlyAndResumeFinishes) {
-  std::string a = dir_ / "a", b = dir_ / "b";
+  std::string a = dir_.File("a"), b = dir_.File("b");
   JobHooks hooks;
   hooks.observer = [this](uint64_t chunk, std::span<const uint8_t>) {
     if (chunk == 8) cancel_ = true;
@@ -310,7 +304,7 @@ TEST_F(JobTest, CancelStopsCleanlyAndResumeFinishes) {
 }
 
 TEST_F(JobTest, ResumeWithADifferentSizeIsRejected) {
-  std::string a = dir_ / "a", b = dir_ / "b";
+  std::string a = dir_.File("a"), b = dir_.File("b");
   ASSERT_EQ(Run(Raw(1 << 20, {a, b})).exit_code, kExitOk);
   JobOptions o = Raw(2 << 20, {a, b});
   o.resume = true;
@@ -320,7 +314,7 @@ TEST_F(JobTest, ResumeWithADifferentSizeIsRejected) {
 }
 
 TEST_F(JobTest, ResumingACompletePadOnlyVerifiesIt) {
-  std::string a = dir_ / "a", b = dir_ / "b";
+  std::string a = dir_.File("a"), b = dir_.File("b");
   JobOutcome first = Run(Raw(1 << 20, {a, b}));
   ASSERT_EQ(first.exit_code, kExitOk);
   JobOptions o = Raw(1 << 20, {a, b});
@@ -332,7 +326,7 @@ TEST_F(JobTest, ResumingACompletePadOnlyVerifiesIt) {
 }
 
 TEST_F(JobTest, VerificationMismatchNamesTheDestinationAndOffset) {
-  std::string a = dir_ / "a", b = dir_ / "b";
+  std::string a = dir_.File("a"), b = dir_.File("b");
   JobHooks hooks;
   hooks.after_write = [&] {
     int fd = ::open(b.c_str(), O_RDWR);
@@ -353,7 +347,7 @@ TEST_F(JobTest, VerificationMismatchNamesTheDestinationAndOffset) {
 }
 
 TEST_F(JobTest, RefusedODirectFallsBackToBufferedWritesAndSaysSo) {
-  std::string a = dir_ / "a", b = dir_ / "b";
+  std::string a = dir_.File("a"), b = dir_.File("b");
   JobHooks hooks;
   hooks.io.refuse_direct_io = true;
   JobOutcome out = Run(Raw((1 << 20) + 100, {a, b}), hooks);
@@ -387,7 +381,7 @@ TEST_F(JobTest, TmpfsDestinationsWork) {
 TEST_F(JobTest, TooLittleSpaceIsCaughtBeforeAnyWork) {
   ScratchMount tmpfs("tmpfs", 8 << 20);
   if (!tmpfs.ok()) GTEST_SKIP() << "needs root to mount tmpfs";
-  std::string a = tmpfs.path() + "/a", b = dir_ / "b";
+  std::string a = tmpfs.path() + "/a", b = dir_.File("b");
   JobOutcome out = Run(Raw(16 << 20, {a, b}));
   ASSERT_EQ(out.exit_code, kExitUsage);
   EXPECT_EQ(out.status.code(), Status::Code::kNoSpace);
@@ -431,15 +425,15 @@ class LoopDevice {
 };
 
 TEST_F(JobTest, BlockDeviceDestination) {
-  testing::WriteAll(dir_ / "disk.img", std::vector<uint8_t>(8 << 20, 0));
-  LoopDevice loop(dir_ / "disk.img");
+  testing::WriteAll(dir_.File("disk.img"), std::vector<uint8_t>(8 << 20, 0));
+  LoopDevice loop(dir_.File("disk.img"));
   if (!loop.ok()) GTEST_SKIP() << "needs root and a free loop device";
-  std::string file = dir_ / "copy";
+  std::string file = dir_.File("copy");
   JobOptions o = Raw(4 << 20, {loop.path(), file});
   JobOutcome out = Run(o);  // no --manifest-dir: the manifest would land in /dev
   EXPECT_EQ(out.exit_code, kExitUsage);
   EXPECT_NE(out.status.message().find("--manifest-dir"), std::string::npos);
-  o.manifest_dir = dir_ / "manifests";
+  o.manifest_dir = dir_.File("manifests");
   out = Run(o);  // no --force: writing a block device overwrites it
   EXPECT_EQ(out.exit_code, kExitUsage);
   EXPECT_NE(out.status.message().find("--force"), std::string::npos);
@@ -455,16 +449,16 @@ TEST_F(JobTest, BlockDeviceDestination) {
   std::vector<uint8_t> copy = ReadAll(file);
   ASSERT_EQ(copy.size(), 4u << 20);
   EXPECT_TRUE(std::equal(copy.begin(), copy.end(), device.begin()));
-  std::string manifest =
-      dir_ / ("manifests/" + std::filesystem::path(loop.path()).filename().string() + ".manifest");
+  std::string manifest = dir_.File(
+      "manifests/" + std::filesystem::path(loop.path()).filename().string() + ".manifest");
   auto c = CheckManifest(manifest, loop.path());
   EXPECT_TRUE(c.complete);
   EXPECT_TRUE(c.digests_match);
-  EXPECT_TRUE(CheckManifest(dir_ / "manifests/copy.manifest", file).complete);
+  EXPECT_TRUE(CheckManifest(dir_.File("manifests/copy.manifest"), file).complete);
 }
 
 TEST_F(JobTest, ExistingPadNeedsResumeOrForce) {
-  std::string a = dir_ / "a", b = dir_ / "b";
+  std::string a = dir_.File("a"), b = dir_.File("b");
   JobOutcome first = Run(Raw(1 << 20, {a, b}));
   ASSERT_EQ(first.exit_code, kExitOk);
   JobOutcome out = Run(Raw(1 << 20, {a, b}));
@@ -481,20 +475,20 @@ TEST_F(JobTest, ExistingPadNeedsResumeOrForce) {
 }
 
 TEST_F(JobTest, SamePathTwiceIsRejected) {
-  std::string a = dir_ / "a";
+  std::string a = dir_.File("a");
   JobOutcome out = Run(Raw(1 << 20, {a, dir_.path() + "/./a"}));
   EXPECT_EQ(out.exit_code, kExitUsage);
   EXPECT_NE(out.status.message().find("same place"), std::string::npos) << out.status.message();
-  ASSERT_EQ(::symlink(dir_.path().c_str(), (dir_ / "link").c_str()), 0);
-  out = Run(Raw(1 << 20, {a, dir_ / "link/a"}));
+  ASSERT_EQ(::symlink(dir_.path().c_str(), (dir_.File("link")).c_str()), 0);
+  out = Run(Raw(1 << 20, {a, dir_.File("link/a")}));
   EXPECT_EQ(out.exit_code, kExitUsage);
   EXPECT_FALSE(Exists(a));
 }
 
 TEST_F(JobTest, SourceThatIsAlsoADestinationIsRejected) {
-  testing::WriteAll(dir_ / "a", PseudoRandom(1 << 20, 1));
-  JobOptions o = Raw(1 << 20, {dir_ / "a", dir_ / "b"});
-  o.source = "file:" + dir_ / "a";
+  testing::WriteAll(dir_.File("a"), PseudoRandom(1 << 20, 1));
+  JobOptions o = Raw(1 << 20, {dir_.File("a"), dir_.File("b")});
+  o.source = "file:" + dir_.File("a");
   o.force = true;
   JobOutcome out = Run(o);
   EXPECT_EQ(out.exit_code, kExitUsage);
@@ -502,73 +496,73 @@ TEST_F(JobTest, SourceThatIsAlsoADestinationIsRejected) {
 }
 
 TEST_F(JobTest, UnwritableDestinationIsRejectedBeforeAnyWork) {
-  testing::WriteAll(dir_ / "file", {1, 2, 3});
-  JobOutcome out = Run(Raw(1 << 20, {dir_ / "a", dir_ / "file/b"}));
+  testing::WriteAll(dir_.File("file"), {1, 2, 3});
+  JobOutcome out = Run(Raw(1 << 20, {dir_.File("a"), dir_.File("file/b")}));
   EXPECT_EQ(out.exit_code, kExitUsage);
   EXPECT_NE(out.status.message().find("not a directory"), std::string::npos)
       << out.status.message();
-  EXPECT_FALSE(Exists(dir_ / "a"));
+  EXPECT_FALSE(Exists(dir_.File("a")));
 
   ScratchMount ro("tmpfs", 1 << 20, /*read_only=*/true);
   if (!ro.ok()) GTEST_SKIP() << "needs root to mount a read-only tmpfs";
-  out = Run(Raw(1 << 20, {dir_ / "a", ro.path() + "/b"}));
+  out = Run(Raw(1 << 20, {dir_.File("a"), ro.path() + "/b"}));
   EXPECT_EQ(out.exit_code, kExitUsage);
   EXPECT_NE(out.status.message().find("read-only"), std::string::npos) << out.status.message();
-  EXPECT_FALSE(Exists(dir_ / "a"));
+  EXPECT_FALSE(Exists(dir_.File("a")));
 }
 
 TEST_F(JobTest, MissingHrngIsRejectedBeforeAnyWork) {
-  JobOptions o = Raw(1 << 20, {dir_ / "a", dir_ / "b"});
+  JobOptions o = Raw(1 << 20, {dir_.File("a"), dir_.File("b")});
   o.hrngs = {"/dev/otc-test-no-such-hwrng"};
   JobOutcome out = Run(o);
   EXPECT_EQ(out.exit_code, kExitUsage);
   EXPECT_NE(out.status.message().find("/dev/otc-test-no-such-hwrng"), std::string::npos);
-  EXPECT_FALSE(Exists(dir_ / "a"));
+  EXPECT_FALSE(Exists(dir_.File("a")));
 }
 
 TEST_F(JobTest, HrngEndingMidRunIsFatal) {
-  testing::WriteAll(dir_ / "rng", PseudoRandom(300 << 10, 30));
-  JobOptions o = Raw(1 << 20, {dir_ / "a", dir_ / "b"});
-  o.hrngs = {dir_ / "rng"};
+  testing::WriteAll(dir_.File("rng"), PseudoRandom(300 << 10, 30));
+  JobOptions o = Raw(1 << 20, {dir_.File("a"), dir_.File("b")});
+  o.hrngs = {dir_.File("rng")};
   o.hrng_block = 4096;
   JobOutcome out = Run(o);
   EXPECT_EQ(out.exit_code, kExitFailed);
   EXPECT_NE(out.status.message().find("end of file"), std::string::npos) << out.status.message();
-  EXPECT_NE(out.status.message().find(dir_ / "rng"), std::string::npos);
-  EXPECT_EQ(CheckManifest(dir_ / "a.manifest", dir_ / "a").chunk_records, 4u);
+  EXPECT_NE(out.status.message().find(dir_.File("rng")), std::string::npos);
+  EXPECT_EQ(CheckManifest(dir_.File("a.manifest"), dir_.File("a")).chunk_records, 4u);
 }
 
 TEST_F(JobTest, BadOptionsAreUsageErrors) {
-  JobOptions o = Raw(0, {dir_ / "a"});
+  JobOptions o = Raw(0, {dir_.File("a")});
   EXPECT_EQ(Run(o).exit_code, kExitUsage);
   o = Raw(1 << 20, {});
   JobOutcome out = Run(o);
   EXPECT_EQ(out.exit_code, kExitUsage);
   EXPECT_NE(out.status.message().find("no destination"), std::string::npos);
-  o = Raw(1 << 20, {dir_ / "a"});
+  o = Raw(1 << 20, {dir_.File("a")});
   o.chunk_size = 1000;
   EXPECT_EQ(Run(o).exit_code, kExitUsage);
   o = Raw(1 << 20, {});
-  o.users = {{"alice", dir_ / "A"}, {"bob", dir_ / "B"}, {"carol", dir_ / "C"}};
+  o.users = {{"alice", dir_.File("A")}, {"bob", dir_.File("B")}, {"carol", dir_.File("C")}};
   out = Run(o);
   EXPECT_EQ(out.exit_code, kExitUsage);
   EXPECT_NE(out.status.message().find("exactly two"), std::string::npos);
-  o.users = {{"alice", dir_ / "A"}};
+  o.users = {{"alice", dir_.File("A")}};
   EXPECT_EQ(Run(o).exit_code, kExitUsage);
-  o.users = {{"alice", dir_ / "A"}, {"alice", dir_ / "B"}};
+  o.users = {{"alice", dir_.File("A")}, {"alice", dir_.File("B")}};
   EXPECT_EQ(Run(o).exit_code, kExitUsage);
-  o.users = {{"alice", dir_ / "A"}, {"../bob", dir_ / "B"}};
+  o.users = {{"alice", dir_.File("A")}, {"../bob", dir_.File("B")}};
   EXPECT_EQ(Run(o).exit_code, kExitUsage);
-  o = Raw(1 << 20, {dir_ / "a"});
+  o = Raw(1 << 20, {dir_.File("a")});
   o.source = "urandom";
   EXPECT_EQ(Run(o).exit_code, kExitUsage);
   o.source = "random";
   o.hrngs = {"/dev/hwrng"};
   EXPECT_EQ(Run(o).exit_code, kExitUsage);
-  o = Raw(1 << 20, {dir_ / "a"});
+  o = Raw(1 << 20, {dir_.File("a")});
   o.force = o.resume = true;
   EXPECT_EQ(Run(o).exit_code, kExitUsage);
-  o = Raw(1 << 20, {dir_ / "a"});
+  o = Raw(1 << 20, {dir_.File("a")});
   o.sync_every = kChunk / 2;  // less than a chunk (0, the default, means every chunk)
   out = Run(o);
   EXPECT_EQ(out.exit_code, kExitUsage);
@@ -600,7 +594,7 @@ class HalvingTransform final : public Transform {
 };
 
 TEST_F(JobTest, TransformsAndObserverPlugIntoThePipeline) {
-  std::string a = dir_ / "a", b = dir_ / "b";
+  std::string a = dir_.File("a"), b = dir_.File("b");
   HalvingTransform halve;
   auto raw_bytes = std::make_shared<std::atomic<uint64_t>>(0);
   JobHooks hooks;

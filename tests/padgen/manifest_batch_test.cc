@@ -15,9 +15,9 @@ Digest128 DigestOf(int i) {
 }
 
 TEST(ManifestBatchTest, BatchAndSingleAppendsMakeTheSameManifest) {
-  padgen::testing::TempDir dir;
+  TestDir dir;
   Env& env = *Env::Default();
-  auto w = ManifestWriter::Create(env, dir / "m", 500, 100, {});
+  auto w = ManifestWriter::Create(env, dir.File("m"), 500, 100, {});
   ASSERT_TRUE(w.ok());
   ASSERT_TRUE((*w)->AppendChunk(DigestOf(0)).ok());
   std::vector<Digest128> batch = {DigestOf(1), DigestOf(2), DigestOf(3)};
@@ -30,7 +30,7 @@ TEST(ManifestBatchTest, BatchAndSingleAppendsMakeTheSameManifest) {
   auto id = (*w)->Finish();
   ASSERT_TRUE(id.ok());
 
-  auto m = ReadManifest(env, dir / "m");
+  auto m = ReadManifest(env, dir.File("m"));
   ASSERT_TRUE(m.ok());
   EXPECT_TRUE(m->complete);
   ASSERT_EQ(m->chunks.size(), 5u);
@@ -39,9 +39,9 @@ TEST(ManifestBatchTest, BatchAndSingleAppendsMakeTheSameManifest) {
 }
 
 TEST(ManifestBatchTest, FailedSyncIsFailStop) {
-  padgen::testing::TempDir dir;
+  TestDir dir;
   FaultInjectionEnv env;
-  auto w = ManifestWriter::Create(env, dir / "m", 500, 100, {});
+  auto w = ManifestWriter::Create(env, dir.File("m"), 500, 100, {});
   ASSERT_TRUE(w.ok());
   env.FailNthSync(1);
   std::vector<Digest128> batch = {DigestOf(0), DigestOf(1)};

@@ -20,18 +20,12 @@
 namespace otc::padgen {
 namespace {
 
-using testing::CheckManifest;
-using testing::Exists;
-using testing::PseudoRandom;
-using testing::ReadAll;
-using testing::ScratchMount;
-using testing::ScriptedStream;
-using testing::TempDir;
+using namespace testing;  // tests/padgen/test_util.h
 
 class PairTest : public ::testing::Test {
  protected:
-  std::string StoreA() { return dir_ / "alice-drive/otc"; }
-  std::string StoreB() { return dir_ / "bob-drive/otc"; }
+  std::string StoreA() { return dir_.File("alice-drive/otc"); }
+  std::string StoreB() { return dir_.File("bob-drive/otc"); }
 
   JobOptions Pair(uint64_t size) {
     JobOptions o;
@@ -51,7 +45,7 @@ class PairTest : public ::testing::Test {
     EXPECT_FALSE(Exists(padstore::StorePaths(StoreB()).Meta("alice")));
   }
 
-  TempDir dir_;
+  TestDir dir_;
   std::atomic<bool> cancel_{false};
   std::string messages_;
 };
@@ -169,7 +163,7 @@ TEST_F(PairTest, ExistingContactIsRefused) {
 }
 
 TEST_F(PairTest, SomeoneElsesStoreIsRefused) {
-  std::filesystem::create_directories(dir_ / "bob-drive");
+  std::filesystem::create_directories(dir_.File("bob-drive"));
   ASSERT_TRUE(padstore::Store::Init(StoreB(), "carol").ok());
   JobOutcome out = Run(Pair(1 << 20));
   EXPECT_EQ(out.exit_code, kExitUsage);
@@ -179,7 +173,7 @@ TEST_F(PairTest, SomeoneElsesStoreIsRefused) {
 }
 
 TEST_F(PairTest, StoreInUseIsReportedBeforeGenerating) {
-  std::filesystem::create_directories(dir_ / "bob-drive");
+  std::filesystem::create_directories(dir_.File("bob-drive"));
   ASSERT_TRUE(padstore::Store::Init(StoreB(), "bob").ok());
   auto daemon = padstore::Store::Open(StoreB());
   ASSERT_TRUE(daemon.ok());
@@ -198,8 +192,8 @@ TEST_F(PairTest, BadInputsFailClearlyWithoutAHalfRegisteredContact) {
     std::string message;
   };
   ScratchMount small("tmpfs", 4 << 20);
-  testing::WriteAll(dir_ / "rng", PseudoRandom(300 << 10, 3));
-  testing::WriteAll(dir_ / "a-file", {1});
+  testing::WriteAll(dir_.File("rng"), PseudoRandom(300 << 10, 3));
+  testing::WriteAll(dir_.File("a-file"), {1});
   auto scripted_eio = [](JobOptions&, JobHooks& h) {
     h.make_source = []() -> Result<std::unique_ptr<PadSource>> {
       std::vector<std::unique_ptr<ByteStream>> s;
@@ -219,13 +213,13 @@ TEST_F(PairTest, BadInputsFailClearlyWithoutAHalfRegisteredContact) {
        },
        kExitUsage, "not enough space"},
       {"unwritable destination",
-       [&](JobOptions& o, JobHooks&) { o.users[1].dir = dir_ / "a-file/otc"; }, kExitUsage,
+       [&](JobOptions& o, JobHooks&) { o.users[1].dir = dir_.File("a-file/otc"); }, kExitUsage,
        "not a directory"},
       {"missing HRNG", [](JobOptions& o, JobHooks&) { o.hrngs = {"/dev/otc-no-hwrng"}; },
        kExitUsage, "/dev/otc-no-hwrng"},
       {"HRNG EOF mid-run",
        [&](JobOptions& o, JobHooks&) {
-         o.hrngs = {dir_ / "rng"};
+         o.hrngs = {dir_.File("rng")};
          o.hrng_block = 4096;
        },
        kExitFailed, "end of file"},
@@ -234,7 +228,7 @@ TEST_F(PairTest, BadInputsFailClearlyWithoutAHalfRegisteredContact) {
        "same place"},
       {"third user",
        [&](JobOptions& o, JobHooks&) {
-         o.users.push_back({"carol", dir_ / "carol"});
+         o.users.push_back({"carol", dir_.File("carol")});
        },
        kExitUsage, "exactly two"},
   };
@@ -253,8 +247,8 @@ TEST_F(PairTest, BadInputsFailClearlyWithoutAHalfRegisteredContact) {
       std::filesystem::remove_all(small.path() + "/otc");
     }
     // A run that failed mid-way leaves a resumable pad; start the next case afresh.
-    std::filesystem::remove_all(dir_ / "alice-drive");
-    std::filesystem::remove_all(dir_ / "bob-drive");
+    std::filesystem::remove_all(dir_.File("alice-drive"));
+    std::filesystem::remove_all(dir_.File("bob-drive"));
   }
 }
 

@@ -23,10 +23,7 @@
 namespace otc::padgen {
 namespace {
 
-using testing::Exists;
-using testing::PseudoRandom;
-using testing::ReadAll;
-using testing::TempDir;
+using namespace testing;  // tests/padgen/test_util.h
 using namespace std::chrono_literals;
 
 constexpr uint64_t kSize = 1 << 20;
@@ -142,13 +139,13 @@ class ProgressTest : public ::testing::Test {
     JobOptions o;
     o.size = kSize;
     o.chunk_size = kChunk;
-    o.source = "file:" + (dir_ / "fifo");
-    o.outputs = {dir_ / "a", dir_ / "b"};
+    o.source = "file:" + (dir_.File("fifo"));
+    o.outputs = {dir_.File("a"), dir_.File("b")};
     return o;
   }
   // Runs the job on a thread with stderr to a file the test can read while it runs.
   void Start(const JobOptions& o, JobUi ui) {
-    err_path_ = dir_ / "stderr";
+    err_path_ = dir_.File("stderr");
     err_ = std::fopen(err_path_.c_str(), "w");
     ASSERT_NE(err_, nullptr);
     std::setvbuf(err_, nullptr, _IOLBF, 0);
@@ -164,11 +161,11 @@ class ProgressTest : public ::testing::Test {
   }
   void ExpectCopiesHold(const std::vector<uint8_t>& data) {
     for (const char* name : {"a", "b"}) {
-      EXPECT_EQ(ReadAll(dir_ / name), data) << name;
+      EXPECT_EQ(ReadAll(dir_.File(name)), data) << name;
     }
   }
 
-  TempDir dir_;
+  TestDir dir_;
   std::string err_path_;
   FILE* err_ = nullptr;
   JobOptions options_;
@@ -180,7 +177,7 @@ class ProgressTest : public ::testing::Test {
 
 TEST_F(ProgressTest, WithoutTerminalPrintsLinesWhileTheSourceStallsAndFinishes) {
   std::vector<uint8_t> data = PseudoRandom(kSize, 11);
-  GatedFifo fifo(dir_ / "fifo", data);
+  GatedFifo fifo(dir_.File("fifo"), data);
   fifo.Allow(kSize / 4);
   JobUi ui;
   ui.progress = false;  // not a terminal
@@ -204,7 +201,7 @@ TEST_F(ProgressTest, WithoutTerminalPrintsLinesWhileTheSourceStallsAndFinishes) 
 
 TEST_F(ProgressTest, ReportNowPrintsALineAtOnceAndGenerationContinues) {
   std::vector<uint8_t> data = PseudoRandom(kSize, 12);
-  GatedFifo fifo(dir_ / "fifo", data);
+  GatedFifo fifo(dir_.File("fifo"), data);
   fifo.Allow(kSize / 4);
   std::atomic<bool> report_now{false};
   JobUi ui;
@@ -232,7 +229,7 @@ TEST_F(ProgressTest, ReportNowPrintsALineAtOnceAndGenerationContinues) {
 
 TEST_F(ProgressTest, FirstEstimateAndFirstProgressEtaAgree) {
   std::vector<uint8_t> data = PseudoRandom(kSize, 13);
-  GatedFifo fifo(dir_ / "fifo", data);
+  GatedFifo fifo(dir_.File("fifo"), data);
   fifo.Allow(kSize / 8);
   JobUi ui;
   ui.measure_budget = 200ms;
@@ -262,27 +259,27 @@ TEST_F(ProgressTest, FirstEstimateAndFirstProgressEtaAgree) {
 
 TEST_F(ProgressTest, InterruptedBeforeAnythingDurableRemovesItsFiles) {
   std::vector<uint8_t> data = PseudoRandom(kSize, 14);
-  GatedFifo fifo(dir_ / "fifo", data);
+  GatedFifo fifo(dir_.File("fifo"), data);
   fifo.Allow(kChunk / 2);  // less than one chunk: nothing can become durable
   JobUi ui;
   ui.measure_budget = 50ms;
   ui.progress_interval = std::chrono::hours(1);
   Start(Options(), ui);
   ASSERT_TRUE(WaitForLines(err_path_, "padgen: generating", 1, 10s)) << ReadText(err_path_);
-  EXPECT_TRUE(Exists(dir_ / "a"));  // preallocated
+  EXPECT_TRUE(Exists(dir_.File("a")));  // preallocated
   cancel_ = true;
   JobOutcome out = Join();
   ASSERT_EQ(out.exit_code, kExitInterrupted) << out.status.ToString();
   EXPECT_NE(out.status.message().find("removed the files"), std::string::npos)
       << out.status.message();
   for (const char* name : {"a", "b", "a.manifest", "b.manifest"}) {
-    EXPECT_FALSE(Exists(dir_ / name)) << name;
+    EXPECT_FALSE(Exists(dir_.File(name))) << name;
   }
 }
 
 TEST_F(ProgressTest, InterruptedAfterADurableChunkKeepsThePadForResume) {
   std::vector<uint8_t> data = PseudoRandom(kSize, 15);
-  GatedFifo fifo(dir_ / "fifo", data);
+  GatedFifo fifo(dir_.File("fifo"), data);
   fifo.Allow(4 * kChunk);
   JobUi ui;
   ui.measure_budget = 50ms;
@@ -290,7 +287,7 @@ TEST_F(ProgressTest, InterruptedAfterADurableChunkKeepsThePadForResume) {
   Start(Options(), ui);
   // Wait until the first chunks are in the manifest (durable on this copy).
   const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (testing::CheckManifest(dir_ / "b.manifest", dir_ / "b").chunk_records < 2 &&
+  while (testing::CheckManifest(dir_.File("b.manifest"), dir_.File("b")).chunk_records < 2 &&
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(20ms);
   }
@@ -298,8 +295,8 @@ TEST_F(ProgressTest, InterruptedAfterADurableChunkKeepsThePadForResume) {
   JobOutcome out = Join();
   ASSERT_EQ(out.exit_code, kExitInterrupted) << out.status.ToString();
   EXPECT_NE(out.status.message().find("--resume"), std::string::npos) << out.status.message();
-  EXPECT_TRUE(Exists(dir_ / "a"));
-  EXPECT_TRUE(Exists(dir_ / "a.manifest"));
+  EXPECT_TRUE(Exists(dir_.File("a")));
+  EXPECT_TRUE(Exists(dir_.File("a.manifest")));
 }
 
 class DryRunTest : public ::testing::Test {
@@ -308,13 +305,13 @@ class DryRunTest : public ::testing::Test {
     JobOptions o;
     o.size = kSize;
     o.chunk_size = kChunk;
-    o.outputs = {dir_ / "x/a", dir_ / "y/b"};
+    o.outputs = {dir_.File("x/a"), dir_.File("y/b")};
     return o;
   }
   JobOutcome Run(const JobOptions& o) {
     return testing::RunJobCapturing(o, {}, cancel_, &messages_, 20);
   }
-  TempDir dir_;
+  TestDir dir_;
   std::atomic<bool> cancel_{false};
   std::string messages_;
 };
@@ -326,8 +323,8 @@ TEST_F(DryRunTest, ReportsDurationSpaceAndDestinationsAndWritesNothing) {
   ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString() << messages_;
   EXPECT_NE(messages_.find("expected to take"), std::string::npos) << messages_;
   EXPECT_NE(messages_.find("space: "), std::string::npos) << messages_;
-  EXPECT_NE(messages_.find("destination " + (dir_ / "x/a")), std::string::npos) << messages_;
-  EXPECT_NE(messages_.find("destination " + (dir_ / "y/b")), std::string::npos) << messages_;
+  EXPECT_NE(messages_.find("destination " + (dir_.File("x/a"))), std::string::npos) << messages_;
+  EXPECT_NE(messages_.find("destination " + (dir_.File("y/b"))), std::string::npos) << messages_;
   EXPECT_NE(messages_.find("nothing was written"), std::string::npos) << messages_;
   EXPECT_EQ(messages_.find("done:"), std::string::npos) << messages_;
   EXPECT_TRUE(out.summary["dry_run"].get<bool>());
@@ -337,8 +334,8 @@ TEST_F(DryRunTest, ReportsDurationSpaceAndDestinationsAndWritesNothing) {
   EXPECT_EQ(out.summary["destinations"].size(), 2u);
   EXPECT_FALSE(out.summary.contains("pad_id"));
   // Not even the directories.
-  EXPECT_FALSE(Exists(dir_ / "x"));
-  EXPECT_FALSE(Exists(dir_ / "y"));
+  EXPECT_FALSE(Exists(dir_.File("x")));
+  EXPECT_FALSE(Exists(dir_.File("y")));
 }
 
 TEST_F(DryRunTest, ReportsMissingSpaceLikeTheRealRun) {
@@ -350,7 +347,7 @@ TEST_F(DryRunTest, ReportsMissingSpaceLikeTheRealRun) {
   EXPECT_EQ(out.exit_code, kExitUsage);
   EXPECT_NE(out.status.message().find("not enough space"), std::string::npos)
       << out.status.message();
-  EXPECT_FALSE(Exists(dir_ / "x"));
+  EXPECT_FALSE(Exists(dir_.File("x")));
 }
 
 TEST_F(DryRunTest, ARunLongerThanTheLimitNeedsYesAndSaysSoBeforeAnythingElse) {
@@ -364,14 +361,14 @@ TEST_F(DryRunTest, ARunLongerThanTheLimitNeedsYesAndSaysSoBeforeAnythingElse) {
   EXPECT_NE(m.find("--yes"), std::string::npos) << m;
   EXPECT_NE(m.find("would take about"), std::string::npos) << m;
   EXPECT_EQ(m.find("space"), std::string::npos) << m;
-  EXPECT_FALSE(Exists(dir_ / "x"));
+  EXPECT_FALSE(Exists(dir_.File("x")));
   // With --yes it goes on, to the next check (here: the space).
   o.yes = true;
   out = Run(o);
   EXPECT_EQ(out.exit_code, kExitUsage);
   EXPECT_NE(out.status.message().find("not enough space"), std::string::npos)
       << out.status.message();
-  EXPECT_FALSE(Exists(dir_ / "x"));
+  EXPECT_FALSE(Exists(dir_.File("x")));
 }
 
 TEST_F(DryRunTest, YesRunsAShortPadNormally) {
@@ -384,14 +381,14 @@ TEST_F(DryRunTest, YesRunsAShortPadNormally) {
 
 // The binary, with a real SIGUSR1 and stderr to a file (not a terminal).
 TEST(ProgressCliTest, SigusrPrintsAProgressLineAndTheRunFinishes) {
-  TempDir dir;
+  TestDir dir;
   std::vector<uint8_t> data = PseudoRandom(kSize, 16);
-  GatedFifo fifo(dir / "fifo", data);
+  GatedFifo fifo(dir.File("fifo"), data);
   fifo.Allow(kSize / 4);
-  const std::string err = dir / "stderr";
+  const std::string err = dir.File("stderr");
   int pid =
       testing::StartPadgen({"--size", std::to_string(kSize), "--chunk-size", "64K", "--source",
-                            "file:" + (dir / "fifo"), "-o", dir / "a", "-o", dir / "b"},
+                            "file:" + (dir.File("fifo")), "-o", dir.File("a"), "-o", dir.File("b")},
                            err);
   ASSERT_GT(pid, 0);
   ASSERT_TRUE(WaitForLines(err, "padgen: generating", 1, 20s)) << ReadText(err);
@@ -408,19 +405,19 @@ TEST(ProgressCliTest, SigusrPrintsAProgressLineAndTheRunFinishes) {
   EXPECT_EQ(::kill(pid, 0), 0);  // still running
   fifo.Finish();
   EXPECT_EQ(testing::WaitPadgen(pid), 0) << ReadText(err);
-  EXPECT_EQ(ReadAll(dir / "a"), data);
-  EXPECT_EQ(ReadAll(dir / "b"), data);
+  EXPECT_EQ(ReadAll(dir.File("a")), data);
+  EXPECT_EQ(ReadAll(dir.File("b")), data);
 }
 
 TEST(ProgressCliTest, DecimalSizeSuffixFollowsDd) {
-  TempDir dir;
-  testing::RunResult r = testing::RunPadgen(
-      {"--size", "2MB", "--chunk-size", "64KiB", "-o", dir / "a", "-o", dir / "b", "--json"});
+  TestDir dir;
+  testing::RunResult r = testing::RunPadgen({"--size", "2MB", "--chunk-size", "64KiB", "-o",
+                                             dir.File("a"), "-o", dir.File("b"), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   nlohmann::json j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["size"].get<uint64_t>(), 2000000u);
   EXPECT_EQ(j["chunk_size"].get<uint64_t>(), 65536u);
-  EXPECT_EQ(ReadAll(dir / "a").size(), 2000000u);
+  EXPECT_EQ(ReadAll(dir.File("a")).size(), 2000000u);
 }
 
 TEST(ProgressCliTest, HelpDocumentsSuffixesDryRunYesAndSigusr) {
@@ -432,13 +429,13 @@ TEST(ProgressCliTest, HelpDocumentsSuffixesDryRunYesAndSigusr) {
 }
 
 TEST(ProgressCliTest, DryRunWritesNothing) {
-  TempDir dir;
-  testing::RunResult r =
-      testing::RunPadgen({"--size", "1M", "--dry-run", "-o", dir / "a", "-o", dir / "b", "--json"});
+  TestDir dir;
+  testing::RunResult r = testing::RunPadgen(
+      {"--size", "1M", "--dry-run", "-o", dir.File("a"), "-o", dir.File("b"), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(nlohmann::json::parse(r.out)["dry_run"].get<bool>());
-  EXPECT_FALSE(Exists(dir / "a"));
-  EXPECT_FALSE(Exists(dir / "a.manifest"));
+  EXPECT_FALSE(Exists(dir.File("a")));
+  EXPECT_FALSE(Exists(dir.File("a.manifest")));
 }
 
 }  // namespace

@@ -15,9 +15,7 @@
 namespace otc::padgen {
 namespace {
 
-using testing::CheckManifest;
-using testing::ReadAll;
-using testing::TempDir;
+using namespace testing;  // tests/padgen/test_util.h
 
 // Chi-square statistic of the byte histogram against the uniform distribution.
 double ChiSquare(const std::vector<uint8_t>& data) {
@@ -67,23 +65,23 @@ TEST(RandomSourceDescribe, NamesTheGenerator) {
 }
 
 TEST(DrbgJob, WritesIdenticalVerifiedCopiesAndSaysWhereTheBytesCameFrom) {
-  TempDir dir;
+  TestDir dir;
   const uint64_t size = (3 << 20) + 777;
   JobOptions o;
   o.size = size;
   o.chunk_size = 1 << 20;
   o.source = "drbg";
-  o.outputs = {dir / "a", dir / "b"};
+  o.outputs = {dir.File("a"), dir.File("b")};
   std::atomic<bool> cancel{false};
   std::string messages;
   JobOutcome out = testing::RunJobCapturing(o, {}, cancel, &messages);
   ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString();
-  std::vector<uint8_t> a = ReadAll(dir / "a");
+  std::vector<uint8_t> a = ReadAll(dir.File("a"));
   ASSERT_EQ(a.size(), size);
-  EXPECT_EQ(ReadAll(dir / "b"), a);
+  EXPECT_EQ(ReadAll(dir.File("b")), a);
   EXPECT_LT(ChiSquare(a), 400.0);
   for (const char* name : {"a", "b"}) {
-    auto c = CheckManifest(dir / (std::string(name) + ".manifest"), dir / name);
+    auto c = CheckManifest(dir.File(std::string(name) + ".manifest"), dir.File(name));
     EXPECT_TRUE(c.complete && c.digests_match) << name;
   }
   EXPECT_TRUE(out.summary["verified"].get<bool>());
@@ -92,11 +90,11 @@ TEST(DrbgJob, WritesIdenticalVerifiedCopiesAndSaysWhereTheBytesCameFrom) {
 }
 
 TEST(DrbgJob, UnknownSourceNamesTheChoices) {
-  TempDir dir;
+  TestDir dir;
   JobOptions o;
   o.size = 1 << 20;
   o.source = "urandom";
-  o.outputs = {dir / "a"};
+  o.outputs = {dir.File("a")};
   Status s = ValidateJobOptions(o);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("drbg"), std::string::npos) << s.message();

@@ -15,8 +15,7 @@
 namespace otc::padgen {
 namespace {
 
-using testing::PseudoRandom;
-using testing::ScriptedStream;
+using namespace testing;  // tests/padgen/test_util.h
 
 constexpr size_t kBlock = 4096;
 constexpr size_t kStartup = 1024;
@@ -211,8 +210,8 @@ TEST(StreamSourceTest, FileSourceIsNotHealthTested) {
 
 TEST(StreamSourceTest, StopUnblocksAWaitingFill) {
   // A device that never delivers: a FIFO whose writer stays silent.
-  testing::TempDir dir;
-  std::string fifo = dir / "fifo";
+  TestDir dir;
+  std::string fifo = dir.File("fifo");
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   int writer = ::open(fifo.c_str(), O_RDWR);
   StreamSourceOptions o = HrngOptions();

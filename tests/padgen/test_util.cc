@@ -22,18 +22,6 @@ extern char** environ;
 
 namespace otc::padgen::testing {
 
-TempDir::TempDir(const std::string& base) {
-  std::string tmpl = base + "/otc-padgen-test-XXXXXX";
-  char* p = ::mkdtemp(tmpl.data());
-  if (p == nullptr) std::abort();
-  path_ = p;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 ScratchMount::ScratchMount(const std::string& fstype, uint64_t size_bytes, bool read_only) {
   std::string tmpl = "/tmp/otc-padgen-mnt-XXXXXX";
   char* p = ::mkdtemp(tmpl.data());

@@ -1,4 +1,5 @@
-// Helpers shared by the padgen tests: temporary directories, deterministic random data,
+// Helpers shared by the padgen tests (temporary directories: tests/common/test_dir.h),
+// deterministic random data,
 // scripted byte streams, size-limited tmpfs mounts, running the padgen binary, and an
 // independent manifest checker (plain XXH3 over the file, not padgen's code).
 #pragma once
@@ -14,19 +15,9 @@
 
 #include "padgen/byte_stream.h"
 #include "padgen/job.h"
+#include "tests/common/test_dir.h"
 
 namespace otc::padgen::testing {
-
-class TempDir {
- public:
-  explicit TempDir(const std::string& base = "/tmp");
-  ~TempDir();
-  const std::string& path() const { return path_; }
-  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
 
 // A tmpfs (or ramfs) of `size_bytes` mounted on a fresh directory; ok() is false when
 // mounting is not possible (not root), and tests then GTEST_SKIP.

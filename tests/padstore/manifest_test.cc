@@ -9,18 +9,14 @@
 
 #include "common/encoding.h"
 #include "padstore/crc32c.h"
+#include "tests/common/test_dir.h"
 
 namespace otc::padstore {
 namespace {
 
 class ManifestTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/otc-manifest-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    path_ = dir_ + "/pad.manifest";
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void SetUp() override { path_ = dir_ + "/pad.manifest"; }
 
   Digest128 DigestOf(int i) {
     std::vector<uint8_t> chunk(1000, static_cast<uint8_t>(i));
@@ -28,7 +24,8 @@ class ManifestTest : public ::testing::Test {
   }
 
   Env& env_ = *Env::Default();
-  std::string dir_;
+  TestDir scratch_;
+  std::string dir_ = scratch_.path();
   std::string path_;
 };
 

@@ -13,23 +13,13 @@
 #include "padstore/manifest.h"
 #include "padstore/store.h"
 #include "tests/common/test_dir.h"
+#include "tests/common/test_pad.h"
 
 namespace otc::padstore::testing {
 
-// The test pad's byte at index i (a SplitMix64 stream; never all-zero in 16 bytes).
-inline uint8_t PadByte(uint64_t seed, uint64_t i) {
-  uint64_t z = seed * 0x9e3779b97f4a7c15ull + (i >> 3) + 1;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  z ^= z >> 31;
-  return static_cast<uint8_t>(z >> (8 * (i & 7)));
-}
-
-inline std::vector<uint8_t> PadBytes(uint64_t seed, uint64_t lo, uint64_t hi) {
-  std::vector<uint8_t> out;
-  for (uint64_t i = lo; i < hi; ++i) out.push_back(PadByte(seed, i));
-  return out;
-}
+// The shared deterministic test pad (tests/common/test_pad.h).
+using ::otc::test_pad::PadByte;
+using ::otc::test_pad::PadBytes;
 
 // Writes `size` pad bytes to `pad_path` and a complete manifest to `manifest_path`.
 inline void WritePad(const std::string& pad_path, const std::string& manifest_path, uint64_t size,

@@ -15,14 +15,15 @@
 #include "common/http/client.h"
 #include "tests/relay/relay_process.h"
 #include "tests/relay/store_backends.h"
+#include "tests/relay/test_name.h"
 
 namespace otc::relay {
 namespace {
 
 using namespace std::chrono_literals;
+using otc::TestDir;
 using otc::testing::PgBackend;
 using otc::testing::RelayProcess;
-using otc::testing::TestDir;
 
 std::vector<std::string> Args(const std::string& uri) {
   return {"--listen", "127.0.0.1:0", "--db", uri,          "--rate-limit",

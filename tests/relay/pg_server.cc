@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "relay/pg_conn.h"
-#include "tests/relay/test_dir.h"
+#include "tests/common/test_dir.h"
 
 namespace otc::testing {
 

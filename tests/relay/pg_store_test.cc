@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/relay/store_backends.h"
+#include "tests/relay/test_name.h"
 
 namespace otc::relay {
 namespace {

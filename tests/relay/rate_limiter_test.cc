@@ -2,7 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/relay/test_dir.h"
+#include "tests/common/test_dir.h"
+#include "tests/relay/test_name.h"
 
 namespace otc::relay {
 namespace {

@@ -13,17 +13,17 @@
 #include "chat/client/relay_endpoints.h"
 #include "common/encoding.h"
 #include "common/http/client.h"
+#include "tests/common/test_dir.h"
 #include "tests/http/raw_socket.h"
 #include "tests/http/test_cert.h"
 #include "tests/relay/relay_process.h"
-#include "tests/relay/test_dir.h"
 
 namespace otc::relay {
 namespace {
 
 using namespace std::chrono_literals;
+using otc::TestDir;
 using otc::testing::RelayProcess;
-using otc::testing::TestDir;
 
 // The 2015 anonymous API (--accounts off): these tests are about limits, TLS and
 // failover; accounts have their own tests.

@@ -5,7 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/relay/test_dir.h"
+#include "tests/common/test_dir.h"
+#include "tests/relay/test_name.h"
 
 #include "common/encoding.h"
 #include "relay/retention.h"

@@ -15,7 +15,7 @@
 #include "relay/metrics_endpoint.h"
 #include "relay/relay_service.h"
 #include "relay/sqlite_store.h"
-#include "tests/relay/test_dir.h"
+#include "tests/common/test_dir.h"
 
 namespace otc::relay {
 
@@ -115,7 +115,7 @@ class RelayFixture : public ::testing::Test {
     return r.result_int() == 200 ? j["ref"].get<uint64_t>() : 0;
   }
 
-  otc::testing::TestDir dir_;
+  otc::TestDir dir_;
   std::unique_ptr<SqliteStore> store_;
   std::shared_ptr<RelayService> service_;
   std::unique_ptr<http::Server> server_;

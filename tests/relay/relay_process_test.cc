@@ -15,15 +15,16 @@
 
 #include "common/encoding.h"
 #include "common/http/client.h"
+#include "tests/common/test_dir.h"
 #include "tests/relay/relay_process.h"
-#include "tests/relay/test_dir.h"
+#include "tests/relay/test_name.h"
 
 namespace otc::relay {
 namespace {
 
 using namespace std::chrono_literals;
+using otc::TestDir;
 using otc::testing::RelayProcess;
-using otc::testing::TestDir;
 
 std::string ReadLog(const std::string& path) {
   std::string text;
@@ -43,9 +44,9 @@ bool LongProfile() {
 
 std::vector<std::string> Args(const TestDir& dir, std::vector<std::string> extra = {}) {
   // The 2015 anonymous API: these tests are about the process, not accounts.
-  std::vector<std::string> a = {"--listen",   "127.0.0.1:0", "--db",         dir.File("relay.db"),
-                                "--rate-limit", "0",         "--threads",    "2",
-                                "--accounts", "off",         "--metrics-listen", "127.0.0.1:0"};
+  std::vector<std::string> a = {
+      "--listen", "127.0.0.1:0", "--db", dir.File("relay.db"), "--rate-limit", "0", "--threads",
+      "2",        "--accounts",  "off",  "--metrics-listen",   "127.0.0.1:0"};
   a.insert(a.end(), extra.begin(), extra.end());
   return a;
 }

@@ -11,14 +11,14 @@
 
 #include "common/encoding.h"
 #include "common/http/client.h"
+#include "tests/common/test_dir.h"
 #include "tests/relay/relay_process.h"
-#include "tests/relay/test_dir.h"
 
 namespace otc::relay {
 namespace {
 
+using otc::TestDir;
 using otc::testing::RelayProcess;
-using otc::testing::TestDir;
 
 // Runs `otc register` for `user` with `config_dir`; returns the exit code, output in *out.
 int Register(const std::string& relay, const std::string& user, const std::string& config_dir,

@@ -10,12 +10,13 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/relay/test_dir.h"
+#include "tests/common/test_dir.h"
+#include "tests/relay/test_name.h"
 
 namespace otc::relay {
 namespace {
 
-using otc::testing::TestDir;
+using otc::TestDir;
 
 std::unique_ptr<SqliteStore> OpenOrDie(SqliteStoreOptions o) {
   Result<std::unique_ptr<SqliteStore>> s = SqliteStore::Open(std::move(o));

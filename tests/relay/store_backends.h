@@ -18,8 +18,8 @@
 #include "relay/pg_store.h"
 #include "relay/sqlite_db.h"
 #include "relay/sqlite_store.h"
+#include "tests/common/test_dir.h"
 #include "tests/relay/pg_server.h"
-#include "tests/relay/test_dir.h"
 
 namespace otc::testing {
 
