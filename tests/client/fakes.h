@@ -108,6 +108,7 @@ class FakeRelay : public RelayApi {
       --send_failures;
       return Status::Unavailable("relay: connection refused");
     }
+    if (refuse_contents_with == contents) return Status::TooLarge("relay refused: too large");
     if (log) log->push_back("send " + recipient);
     messages.push_back({next_ref, sender, recipient, contents});
     return next_ref++;
@@ -145,6 +146,7 @@ class FakeRelay : public RelayApi {
   std::vector<std::string>* log = nullptr;  // shared with the device to see the order
   uint64_t next_ref = 1;
   int send_failures = 0;
+  std::string refuse_contents_with;  // a send of exactly these contents is refused (413)
   int get_failures = 0;
   int send_calls = 0;
   int get_calls = 0;
