@@ -102,12 +102,14 @@ SendOutcome Sender::SendQueued(const std::string& to, std::string_view text) {
   Result<std::unique_ptr<FileLock>> lock = outbox_->Lock(lock_wait_);
   if (!lock.ok()) {
     out.status = lock.status().WithContext("nothing sent, no pad used");
+    out.outbox_failed = true;
     return out;
   }
   FlushReport report;
   Result<std::vector<OutboxEntry>> before = outbox_->Load(&report.damage);
   if (!before.ok()) {
     out.status = before.status().WithContext("nothing sent, no pad used");
+    out.outbox_failed = true;
     return out;
   }
   Result<PackageResult> pkg = PackageWithRetries(to, text);
@@ -129,6 +131,7 @@ SendOutcome Sender::SendQueued(const std::string& to, std::string_view text) {
     // Never send what is not safely queued: a crash could then deliver it twice or lose
     // track of it.
     out.status = s.WithContext("not sent, because it could not be queued");
+    out.outbox_failed = true;
     if (on_flush_ && !report.damage.empty()) on_flush_(report);
     return out;
   }
@@ -145,6 +148,7 @@ SendOutcome Sender::SendQueued(const std::string& to, std::string_view text) {
   }
   // Still in the outbox.
   out.queued = true;
+  out.outbox_failed = !report.outbox.ok();
   out.status = !report.outbox.ok() ? report.outbox : report.relay;
   if (out.status.ok()) out.status = Status::Unavailable("relay: not tried");
   if (on_flush_ && (!others.left.empty() || !others.damage.empty())) on_flush_(others);

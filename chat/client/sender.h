@@ -41,6 +41,7 @@ struct SendOutcome {
   std::vector<Warning> warnings;  // pad low, retries that happened
   bool queued = false;            // in the outbox, not yet acknowledged (status says why)
   uint64_t outbox_id = 0;         // its outbox entry, if it has one
+  bool outbox_failed = false;     // not sent because the outbox could not be used (status)
 };
 
 // What one pass over the outbox did.
