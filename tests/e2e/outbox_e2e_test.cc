@@ -135,6 +135,36 @@ TEST_F(OutboxE2ETest, TheNextSendAndRecvSendWhatIsQueuedFirst) {
   EXPECT_EQ(Texts(BobReceives(false)), std::vector<std::string>{"for recv"});
 }
 
+TEST_F(OutboxE2ETest, TwoFlushesAtOnceDeliverEachQueuedMessageOnce) {
+  Cluster& c = *cluster_;
+  c.StopRelay();
+  // The chat queues one too, and says where it waits when it quits.
+  RunResult chat = c.Otc("chat", "alice", {}, "send bob from the chat\nquit\n");
+  EXPECT_EQ(chat.exit_code, 0) << chat.out << chat.err;
+  EXPECT_NE(chat.out.find("~~ queued for bob"), std::string::npos) << chat.out;
+  EXPECT_NE(chat.out.find("1 message(s) still queued for the relay in " + c.Outbox("alice")),
+            std::string::npos)
+      << chat.out;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(c.Otc("send", "alice", {"bob", "q" + std::to_string(i)}).exit_code, 75);
+  }
+  ASSERT_TRUE(c.StartRelay()) << c.error();
+  // Two otc processes of alice's at once: the outbox lock lets one send, the other waits
+  // and then finds nothing left.
+  SpawnOptions o1, o2;
+  o1.stdout_path = c.dir() + "/flush1.out";
+  o2.stdout_path = c.dir() + "/flush2.out";
+  Child f1 = Child::Spawn(c.OtcArgs("flush", "alice", {"--json"}), o1);
+  Child f2 = Child::Spawn(c.OtcArgs("flush", "alice", {"--json"}), o2);
+  EXPECT_EQ(f1.Wait(std::chrono::seconds(60)), 0);
+  EXPECT_EQ(f2.Wait(std::chrono::seconds(60)), 0);
+  int sent = json::parse(ReadFile(o1.stdout_path))["sent"].get<int>() +
+             json::parse(ReadFile(o2.stdout_path))["sent"].get<int>();
+  EXPECT_EQ(sent, 4);
+  EXPECT_EQ(Texts(BobReceives(false)),
+            (std::vector<std::string>{"from the chat", "q0", "q1", "q2"}));
+}
+
 // Byte offset of the n-th record (0-based) in an outbox file (outbox_format.h).
 size_t RecordOffset(const std::string& box, int n) {
   size_t at = 8;
