@@ -37,6 +37,8 @@ struct SendFlags {
   std::string to;                   // "bob" or "bob,carol"
   std::optional<std::string> text;  // unset: read standard input
   bool json = false;
+  // How long to keep retrying an unreachable device or relay (then: queued, or not sent).
+  uint32_t retry_seconds = 3;
 };
 
 struct RecvFlags {
@@ -49,6 +51,7 @@ struct RecvFlags {
 
 struct FlushFlags {
   bool json = false;
+  uint32_t retry_seconds = 3;  // how long to keep retrying an unreachable relay
 };
 
 struct ContactsFlags {

@@ -14,7 +14,6 @@
 #include "chat/client/app_outbox.h"
 #include "chat/client/app_setup.h"
 #include "chat/client/sender.h"
-#include "chat/client/stop_signal.h"
 #include "chat/client/transcript.h"
 
 namespace otc::client {
@@ -73,8 +72,8 @@ int RunFlush(const CommonFlags& flags, const FlushFlags& flush) {
   Result<std::unique_ptr<Outbox>> outbox = OpenUserOutbox(*setup);
   if (!outbox.ok()) return Fail(kExitUsage, outbox.status().message());
 
-  StopSignal never;
-  Sender sender(**device, **relay, setup->config.user, BackoffPolicy{}, never.AsSleeper());
+  Sender sender(**device, **relay, setup->config.user, BackoffPolicy{},
+                RetryForSleeper(std::chrono::seconds(flush.retry_seconds)));
   sender.SetOutbox(outbox->get(), kOutboxLockWait);
   if (!flush.json) {
     sender.SetRetryObserver([](const Warning& w) {

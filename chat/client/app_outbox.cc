@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <ctime>
+#include <optional>
+#include <thread>
 
 #include "chat/client/stop_signal.h"
 
@@ -43,6 +45,19 @@ std::string QueuedLine(const std::string& to, const Status& why) {
 
 int OutboxExitCode(const Status& s) {
   return s.code() == Status::Code::kBusy ? cli::kExitInUse : kExitInternal;
+}
+
+Sleeper RetryForSleeper(std::chrono::seconds limit) {
+  using Clock = std::chrono::steady_clock;
+  auto give_up_at = std::make_shared<std::optional<Clock::time_point>>();
+  return [limit, give_up_at](std::chrono::milliseconds d) {
+    const auto now = Clock::now();
+    if (!*give_up_at) *give_up_at = now + limit;
+    if (now >= **give_up_at) return false;
+    std::this_thread::sleep_for(
+        std::min(d, std::chrono::duration_cast<std::chrono::milliseconds>(**give_up_at - now)));
+    return true;
+  };
 }
 
 bool FlushQueuedFirst(const Setup& setup, DeviceApi& device, RelayApi& relay) {

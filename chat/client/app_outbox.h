@@ -7,6 +7,7 @@
 #include <string>
 
 #include "chat/client/app_setup.h"
+#include "chat/client/backoff.h"
 #include "chat/client/sender.h"
 
 namespace otc::client {
@@ -23,6 +24,10 @@ std::string FormatLeft(const FlushReport::Left& left);
 std::string QueuedLine(const std::string& to, const Status& why);
 // The exit code for an outbox that could not be used: 10 if another otc holds it, else 1.
 int OutboxExitCode(const Status& s);
+
+// A Sleeper for retries that gives up (returns false) once `limit` has passed since its
+// first call; the backoff policy's attempts still apply.
+Sleeper RetryForSleeper(std::chrono::seconds limit);
 
 // Sends what is queued before a command uses the relay (one try per message: the command
 // itself retries), printing what left and any damage to stderr. Returns false if the

@@ -13,7 +13,6 @@
 #include "chat/client/command.h"
 #include "chat/client/names.h"
 #include "chat/client/sender.h"
-#include "chat/client/stop_signal.h"
 #include "chat/client/transcript.h"
 #include "chat/rpc/error_category.h"
 #include "common/secret_buffer.h"
@@ -47,8 +46,8 @@ int RunSend(const CommonFlags& flags, const SendFlags& send) {
   Result<std::unique_ptr<Outbox>> outbox = OpenUserOutbox(*setup);
   if (!outbox.ok()) return Fail(kExitUsage, outbox.status().message());
 
-  StopSignal never;
-  Sender sender(**device, **relay, setup->config.user, BackoffPolicy{}, never.AsSleeper());
+  Sender sender(**device, **relay, setup->config.user, BackoffPolicy{},
+                RetryForSleeper(std::chrono::seconds(send.retry_seconds)));
   sender.SetRetryObserver([](const Warning& w) {
     std::fprintf(stderr, "%s\n", FormatWarning(w, std::time(nullptr)).c_str());
   });

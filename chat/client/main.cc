@@ -80,6 +80,12 @@ int main(int argc, char** argv) {
       ->required();
   send_cmd->add_option("text", send.text, "the message (default: read standard input)");
   send_cmd->add_flag("--json", send.json, "one JSON object per recipient: to, sent, ref, index");
+  send_cmd
+      ->add_option("--retry-for", send.retry_seconds,
+                   "seconds to keep retrying an unreachable device or relay; then the message "
+                   "is queued (exit 75) or, if the device was unreachable, not sent (exit 11)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3600));
 
   otc::client::RecvFlags recv;
   CLI::App* recv_cmd = app.add_subcommand(
@@ -103,6 +109,12 @@ int main(int argc, char** argv) {
       "send the messages queued in the outbox while the relay was unreachable, oldest first "
       "(exit 0: none left, 75: still queued)");
   AddCommon(flush_cmd, common);
+  flush_cmd
+      ->add_option("--retry-for", flush.retry_seconds,
+                   "seconds to keep retrying an unreachable relay before leaving the rest queued "
+                   "(exit 75)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3600));
   flush_cmd->add_flag("--json", flush.json,
                       "one JSON object: sent, refused, queued, damaged, messages [{to, index, "
                       "queued_unix, sent, ref}]");

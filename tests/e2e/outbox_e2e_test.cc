@@ -81,11 +81,12 @@ TEST_F(OutboxE2ETest, RelayDownSendExits75AndFlushDeliversExactlyOnceWithNoSkipp
   ASSERT_EQ(before.exit_code, 0) << before.err;
   c.StopRelay();
 
-  RunResult down = c.Otc("send", "alice", {"bob", "while the relay is down"});
+  RunResult down = c.Otc("send", "alice", {"bob", "while the relay is down", "--retry-for", "0"});
   EXPECT_EQ(down.exit_code, 75) << down.err;
   EXPECT_NE(down.err.find("queued for bob"), std::string::npos) << down.err;
   EXPECT_NE(down.err.find("otc flush"), std::string::npos) << down.err;
-  RunResult down_json = c.Otc("send", "alice", {"bob", "second while down", "--json"});
+  RunResult down_json =
+      c.Otc("send", "alice", {"bob", "second while down", "--json", "--retry-for", "0"});
   EXPECT_EQ(down_json.exit_code, 75) << down_json.err;
   json j = json::parse(down_json.out);
   EXPECT_EQ(j["queued"], true);
@@ -95,7 +96,7 @@ TEST_F(OutboxE2ETest, RelayDownSendExits75AndFlushDeliversExactlyOnceWithNoSkipp
   EXPECT_EQ(box.substr(0, 8), "OTCOUTB1");
   EXPECT_EQ(box.find("while the relay is down"), std::string::npos);
 
-  RunResult still_down = c.Otc("flush", "alice", {"--json"});
+  RunResult still_down = c.Otc("flush", "alice", {"--json", "--retry-for", "0"});
   EXPECT_EQ(still_down.exit_code, 75) << still_down.out << still_down.err;
   EXPECT_EQ(json::parse(still_down.out)["queued"], 2);
 
@@ -119,7 +120,7 @@ TEST_F(OutboxE2ETest, RelayDownSendExits75AndFlushDeliversExactlyOnceWithNoSkipp
 TEST_F(OutboxE2ETest, TheNextSendAndRecvSendWhatIsQueuedFirst) {
   Cluster& c = *cluster_;
   c.StopRelay();
-  EXPECT_EQ(c.Otc("send", "alice", {"bob", "queued one"}).exit_code, 75);
+  EXPECT_EQ(c.Otc("send", "alice", {"bob", "queued one", "--retry-for", "0"}).exit_code, 75);
   ASSERT_TRUE(c.StartRelay()) << c.error();
   RunResult next = c.Otc("send", "alice", {"bob", "next one"});
   EXPECT_EQ(next.exit_code, 0) << next.err;
@@ -127,7 +128,7 @@ TEST_F(OutboxE2ETest, TheNextSendAndRecvSendWhatIsQueuedFirst) {
   EXPECT_EQ(Texts(BobReceives(false)), (std::vector<std::string>{"queued one", "next one"}));
 
   c.StopRelay();
-  EXPECT_EQ(c.Otc("send", "alice", {"bob", "for recv"}).exit_code, 75);
+  EXPECT_EQ(c.Otc("send", "alice", {"bob", "for recv", "--retry-for", "0"}).exit_code, 75);
   ASSERT_TRUE(c.StartRelay()) << c.error();
   RunResult recv = c.Otc("recv", "alice", {});
   EXPECT_EQ(recv.exit_code, 0) << recv.err;
@@ -146,7 +147,9 @@ TEST_F(OutboxE2ETest, TwoFlushesAtOnceDeliverEachQueuedMessageOnce) {
             std::string::npos)
       << chat.out;
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(c.Otc("send", "alice", {"bob", "q" + std::to_string(i)}).exit_code, 75);
+    std::string text = "q";
+    text += std::to_string(i);
+    EXPECT_EQ(c.Otc("send", "alice", {"bob", text, "--retry-for", "0"}).exit_code, 75);
   }
   ASSERT_TRUE(c.StartRelay()) << c.error();
   // Two otc processes of alice's at once: the outbox lock lets one send, the other waits
@@ -180,7 +183,7 @@ TEST_F(OutboxE2ETest, ADamagedOutboxIsNamedAndItsIntactMessagesAreStillSent) {
   Cluster& c = *cluster_;
   c.StopRelay();
   for (std::string t : {"first", "second", "third"}) {
-    EXPECT_EQ(c.Otc("send", "alice", {"bob", t}).exit_code, 75);
+    EXPECT_EQ(c.Otc("send", "alice", {"bob", t, "--retry-for", "0"}).exit_code, 75);
   }
   std::string box = ReadFile(c.Outbox("alice"));
   box[RecordOffset(box, 1) + 30] ^= 0x01;  // a bit flipped inside the second record
@@ -218,17 +221,23 @@ TEST_F(OutboxE2ETest, SigkillAtRandomMomentsLosesNoAcceptedMessageAndDeliversEac
 
   std::set<std::string> accepted{"calibration"}, attempted{"calibration"};
   int kills = 0;
+  bool relay_up = true;
   for (int i = 0; kills < kKills; ++i) {
     std::string text = "k";
     text += std::to_string(i);
     attempted.insert(text);
     // Some of the sends find the relay down, so kills also land in queued sends and in
     // the flushes of the next ones.
-    if (i % 10 == 3) c.StopRelay();
+    if (i % 10 == 3) {
+      c.StopRelay();
+      relay_up = false;
+    }
     if (i % 10 == 6) {
       ASSERT_TRUE(c.StartRelay()) << c.error();
+      relay_up = true;
     }
-    Child send = Child::Spawn(c.OtcArgs("send", "alice", {"bob", text}), SpawnOptions{});
+    Child send =
+        Child::Spawn(c.OtcArgs("send", "alice", {"bob", text, "--retry-for", "0"}), SpawnOptions{});
     ASSERT_GT(send.pid(), 0);
     std::this_thread::sleep_for(std::chrono::microseconds(when(rng)));
     if (send.running()) {
@@ -238,7 +247,9 @@ TEST_F(OutboxE2ETest, SigkillAtRandomMomentsLosesNoAcceptedMessageAndDeliversEac
     int code = send.Wait(std::chrono::seconds(60));
     if (code == 0 || code == 75) accepted.insert(text);
   }
-  ASSERT_TRUE(c.StartRelay()) << c.error();
+  if (!relay_up) {
+    ASSERT_TRUE(c.StartRelay()) << c.error();
+  }
   RunResult flush = c.Otc("flush", "alice", {"--json"});
   EXPECT_EQ(flush.exit_code, 0) << flush.out << flush.err;
 
