@@ -248,7 +248,8 @@ void ChatSession::DoFlush() {
   OnFlushed(r);
   if (!r.outbox.ok()) {
     out_.Line("!! outbox: " + r.outbox.message());
-    NeedRetry(false);
+    // Another otc holding it is sending the same queue; anything else stopped the outbox.
+    NeedRetry(r.outbox.code() == Status::Code::kBusy);
     return;
   }
   {

@@ -104,6 +104,7 @@ class FakeRelay : public RelayApi {
   Result<uint64_t> Send(const std::string& sender, const std::string& recipient,
                         const std::string& contents) override {
     ++send_calls;
+    if (on_send) on_send(contents);
     if (send_failures > 0) {
       --send_failures;
       return Status::Unavailable("relay: connection refused");
@@ -141,6 +142,7 @@ class FakeRelay : public RelayApi {
 
   std::vector<RelayMessage> messages;
   std::function<void()> on_get;
+  std::function<void(const std::string& contents)> on_send;  // before the send is decided
   std::vector<RelayMessage> extra_next_get;  // returned once, verbatim (hostile relay)
   std::vector<uint64_t> acks;
   std::vector<std::string>* log = nullptr;  // shared with the device to see the order

@@ -77,6 +77,29 @@ TEST_F(SenderOutboxTest, RelayDownLeavesThePackageQueuedAndAFlushSendsThatSamePa
   EXPECT_EQ(relay_.messages.size(), 1u);
 }
 
+TEST_F(SenderOutboxTest, ThePackageIsOnDiskAndFsyncedBeforeTheFirstSendAttempt) {
+  FaultInjectionEnv env;
+  UseEnv(&env);
+  int checked = 0;
+  relay_.on_send = [&](const std::string& contents) {
+    // A power loss now keeps only what was fsync'd (file data, and the new file's entry in
+    // its directory): the entry must be there.
+    env.SimulatePowerLoss();
+    std::string bytes = *ReadFileToString(*Env::Default(), OutboxPath(root_ + "/state", "alice"));
+    ParsedOutbox parsed = ParseOutbox(bytes);
+    ASSERT_EQ(parsed.pending.size(), 1u);
+    EXPECT_EQ(parsed.pending[0].package_b64, contents);
+    EXPECT_EQ(parsed.pending[0].to, "bob");
+    ++checked;
+  };
+  SendOutcome o = sender_->SendOne("bob", "durable first");
+  ASSERT_TRUE(o.status.ok()) << o.status.ToString();
+  EXPECT_EQ(checked, 1);
+  // After the acknowledgement the entry is gone (compacted away).
+  EXPECT_EQ(*ReadFileToString(*Env::Default(), OutboxPath(root_ + "/state", "alice")),
+            std::string(kOutboxMagic));
+}
+
 TEST_F(SenderOutboxTest, TheNextSendSendsWhatIsQueuedFirstInTheOrderPackaged) {
   relay_.send_failures = 1000;
   EXPECT_TRUE(sender_->SendOne("bob", "one").queued);
