@@ -177,8 +177,9 @@ void Sender::FlushLocked(int attempts, FlushReport& report) {
   for (; i < pending->size(); ++i) {
     OutboxEntry& e = (*pending)[i];
     Result<uint64_t> ref = StoreOnRelay(e.to, e.package_b64, attempts);
-    if (!ref.ok() && Retryable(ref.status())) {
-      // Unreachable: this entry and every later one stay queued, in order.
+    // Unreachable, or an answer that does not say whether the relay stored it: this entry
+    // and every later one stay queued, in order (a resend is harmless: idempotent send).
+    if (!ref.ok() && (Retryable(ref.status()) || ref.status().code() == Status::Code::kInternal)) {
       report.relay = ref.status();
       break;
     }

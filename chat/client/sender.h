@@ -12,8 +12,9 @@
 // the first send attempt; if that write fails, nothing is sent (the outbox fails stop).
 // Every send first sends what is already queued, oldest first, in the order packaged (so
 // one contact's messages arrive in order). A relay still unreachable after the retries
-// leaves the message queued (SendOutcome::queued) for a later Flush; a relay refusal
-// (too large, invalid) takes it out of the outbox and reports it as failed.
+// leaves the message queued (SendOutcome::queued) for a later Flush, and so does an answer
+// that does not say whether it was stored (kInternal); a relay refusal (too large,
+// invalid) takes it out of the outbox and reports it as failed.
 #pragma once
 
 #include <cstdint>

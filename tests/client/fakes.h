@@ -109,7 +109,7 @@ class FakeRelay : public RelayApi {
       --send_failures;
       return Status::Unavailable("relay: connection refused");
     }
-    if (refuse_contents_with == contents) return Status::TooLarge("relay refused: too large");
+    if (refuse_contents_with == contents) return refusal;
     if (log) log->push_back("send " + recipient);
     messages.push_back({next_ref, sender, recipient, contents});
     return next_ref++;
@@ -148,7 +148,8 @@ class FakeRelay : public RelayApi {
   std::vector<std::string>* log = nullptr;  // shared with the device to see the order
   uint64_t next_ref = 1;
   int send_failures = 0;
-  std::string refuse_contents_with;  // a send of exactly these contents is refused (413)
+  std::string refuse_contents_with;  // a send of exactly these contents gets `refusal`
+  Status refusal = Status::TooLarge("relay refused: too large");
   int get_failures = 0;
   int send_calls = 0;
   int get_calls = 0;

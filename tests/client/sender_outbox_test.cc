@@ -141,6 +141,20 @@ TEST_F(SenderOutboxTest, ARelayRefusalTakesTheEntryOutAndDoesNotBlockLaterOnes) 
   EXPECT_TRUE(sender_->Flush(1).left.empty());
 }
 
+TEST_F(SenderOutboxTest, AnUnparsableRelayAnswerKeepsTheEntryQueued) {
+  // The relay may have stored it: only a resend (idempotent) can tell, so it stays.
+  relay_.refuse_contents_with = "PKG:bob:0:unsure";
+  relay_.refusal = Status::Internal("relay answered something unparsable");
+  SendOutcome o = sender_->SendOne("bob", "unsure");
+  EXPECT_TRUE(o.queued);
+  EXPECT_EQ(o.status.code(), Status::Code::kInternal);
+  relay_.refuse_contents_with.clear();
+  FlushReport r = sender_->Flush(1);
+  ASSERT_EQ(r.left.size(), 1u);
+  EXPECT_TRUE(r.left[0].status.ok());
+  EXPECT_EQ(Contents(), std::vector<std::string>{"PKG:bob:0:unsure"});
+}
+
 TEST_F(SenderOutboxTest, AnOutboxThatCannotBeWrittenSendsNothing) {
   FaultInjectionEnv env;
   UseEnv(&env);
