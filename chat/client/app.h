@@ -1,4 +1,4 @@
-// The `otc` subcommands: chat (interactive), send, recv and contacts (scriptable).
+// The `otc` subcommands: chat (interactive), send, recv, flush and contacts (scriptable).
 //
 // Exit codes (also in `otc --help`), every otc program's (common/cli/exit_codes.h):
 //   0  success
@@ -8,6 +8,7 @@
 //        exhausted, 5 denied (or a refused token), 6 replay, 7 integrity, 8 too large
 //   11 the device or the relay could not be reached (after retries)
 //   12 the relay refused the message (too large, invalid)
+//   75 queued: the relay could not be reached; the message waits in the outbox (otc flush)
 #pragma once
 
 #include <optional>
@@ -36,6 +37,8 @@ struct SendFlags {
   std::string to;                   // "bob" or "bob,carol"
   std::optional<std::string> text;  // unset: read standard input
   bool json = false;
+  // How long to keep retrying an unreachable device or relay (then: queued, or not sent).
+  uint32_t retry_seconds = 3;
 };
 
 struct RecvFlags {
@@ -46,6 +49,11 @@ struct RecvFlags {
   uint32_t retry_seconds = 60;
 };
 
+struct FlushFlags {
+  bool json = false;
+  uint32_t retry_seconds = 3;  // how long to keep retrying an unreachable relay
+};
+
 struct ContactsFlags {
   bool json = false;
 };
@@ -54,6 +62,8 @@ int RunChat(const CommonFlags& flags);
 int RunSend(const CommonFlags& flags, const SendFlags& send);
 int RunRecv(const CommonFlags& flags, const RecvFlags& recv);
 int RunContacts(const CommonFlags& flags, const ContactsFlags& contacts);
+// Sends what is queued in the outbox (app_flush.cc lists its exit codes).
+int RunFlush(const CommonFlags& flags, const FlushFlags& flush);
 // Creates the user's relay account and keeps its token in the config directory.
 int RunRegister(const CommonFlags& flags);
 

@@ -10,6 +10,7 @@
 #include "chat/client/completion.h"
 #include "chat/client/groups.h"
 #include "chat/client/history_file.h"
+#include "chat/client/outbox.h"
 #include "chat/client/terminal.h"
 #include "common/env.h"
 
@@ -115,6 +116,12 @@ int RunChat(const CommonFlags& flags) {
   so.user = setup->config.user;
   so.device_name = setup->device.ToString();
   so.relay_name = setup->relay.ToString();
+  Result<std::string> state_dir = ResolveStateDir(ProcessEnv());
+  if (!state_dir.ok()) {
+    PrintError(state_dir.status().message());
+    return kExitUsage;
+  }
+  so.outbox_path = OutboxPath(*state_dir, so.user);
 
   LateOutput screen;
   TeeOutput out(screen, history.get());

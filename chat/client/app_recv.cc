@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "chat/client/app.h"
+#include "chat/client/app_outbox.h"
 #include "chat/client/app_setup.h"
 #include "chat/client/receiver.h"
 #include "chat/client/stop_signal.h"
@@ -53,6 +54,8 @@ int RunRecv(const CommonFlags& flags, const RecvFlags& recv) {
     PrintError(!device.ok() ? device.status().message() : relay.status().message());
     return kExitUsage;
   }
+  // What waits in the outbox goes first (reported on stderr; recv goes on regardless).
+  FlushQueuedFirst(*setup, **device, **relay);
 
   std::mutex out_mu;
   auto print = [&](const std::string& line) {

@@ -8,11 +8,11 @@
 #include <nlohmann/json.hpp>
 
 #include "chat/client/app.h"
+#include "chat/client/app_outbox.h"
 #include "chat/client/app_setup.h"
 #include "chat/client/command.h"
 #include "chat/client/names.h"
 #include "chat/client/sender.h"
-#include "chat/client/stop_signal.h"
 #include "chat/client/transcript.h"
 #include "chat/rpc/error_category.h"
 #include "common/secret_buffer.h"
@@ -43,22 +43,37 @@ int RunSend(const CommonFlags& flags, const SendFlags& send) {
   auto relay = setup->NewRelay();
   if (!device.ok() || !relay.ok()) return kExitUsage;
 
-  StopSignal never;
-  Sender sender(**device, **relay, setup->config.user, BackoffPolicy{}, never.AsSleeper());
+  Result<std::unique_ptr<Outbox>> outbox = OpenUserOutbox(*setup);
+  if (!outbox.ok()) return Fail(kExitUsage, outbox.status().message());
+
+  Sender sender(**device, **relay, setup->config.user, BackoffPolicy{},
+                RetryForSleeper(std::chrono::seconds(send.retry_seconds)));
   sender.SetRetryObserver([](const Warning& w) {
     std::fprintf(stderr, "%s\n", FormatWarning(w, std::time(nullptr)).c_str());
+  });
+  // Messages queued earlier leave first; say so on stderr (stdout is this message's).
+  sender.SetOutbox(outbox->get(), kOutboxLockWait);
+  sender.SetFlushObserver([](const FlushReport& r) {
+    if (!r.damage.empty()) PrintError(r.damage);
+    for (const FlushReport::Left& l : r.left) PrintError(FormatLeft(l));
   });
   int code = kExitOk;
   for (const SendOutcome& o : sender.SendMany(*to, text)) {
     for (const Warning& w : o.warnings) {
       std::fprintf(stderr, "%s\n", FormatWarning(w, std::time(nullptr)).c_str());
     }
+    bool queued = o.queued && !o.outbox_failed;
     if (send.json) {
       nlohmann::json j = {{"to", o.to}, {"sent", o.status.ok()}};
       if (o.status.ok()) {
         j["ref"] = o.ref;
         j["index"] = o.index;
         j["pad_left"] = o.pad_left;
+      } else if (queued) {
+        j["queued"] = true;
+        j["index"] = o.index;
+        j["pad_left"] = o.pad_left;
+        j["message"] = o.status.message();
       } else {
         j["error"] = std::string(rpc::ClientErrorName(o.status.code()));
         j["message"] = o.status.message();
@@ -69,11 +84,17 @@ int RunSend(const CommonFlags& flags, const SendFlags& send) {
       std::string line = FormatOutgoing(setup->config.user, o.to, text, std::time(nullptr));
       std::printf("%s\n", line.c_str());
     }
-    if (!o.status.ok()) {
+    if (queued) {
+      // Not lost: the package waits in the outbox (exit 75, EX_TEMPFAIL).
+      PrintError(QueuedLine(o.to, o.status));
+      if (code == kExitOk) code = cli::kExitQueued;
+    } else if (!o.status.ok()) {
       PrintError("not sent to " + o.to + ": " + o.status.message() +
                  (o.pad_spent ? " (its pad is used up)" : ""));
       bool relay_side = o.pad_spent;
-      if (code == kExitOk) code = ExitCodeFor(o.status, relay_side);
+      if (code == kExitOk) {
+        code = o.outbox_failed ? OutboxExitCode(o.status) : ExitCodeFor(o.status, relay_side);
+      }
     }
   }
   Wipe({reinterpret_cast<uint8_t*>(text.data()), text.size()});

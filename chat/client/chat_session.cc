@@ -35,7 +35,14 @@ ChatSession::ChatSession(ChatSessionOptions options, ChatConnections connections
       groups_(std::move(groups)) {
   sender_ = std::make_unique<Sender>(*conn_.send_device, *conn_.send_relay, options_.user,
                                      options_.send_backoff, send_stop_.AsSleeper());
-  sender_->SetRetryObserver([this](const Warning& w) { Warn(w); });
+  sender_->SetRetryObserver([this](const Warning& w) {
+    if (!quiet_retries_) Warn(w);
+  });
+  if (!options_.outbox_path.empty()) {
+    outbox_ = std::make_unique<Outbox>(*Env::Default(), options_.outbox_path);
+    sender_->SetOutbox(outbox_.get(), std::chrono::seconds(60));
+    sender_->SetFlushObserver([this](const FlushReport& r) { OnFlushed(r); });
+  }
   rx_ = std::make_shared<ReceiverRuntime>();
   rx_->device = std::move(conn_.recv_device);
   rx_->relay = std::move(conn_.recv_relay);
@@ -57,6 +64,10 @@ void ChatSession::Start() {
   if (started_) return;
   started_ = true;
   worker_ = std::thread([this] { WorkerLoop(); });
+  if (outbox_) {
+    retry_thread_ = std::thread([this] { RetryLoop(); });
+    Enqueue([this] { DoFlush(); });  // what an earlier otc left queued
+  }
   receiver_thread_ = std::thread([rx = rx_] {
     rx->receiver->Run(rx->stop.flag());
     std::lock_guard<std::mutex> lock(rx->mu);
@@ -69,13 +80,20 @@ void ChatSession::Start() {
 void ChatSession::Shutdown() {
   if (!started_ || shut_down_) return;
   shut_down_ = true;
-  Drain();  // typed sends finish (or are reported) before we go
+  retry_stop_.Stop();
+  retry_cv_.notify_all();
+  if (retry_thread_.joinable()) retry_thread_.join();
+  Drain();  // typed sends finish (or are reported, or stay queued) before we go
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
     worker_exit_ = true;
   }
   queue_cv_.notify_all();
   worker_.join();
+  if (still_queued_ > 0) {
+    out_.Line("~~ " + std::to_string(still_queued_) + " message(s) still queued for the relay in " +
+              outbox_->path() + ": the next otc command, or otc flush, sends them");
+  }
   rx_->stop.Stop();
   rx_->relay->Interrupt();
   // The receiver is either in a long-poll (abandoned: nothing fetched after the stop is
@@ -184,6 +202,12 @@ void ChatSession::DoSend(std::vector<std::string> to, std::string label, std::st
     for (const Warning& w : o.warnings) Warn(w);
     if (o.status.ok()) {
       sent.push_back(o.to);
+    } else if (o.queued && !o.outbox_failed) {
+      // Kept on disk: shown as sent once the relay takes it.
+      queued_lines_[o.outbox_id] = FormatOutgoing(options_.user, o.to, text, std::time(nullptr));
+      out_.Line("~~ queued for " + o.to + " (" + o.status.message() +
+                "): retrying in the background");
+      NeedRetry(true, true);
     } else {
       std::string why = o.status.message();
       if (o.pad_spent) why += "; its pad is used up";
@@ -196,6 +220,75 @@ void ChatSession::DoSend(std::vector<std::string> to, std::string label, std::st
     out_.Line(FormatOutgoing(options_.user, target, text, std::time(nullptr)));
   }
   Wipe({reinterpret_cast<uint8_t*>(text.data()), text.size()});
+}
+
+void ChatSession::OnFlushed(const FlushReport& r) {
+  if (!r.damage.empty()) out_.Line("!! " + r.damage);
+  for (const FlushReport::Left& l : r.left) {
+    auto it = queued_lines_.find(l.entry.id);
+    std::string line = it != queued_lines_.end() ? it->second : "";
+    if (it != queued_lines_.end()) {
+      Wipe({reinterpret_cast<uint8_t*>(it->second.data()), it->second.size()});
+      queued_lines_.erase(it);
+    }
+    if (!l.status.ok()) {
+      Warn({WarningKind::kSendFailed, l.entry.to, l.status.message() + "; its pad is used up"});
+    } else if (!line.empty()) {
+      out_.Line(line + "  (sent after being queued)");
+    } else {
+      out_.Line("~~ a message queued earlier was sent to " + l.entry.to);
+    }
+  }
+}
+
+void ChatSession::DoFlush() {
+  quiet_retries_ = true;
+  FlushReport r = sender_->Flush(1);
+  quiet_retries_ = false;
+  OnFlushed(r);
+  if (!r.outbox.ok()) {
+    out_.Line("!! outbox: " + r.outbox.message());
+    // Another otc holding it is sending the same queue; anything else stopped the outbox.
+    NeedRetry(r.outbox.code() == Status::Code::kBusy);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(retry_mu_);
+    still_queued_ = r.still_queued;
+  }
+  NeedRetry(r.still_queued > 0);
+}
+
+void ChatSession::NeedRetry(bool need, bool fresh) {
+  {
+    std::lock_guard<std::mutex> lock(retry_mu_);
+    retry_needed_ = need;
+    retry_fresh_ = retry_fresh_ || fresh;
+    if (need) still_queued_ = std::max<size_t>(still_queued_, 1);
+  }
+  retry_cv_.notify_all();
+}
+
+void ChatSession::RetryLoop() {
+  Backoff backoff(options_.outbox_retry);
+  while (!retry_stop_.stopped()) {
+    {
+      std::unique_lock<std::mutex> lock(retry_mu_);
+      retry_cv_.wait(lock, [this] { return retry_needed_ || retry_stop_.stopped(); });
+      if (retry_stop_.stopped()) return;
+      retry_needed_ = false;  // DoFlush sets it again if anything is left
+      if (retry_fresh_) backoff.Reset();
+      retry_fresh_ = false;
+    }
+    if (!retry_stop_.Sleep(backoff.Next())) return;
+    bool waiting;
+    {
+      std::lock_guard<std::mutex> lock(retry_mu_);
+      waiting = still_queued_ > 0;
+    }
+    if (!waiting) continue;
+    Enqueue([this] { DoFlush(); });
+  }
 }
 
 bool ChatSession::HandleLine(std::string_view line) {

@@ -6,14 +6,22 @@
 // not freeze typing); the receiver thread long-polls (receiver.h). Each background thread
 // has its own device and relay connections.
 //
-// Quitting (Shutdown): sends already typed are finished (or reported as failed) first, so
-// nothing typed is lost; then the receiver is quiesced (receiver.h) and the threads are
-// stopped. A long-poll still outstanding is abandoned, never half-processed.
+// With an outbox (ChatSessionOptions::outbox_path, outbox.h) every message is queued on
+// disk before it is sent. One the relay does not take after the retries is shown as queued
+// (one line); a retry thread then asks the worker, with backoff, to send the queue again,
+// and the message is shown as sent when the relay acknowledges it. Messages queued by an
+// earlier otc are sent when the session starts.
+//
+// Quitting (Shutdown): sends already typed are finished (or reported as failed, or left
+// queued in the outbox, which is said) first, so nothing typed is lost; then the receiver is
+// quiesced (receiver.h) and the threads are stopped. A long-poll still outstanding is abandoned,
+// never half-processed.
 #pragma once
 
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -46,6 +54,9 @@ struct ChatSessionOptions {
   BackoffPolicy send_backoff;
   BackoffPolicy receive_backoff;
   uint32_t wait_seconds = 25;
+  std::string outbox_path;  // empty: no outbox (a message the relay does not take is lost)
+  // Delays between background passes over the outbox while messages wait in it.
+  BackoffPolicy outbox_retry{std::chrono::milliseconds(500), std::chrono::seconds(30), 0};
 };
 
 struct ChatConnections {
@@ -79,6 +90,12 @@ class ChatSession {
   void Enqueue(std::function<void()> job);
   void WorkerLoop();
   void DoSend(std::vector<std::string> to, std::string label, std::string text);
+  // One pass over the outbox (worker thread); wakes the retry thread if anything is left.
+  void DoFlush();
+  void OnFlushed(const FlushReport& r);
+  void RetryLoop();
+  // `fresh`: a newly queued message, so the backoff starts again from its shortest delay.
+  void NeedRetry(bool need, bool fresh = false);
   void DoContacts(bool print);
   // Warns, naming them, about group members the device has no pad with.
   void WarnUnknownMembers(const std::string& group, const std::vector<std::string>& members);
@@ -95,7 +112,20 @@ class ChatSession {
   mutable std::mutex contacts_mu_;
   std::vector<std::string> contacts_;
 
+  std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<Sender> sender_;
+  // Worker thread only: the transcript line to show when a queued entry is acknowledged,
+  // and whether retry warnings are shown (not during background passes).
+  std::map<uint64_t, std::string> queued_lines_;
+  bool quiet_retries_ = false;
+  // The retry thread: sleeps with backoff while `retry_needed_`, then enqueues DoFlush.
+  std::mutex retry_mu_;
+  std::condition_variable retry_cv_;
+  bool retry_needed_ = false;
+  bool retry_fresh_ = false;
+  size_t still_queued_ = 0;
+  StopSignal retry_stop_;
+  std::thread retry_thread_;
   StopSignal send_stop_;  // the sender's sleeper; sends always finish before quitting
 
   // The receiver and what it uses are shared with its thread, which may outlive the

@@ -38,7 +38,9 @@ int main(int argc, char** argv) {
   cli::ConfigureApp(
       app, "otc",
       "Settings: flags > environment (OTC_USER, OTC_DEVICE, OTC_TOKEN_FILE, OTC_RELAY,\n"
-      "OTC_HISTORY) > <config dir>/config (key = value).\n\n" +
+      "OTC_HISTORY) > <config dir>/config (key = value).\n"
+      "Outbox (messages waiting for the relay): $OTC_STATE_DIR, else $XDG_STATE_HOME/otc,\n"
+      "else ~/.local/state/otc.\n\n" +
           cli::ExitCodeTable({{cli::kExitOk},
                               {cli::kExitFailed, "internal error"},
                               {cli::kExitUsage,
@@ -52,8 +54,15 @@ int main(int argc, char** argv) {
                               {cli::kExitReplay},
                               {cli::kExitIntegrity},
                               {cli::kExitTooLarge},
+                              {cli::kExitInUse, "another otc holds the outbox"},
                               {cli::kExitUnreachable},
-                              {cli::kExitRelayRefused}}));
+                              {cli::kExitRelayRefused},
+                              {cli::kExitDamaged,
+                               "the outbox was damaged (intact messages sent, "
+                               "the file kept aside)"},
+                              {cli::kExitQueued,
+                               "the relay could not be reached: the message is "
+                               "queued (otc flush sends it)"}}));
   app.require_subcommand(1);
   otc::client::CommonFlags common;
 
@@ -71,6 +80,12 @@ int main(int argc, char** argv) {
       ->required();
   send_cmd->add_option("text", send.text, "the message (default: read standard input)");
   send_cmd->add_flag("--json", send.json, "one JSON object per recipient: to, sent, ref, index");
+  send_cmd
+      ->add_option("--retry-for", send.retry_seconds,
+                   "seconds to keep retrying an unreachable device or relay; then the message "
+                   "is queued (exit 75) or, if the device was unreachable, not sent (exit 11)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3600));
 
   otc::client::RecvFlags recv;
   CLI::App* recv_cmd = app.add_subcommand(
@@ -87,6 +102,22 @@ int main(int argc, char** argv) {
                    "before giving up (exit 11)")
       ->capture_default_str()
       ->check(CLI::Range(0, 86400));
+
+  otc::client::FlushFlags flush;
+  CLI::App* flush_cmd = app.add_subcommand(
+      "flush",
+      "send the messages queued in the outbox while the relay was unreachable, oldest first "
+      "(exit 0: none left, 75: still queued)");
+  AddCommon(flush_cmd, common);
+  flush_cmd
+      ->add_option("--retry-for", flush.retry_seconds,
+                   "seconds to keep retrying an unreachable relay before leaving the rest queued "
+                   "(exit 75)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3600));
+  flush_cmd->add_flag("--json", flush.json,
+                      "one JSON object: sent, refused, queued, damaged, messages [{to, index, "
+                      "queued_unix, sent, ref}]");
 
   otc::client::ContactsFlags contacts;
   CLI::App* contacts_cmd = app.add_subcommand(
@@ -105,10 +136,11 @@ int main(int argc, char** argv) {
   AddCommon(register_cmd, common);
 
   if (std::optional<int> done = cli::ParseCommandLine(app, argc, argv)) return *done;
-  otc::client::SetJsonErrors(send.json || recv.json || contacts.json);
+  otc::client::SetJsonErrors(send.json || recv.json || contacts.json || flush.json);
   if (chat->parsed()) return otc::client::RunChat(common);
   if (send_cmd->parsed()) return otc::client::RunSend(common, send);
   if (contacts_cmd->parsed()) return otc::client::RunContacts(common, contacts);
   if (register_cmd->parsed()) return otc::client::RunRegister(common);
+  if (flush_cmd->parsed()) return otc::client::RunFlush(common, flush);
   return otc::client::RunRecv(common, recv);
 }

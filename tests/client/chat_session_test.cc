@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -107,7 +108,7 @@ class Capture : public Output {
 
 class ChatSessionTest : public ::testing::Test {
  protected:
-  std::unique_ptr<ChatSession> Make() {
+  std::unique_ptr<ChatSession> Make(bool with_outbox = false) {
     ChatConnections c;
     c.send_device = std::make_unique<SharedDevice>(device_, mu_);
     c.recv_device = std::make_unique<SharedDevice>(device_, mu_);
@@ -120,6 +121,11 @@ class ChatSessionTest : public ::testing::Test {
     o.send_backoff.initial = std::chrono::milliseconds(1);
     o.send_backoff.attempts = 2;
     o.receive_backoff.initial = std::chrono::milliseconds(1);
+    if (with_outbox) {
+      o.outbox_path = dir_.File("state/outbox-alice");
+      o.outbox_retry.initial = std::chrono::milliseconds(5);
+      o.outbox_retry.max = std::chrono::milliseconds(20);
+    }
     auto groups = GroupBook::Load(*Env::Default(), dir_.File("groups"));
     auto s = std::make_unique<ChatSession>(o, std::move(c), std::move(*groups), out_);
     s->Start();
@@ -188,6 +194,58 @@ TEST_F(ChatSessionTest, FailedSendIsReportedWithTheTypedText) {
   EXPECT_TRUE(out_.WaitFor("!! bob: RELAY UNREACHABLE")) << out_.All();
   EXPECT_TRUE(out_.WaitFor("!! bob: NOT SENT")) << out_.All();
   EXPECT_TRUE(out_.WaitFor("your message was: please do not lose me")) << out_.All();
+}
+
+TEST_F(ChatSessionTest, WithTheOutboxAnUnsentMessageIsQueuedThenShownAsSentWithoutRepackaging) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    relay_.send_failures = 1000;
+  }
+  auto s = Make(true);
+  s->HandleLine("send bob please do not lose me");
+  EXPECT_TRUE(out_.WaitFor("~~ queued for bob (relay: relay: connection refused)")) << out_.All();
+  // Typing goes on while it waits.
+  s->HandleLine("id");
+  EXPECT_TRUE(out_.WaitFor("user alice"));
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    EXPECT_TRUE(relay_.messages.empty());
+    relay_.send_failures = 0;  // the relay comes back
+  }
+  EXPECT_TRUE(out_.WaitFor("alice -> bob: please do not lose me  (sent after being queued)"))
+      << out_.All();
+  s->Shutdown();
+  EXPECT_EQ(out_.All().find("NOT SENT"), std::string::npos) << out_.All();
+  EXPECT_EQ(out_.All().find("still queued"), std::string::npos) << out_.All();
+  std::lock_guard<std::mutex> l(mu_);
+  ASSERT_EQ(relay_.messages.size(), 1u);
+  EXPECT_EQ(relay_.messages[0].contents, "PKG:bob:0:please do not lose me");
+  EXPECT_EQ(std::count(device_.log.begin(), device_.log.end(), "package bob"), 1);
+}
+
+TEST_F(ChatSessionTest, WithTheOutboxQuittingWhileQueuedSaysWhereTheMessagesWait) {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    relay_.send_failures = 1000000;
+  }
+  auto s = Make(true);
+  s->HandleLine("send bob later");
+  EXPECT_TRUE(out_.WaitFor("~~ queued for bob")) << out_.All();
+  s->Shutdown();
+  EXPECT_TRUE(
+      out_.WaitFor("1 message(s) still queued for the relay in " + dir_.File("state/outbox-alice")))
+      << out_.All();
+  // A later session sends it first.
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    relay_.send_failures = 0;
+  }
+  auto again = Make(true);
+  EXPECT_TRUE(out_.WaitFor("~~ a message queued earlier was sent to bob")) << out_.All();
+  again->Shutdown();
+  std::lock_guard<std::mutex> l(mu_);
+  ASSERT_EQ(relay_.messages.size(), 1u);
+  EXPECT_EQ(relay_.messages[0].contents, "PKG:bob:0:later");
 }
 
 TEST_F(ChatSessionTest, QuitWaitsForTypedSends) {

@@ -104,10 +104,12 @@ class FakeRelay : public RelayApi {
   Result<uint64_t> Send(const std::string& sender, const std::string& recipient,
                         const std::string& contents) override {
     ++send_calls;
+    if (on_send) on_send(contents);
     if (send_failures > 0) {
       --send_failures;
       return Status::Unavailable("relay: connection refused");
     }
+    if (refuse_contents_with == contents) return refusal;
     if (log) log->push_back("send " + recipient);
     messages.push_back({next_ref, sender, recipient, contents});
     return next_ref++;
@@ -140,11 +142,14 @@ class FakeRelay : public RelayApi {
 
   std::vector<RelayMessage> messages;
   std::function<void()> on_get;
+  std::function<void(const std::string& contents)> on_send;  // before the send is decided
   std::vector<RelayMessage> extra_next_get;  // returned once, verbatim (hostile relay)
   std::vector<uint64_t> acks;
   std::vector<std::string>* log = nullptr;  // shared with the device to see the order
   uint64_t next_ref = 1;
   int send_failures = 0;
+  std::string refuse_contents_with;  // a send of exactly these contents gets `refusal`
+  Status refusal = Status::TooLarge("relay refused: too large");
   int get_failures = 0;
   int send_calls = 0;
   int get_calls = 0;

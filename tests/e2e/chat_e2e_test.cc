@@ -190,9 +190,11 @@ TEST_F(ChatE2ETest, UnreachableDeviceOrRelayIsReportedNotDropped) {
   Cluster& c = *cluster_;
   RunResult no_relay =
       c.Otc("send", "alice", {"bob", "into the void"}, "", "unix:" + c.dir() + "/nothing.sock");
-  EXPECT_EQ(no_relay.exit_code, 11) << no_relay.err;  // unreachable
+  // Kept in the outbox, not lost: exit 75 (queued) and how to send it.
+  EXPECT_EQ(no_relay.exit_code, 75) << no_relay.err;
   EXPECT_NE(no_relay.err.find("RELAY UNREACHABLE"), std::string::npos) << no_relay.err;
-  EXPECT_NE(no_relay.err.find("not sent to bob"), std::string::npos) << no_relay.err;
+  EXPECT_NE(no_relay.err.find("queued for bob"), std::string::npos) << no_relay.err;
+  EXPECT_NE(no_relay.err.find("otc flush"), std::string::npos) << no_relay.err;
 
   c.StopDevice("alice");
   RunResult no_device = c.Otc("send", "alice", {"bob", "hello?"});

@@ -8,6 +8,8 @@
 namespace otc::e2e {
 
 Cluster::Cluster(const Pairs& pairs, const std::string& pad_size) {
+  // Every otc started from here on (also through tmux) keeps its outbox in the cluster.
+  setenv("OTC_STATE_DIR", StateDir().c_str(), 1);
   for (const auto& [a, b] : pairs) {
     for (std::string u : {a, b}) {
       if (std::find(users_.begin(), users_.end(), u) == users_.end()) users_.push_back(u);
@@ -28,6 +30,7 @@ Cluster::~Cluster() {
 }
 
 bool Cluster::StartRelay() {
+  ::unlink(RelaySocket().c_str());
   SpawnOptions o;
   o.stderr_path = dir_ + "/relay.log";
   relay_ =
@@ -40,6 +43,11 @@ bool Cluster::StartRelay() {
     return false;
   }
   return true;
+}
+
+void Cluster::StopRelay() {
+  relay_.Stop();
+  ::unlink(RelaySocket().c_str());
 }
 
 bool Cluster::StartDevice(const std::string& user) {

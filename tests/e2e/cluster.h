@@ -36,6 +36,11 @@ class Cluster {
   std::string ConfigDir(const std::string& user) const { return dir_ + "/cfg-" + user; }
 
   bool StartRelay();
+  // Stops the relay (its database stays: StartRelay brings the same relay back).
+  void StopRelay();
+  // Where the users' outboxes are ($OTC_STATE_DIR of every otc this cluster runs).
+  std::string StateDir() const { return dir_ + "/state"; }
+  std::string Outbox(const std::string& user) const { return StateDir() + "/outbox-" + user; }
   bool StartDevice(const std::string& user);
   // The user's device on TCP 127.0.0.1 (ephemeral port) with a bearer token; returns
   // "http://127.0.0.1:PORT", or "" on failure. Stop the Unix-socket one first.

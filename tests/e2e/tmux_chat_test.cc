@@ -2,7 +2,7 @@
 // alice has a half-typed line; the half-typed line stays intact and sends correctly.
 // Also: tab completion of a contact name, and quitting; Unicode typed in the C locale
 // arrives byte for byte, editing works on whole characters, and Ctrl-D on an empty line
-// leaves.
+// leaves. A message typed while the relay is down is shown as queued, then as sent.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -168,6 +168,41 @@ TEST(TmuxChatE2ETest, UnicodeTypedInTheCLocaleArrivesByteExact) {
 
   tmux.Key("C-d");  // on an empty line: leave
   EXPECT_TRUE(tmux.WaitFor("OTC-EXITED-0")) << tmux.Capture();
+}
+
+// The relay is down when alice sends: the chat shows the message as queued at once, she
+// keeps typing, and when the relay is back the background retry sends the same package and
+// the chat shows it as sent; bob receives it once, with no skipped pad.
+TEST(TmuxChatE2ETest, AMessageQueuedWhileTheRelayIsDownIsShownAsSentWhenItReturns) {
+  Cluster c(Pairs{{"alice", "bob"}});
+  ASSERT_EQ(c.error(), "");
+  ASSERT_TRUE(c.StartAll()) << c.error();
+  Tmux tmux(c.dir());
+  ASSERT_TRUE(tmux.Start(c.OtcArgs("chat", "alice", {})));
+  ASSERT_TRUE(tmux.WaitFor("Type help")) << tmux.Capture();
+  c.StopRelay();
+  tmux.Type("send bob sent into the outage");
+  tmux.Key("Enter");
+  ASSERT_TRUE(tmux.WaitFor("~~ queued for bob")) << tmux.Capture();
+  tmux.Type("still typing");  // the prompt answers while the message waits
+  ASSERT_TRUE(tmux.WaitFor("alice> still typing")) << tmux.Capture();
+  ASSERT_TRUE(c.StartRelay()) << c.error();
+  ASSERT_TRUE(tmux.WaitFor("alice -> bob: sent into the outage  (sent after being queued)",
+                           std::chrono::seconds(40)))
+      << tmux.Capture();
+  EXPECT_EQ(tmux.LastLine(), "alice> still typing") << tmux.Capture();
+  tmux.Key("C-u");
+  tmux.Type("quit");
+  tmux.Key("Enter");
+  EXPECT_TRUE(tmux.WaitFor("OTC-EXITED-0")) << tmux.Capture();
+
+  RunResult bob = c.Otc("recv", "bob", {"--json"});
+  ASSERT_EQ(bob.exit_code, 0) << bob.err;
+  std::vector<std::string> lines = Lines(bob.out);
+  ASSERT_EQ(lines.size(), 1u) << bob.out;
+  nlohmann::json m = nlohmann::json::parse(lines[0]);
+  EXPECT_EQ(m["text"], "sent into the outage");
+  EXPECT_EQ(m["warnings"], nlohmann::json::array());  // no skipped pad, no replay
 }
 
 }  // namespace
