@@ -24,6 +24,8 @@ cleanup() {
   exit $rc
 }
 trap cleanup EXIT
+# Every otc here keeps its outbox in the test's directory, not in the runner's home.
+export OTC_STATE_DIR="$work/state"
 trap 'exit 143' TERM INT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 mode() { stat -c %a "$1"; }
