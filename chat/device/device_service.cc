@@ -300,6 +300,11 @@ Result<UnpackageResult> DeviceService::Unpackage(std::string_view from,
     }
     return Refuse(kOp, from, Status::Internal(s.ToString()));
   }
+  UnpackageResult result;
+  // Authentic (the tag verified): the peer's witness may be believed. Heeded before the
+  // decrypt is recorded, so that a failure here leaves the package to be decrypted again
+  // (and its witness heeded) after a restart, instead of a replay.
+  if (Status s = HeedWitness(from, envelope, &result); !s.ok()) return Refuse(kOp, from, s);
   // Persist the decrypt before the plaintext leaves this function.
   auto committed = store_->CommitDecrypt(*range);
   if (!committed.ok()) {
@@ -308,25 +313,6 @@ Result<UnpackageResult> DeviceService::Unpackage(std::string_view from,
       return already_read();
     }
     return Refuse(kOp, from, committed.status());
-  }
-  UnpackageResult result;
-  // Authenticated and recorded: now the peer's witness may be believed.
-  if (envelope.witness) {
-    auto moved = store_->MovePastWitness(from, *envelope.witness);
-    if (!moved.ok()) return Refuse(kOp, from, moved.status());
-    if (moved->needed) {
-      result.rollback = true;
-      result.rollback_skipped = moved->skipped();
-      audit_
-          ->Record("ROLLBACK", "peer=" + std::string(from) +
-                                   " witness=" + std::to_string(*envelope.witness) +
-                                   " old_mark=" + std::to_string(moved->old_mark) +
-                                   " new_mark=" + std::to_string(moved->new_mark) +
-                                   ": the peer has seen own pad beyond this store's position; "
-                                   "the store was rolled back (restored from a snapshot) and "
-                                   "moved past it")
-          .ok();
-    }
   }
   recent_.Remember(from, header->index, digest);
   result.sent_ms = envelope.sent_ms;
@@ -342,6 +328,25 @@ Result<UnpackageResult> DeviceService::Unpackage(std::string_view from,
         .ok();
   }
   return result;
+}
+
+Status DeviceService::HeedWitness(std::string_view from, const protocol::Envelope& envelope,
+                                  UnpackageResult* result) {
+  if (!envelope.witness) return Status::Ok();
+  auto moved = store_->MovePastWitness(from, *envelope.witness);
+  if (!moved.ok()) return moved.status();
+  if (!moved->needed) return Status::Ok();
+  result->rollback = true;
+  result->rollback_skipped = moved->skipped();
+  audit_
+      ->Record("ROLLBACK", "peer=" + std::string(from) +
+                               " witness=" + std::to_string(*envelope.witness) +
+                               " old_mark=" + std::to_string(moved->old_mark) +
+                               " new_mark=" + std::to_string(moved->new_mark) +
+                               ": the peer has seen own pad beyond this store's position; the "
+                               "store was rolled back (restored from a snapshot) and moved past it")
+      .ok();
+  return Status::Ok();
 }
 
 Result<std::vector<rpc::ContactInfo>> DeviceService::Contacts() {

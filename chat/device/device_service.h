@@ -18,9 +18,9 @@
 //   Store::BeginDecrypt (range wholly inside the sender's half, not a replay; no pad read)
 //   -> user confirmation -> read the pad -> chat/protocol Unpackage (tag checked in
 //   constant time before any plaintext exists) -> on a tag failure RecordIntegrityFailure
-//   (consumes nothing) -> CommitDecrypt (the decrypt log is persisted) -> the envelope's
-//   witness beyond our own position? then Store::MovePastWitness (durable; a ROLLBACK audit
-//   line; `rollback` in the result) -> only then is the plaintext returned.
+//   (consumes nothing) -> the envelope's witness beyond our own position? then
+//   Store::MovePastWitness (durable; a ROLLBACK audit line; `rollback` in the result) ->
+//   CommitDecrypt (the decrypt log is persisted) -> only then is the plaintext returned.
 //
 // Errors are Status values whose code maps to an RPC category (error_category.h) and whose
 // message is safe to show to a (possibly malicious) client: internal details go to the
@@ -133,6 +133,11 @@ class DeviceService {
   // The client-facing error for `s` (code kept, message made safe), after auditing it.
   Status Refuse(std::string_view op, std::string_view peer, const Status& s);
   void MaybeReportLowPad(const std::string& peer, const padstore::ContactState& info);
+  // The envelope's witness beyond our own position: our store was rolled back; moves past
+  // it durably (Store::MovePastWitness), audits, and sets result->rollback. Only for a
+  // package whose tag verified.
+  Status HeedWitness(std::string_view from, const protocol::Envelope& envelope,
+                     UnpackageResult* result);
 
   DeviceOptions options_;
   protocol::Options protocol_options_;

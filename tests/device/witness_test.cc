@@ -24,6 +24,7 @@
 #include "chat/protocol/protocol.h"
 #include "chat/rpc/device_rpc.h"
 #include "common/encoding.h"
+#include "common/fault_injection_env.h"
 #include "tests/device/device_test_util.h"
 
 namespace otc::device {
@@ -198,6 +199,34 @@ TEST_F(WitnessTest, WitnessBeyondOurPositionMovesItDurablyWithAuditAndReplyFlag)
   auto again = alice->Unpackage("bob", BobPackage("again", kWitness, 1000));
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_FALSE(again->rollback);
+}
+
+TEST_F(WitnessTest, AFailedMoveStopsTheStoreAndThePackageIsHeededAfterARestart) {
+  FaultInjectionEnv env;
+  const auto package = BobPackage("you are behind", 300000, 0);
+  {
+    DeviceOptions options;
+    options.confirm = *ConfirmPolicy::Parse("auto");
+    options.store.env = &env;
+    auto alice = DeviceService::Open(StoreDir(dir_, "alice"), std::move(options));
+    ASSERT_TRUE(alice.ok()) << alice.status().ToString();
+    env.FailNthSync(1, 5, "journal");  // the moved mark's new journal cannot be synced
+    auto u = (*alice)->Unpackage("bob", package);
+    ASSERT_FALSE(u.ok());
+    EXPECT_EQ(u.status().code(), Status::Code::kInternal);
+    EXPECT_FALSE((*alice)->Healthy());  // fail-stop: nothing is packaged with the old mark
+    EXPECT_EQ((*alice)->Package("bob", Bytes("x")).status().code(), Status::Code::kInternal);
+    env.ClearFaults();
+  }
+  // After a restart the same package is not a replay (its decrypt was never recorded): it
+  // is decrypted, and its witness moves the mark this time.
+  auto alice = Open("alice");
+  auto u = alice->Unpackage("bob", package);
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_TRUE(u->rollback);
+  auto p = alice->Package("bob", Bytes("after"));
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->index, 300000 + kMargin);
 }
 
 TEST_F(WitnessTest, WitnessPastTheHalfEndsThePad) {
