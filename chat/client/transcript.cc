@@ -107,7 +107,12 @@ std::string IncomingTimeStamp(std::time_t received, std::optional<int64_t> sent_
   const int64_t apart = sent_s > received ? sent_s - received : received - sent_s;
   if (apart <= kShowBothTimesAfterSeconds) return TimeStamp(sent);
   const bool dates = !SameLocalDay(sent, received);
-  return "[" + LocalTime(sent, dates) + ", received " + LocalTime(received, dates) + "]";
+  std::string out = "[";
+  out += LocalTime(sent, dates);
+  out += ", received ";
+  out += LocalTime(received, dates);
+  out += ']';
+  return out;
 }
 
 std::string SanitizeForTerminal(std::string_view text, std::string_view indent) {
