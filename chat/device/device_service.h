@@ -60,7 +60,8 @@ struct DeviceOptions {
   bool hide_length = false;
   padstore::StoreOptions store;  // env, batches, burn mode
   // The clock put into each otc2 envelope as the sent time, in ms since the Unix epoch;
-  // default: the system clock.
+  // default (empty): the system clock. Only tests set it (a fixed clock); no command-line
+  // option exposes it.
   std::function<int64_t()> clock_ms;
 };
 
