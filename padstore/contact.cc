@@ -253,6 +253,7 @@ ContactState Contact::Info() {
     uint64_t frontier = layout_.peer_direction() == Direction::kUp ? *decrypted_.End() - peer.lo
                                                                    : peer.hi - *decrypted_.Min();
     info.peer_skipped = frontier - info.decrypted;
+    info.peer_frontier = frontier;
   }
   info.burned = burned_.Measure();
   info.pending_burn = pending_burn_.Measure();

@@ -64,6 +64,13 @@ class Contact {
   // recovery" state of a detected copy. Only when the contact needs recovery, or `force`.
   Result<RecoverReport> Recover(uint64_t margin, bool force);
 
+  // The peer's witness (an authenticated package says the peer has decrypted our stream up
+  // to offset `witness`): when that lies beyond our own stream position, this store was
+  // rolled back; moves the position `margin` bytes past the witness (capped at the end of
+  // the half), durably, burns what it skipped and writes a ROLLBACK audit line.
+  // report.needed tells whether it moved. contact_witness.cc.
+  Result<RecoverReport> MovePastWitness(uint64_t witness, uint64_t margin);
+
   // Writes an audit event (used by Store for events about this contact).
   Status Audit(std::string_view event, const std::string& details);
 

@@ -280,6 +280,13 @@ Status Store::Checkpoint() {
   return Status::Ok();
 }
 
+Result<RecoverReport> Store::MovePastWitness(std::string_view peer, uint64_t witness) {
+  Result<Contact*> c = Find(peer, true);
+  if (!c.ok()) return c.status();
+  const uint64_t half = (*c)->Info().own_half;
+  return (*c)->MovePastWitness(witness, std::max(kMinRecoverMargin, half / 100));
+}
+
 Result<std::vector<RecoverReport>> Store::Recover(const RecoverOptions& options) {
   std::shared_lock guard(mu_);
   if (!options.peer.empty() && !contacts_.contains(options.peer)) {

@@ -125,6 +125,14 @@ class Store {
   // `force`), moves the own stream position past anything the original store may have
   // used, destroys the skipped pad, and allows packaging again. See copy_state.h.
   Result<std::vector<RecoverReport>> Recover(const RecoverOptions& options);
+  // The peer's witness from an authenticated package (chat/protocol/envelope.h): the peer
+  // has decrypted `peer`'s pad of ours up to own stream offset `witness`. Beyond our own
+  // stream position, that proves this store was rolled back (restored from a snapshot that
+  // copy detection missed): the position moves past it by the recover margin
+  // (max(kMinRecoverMargin, 1% of the half)), durably, before it returns; the skipped pad is
+  // burned and the audit log gets a ROLLBACK line. report.needed = it moved. Call it only
+  // after the package's tag verified.
+  Result<RecoverReport> MovePastWitness(std::string_view peer, uint64_t witness);
   // Registers a contact (see ContactSpec). Idempotent for the same pad; AlreadyExists for
   // a different one. The meta file is written last: it is the commit point.
   Result<ContactState> AddContact(const ContactSpec& spec);

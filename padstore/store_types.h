@@ -98,12 +98,15 @@ struct DecryptResult {
 
 struct ContactState {
   ContactMeta meta;
-  uint64_t own_half = 0;       // bytes in the owner's half
-  uint64_t own_used = 0;       // own bytes handed out or counted as used
-  uint64_t own_left = 0;       // own bytes that can still be handed out
-  uint64_t peer_half = 0;      // bytes in the peer's half
-  uint64_t decrypted = 0;      // peer bytes decrypted
-  uint64_t peer_skipped = 0;   // never-seen peer bytes behind the furthest decrypted byte
+  uint64_t own_half = 0;      // bytes in the owner's half
+  uint64_t own_used = 0;      // own bytes handed out or counted as used
+  uint64_t own_left = 0;      // own bytes that can still be handed out
+  uint64_t peer_half = 0;     // bytes in the peer's half
+  uint64_t decrypted = 0;     // peer bytes decrypted
+  uint64_t peer_skipped = 0;  // never-seen peer bytes behind the furthest decrypted byte
+  // Peer stream offset one past the furthest byte decrypted (0: none): the witness the
+  // device sends back in each otc2 envelope (chat/protocol/envelope.h).
+  uint64_t peer_frontier = 0;
   uint64_t burned = 0;         // bytes destroyed (both halves)
   uint64_t pending_burn = 0;   // used bytes waiting for the next burn batch
   uint64_t last_activity = 0;  // seconds since the epoch (0 = never)

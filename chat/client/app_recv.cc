@@ -25,18 +25,6 @@
 
 namespace otc::client {
 
-namespace {
-
-std::string IsoTime(std::time_t t) {
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-}  // namespace
-
 int RunRecv(const CommonFlags& flags, const RecvFlags& recv) {
   sigset_t set;
   sigemptyset(&set);
@@ -107,7 +95,11 @@ int RunRecv(const CommonFlags& flags, const RecvFlags& recv) {
       j["from"] = d.from;
       j["ref"] = d.ref;
       j["index"] = d.index ? nlohmann::json(*d.index) : nlohmann::json(nullptr);
-      j["time"] = IsoTime(d.time);
+      // "time" (the arrival) is kept for scripts written before "received" existed.
+      j["time"] = Rfc3339(d.time);
+      j["received"] = Rfc3339(d.time);
+      std::optional<std::string> sent = d.sent_ms ? Rfc3339FromMs(*d.sent_ms) : std::nullopt;
+      j["sent"] = sent ? nlohmann::json(*sent) : nlohmann::json(nullptr);
       if (d.already_read) j["already_read"] = true;
       if (!d.text) {
         j["text"] = nullptr;
@@ -118,12 +110,20 @@ int RunRecv(const CommonFlags& flags, const RecvFlags& recv) {
         j["text_b64"] = Base64Encode(AsBytes(*d.text));
       }
       nlohmann::json w = nlohmann::json::array();
-      for (const Warning& x : d.warnings) w.push_back(std::string(WarningCode(x.kind)));
+      for (const Warning& x : d.warnings) {
+        w.push_back(std::string(WarningCode(x.kind)));
+        // Too important for a code in a field only: the person running the script must
+        // see what to do.
+        if (x.kind == WarningKind::kRollback) {
+          std::lock_guard<std::mutex> lock(out_mu);
+          std::fprintf(stderr, "%s\n", FormatWarning(x, d.time).c_str());
+        }
+      }
       j["warnings"] = w;
       print(j.dump());
     } else {
       for (const Warning& w : d.warnings) print(FormatWarning(w, d.time));
-      if (d.text) print(FormatIncoming(d.from, *d.text, d.time));
+      if (d.text) print(FormatIncoming(d.from, *d.text, d.time, d.sent_ms));
       if (d.already_read) print(FormatAlreadyRead(d.from, d.time));
     }
     if (d.text) Wipe({reinterpret_cast<uint8_t*>(d.text->data()), d.text->size()});

@@ -145,7 +145,7 @@ void ChatSession::OnDelivery(Delivery&& d) {
   for (const Warning& w : d.warnings) Warn(w);
   if (d.already_read) out_.Line(FormatAlreadyRead(d.from, d.time));
   if (d.text) {
-    out_.Line(FormatIncoming(d.from, *d.text, d.time));
+    out_.Line(FormatIncoming(d.from, *d.text, d.time, d.sent_ms));
     Wipe({reinterpret_cast<uint8_t*>(d.text->data()), d.text->size()});
   }
 }

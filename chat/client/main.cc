@@ -93,7 +93,9 @@ int main(int argc, char** argv) {
   AddCommon(recv_cmd, common);
   recv_cmd->add_flag("--follow,-f", recv.follow, "keep waiting for new messages until signalled");
   recv_cmd->add_flag("--json", recv.json,
-                     "one JSON object per message: from, ref, index, time, text, warnings");
+                     "one JSON object per message: from, ref, index, sent (the sender's "
+                     "clock, RFC 3339 UTC, or null), received (RFC 3339 UTC; also as time), "
+                     "text, warnings");
   recv_cmd->add_option("--wait", recv.wait_seconds, "long-poll seconds per relay request")
       ->check(CLI::Range(1, 60));
   recv_cmd

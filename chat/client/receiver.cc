@@ -116,7 +116,9 @@ bool Receiver::Process(const RelayMessage& m, const std::atomic<bool>& stop) {
       d.time = std::time(nullptr);
       d.index = r->index;
       d.already_read = r->already_read;
+      d.sent_ms = r->sent_ms;
       if (!r->already_read) d.text = std::move(r->message);
+      if (r->rollback) d.warnings.push_back({WarningKind::kRollback, m.sender, ""});
       if (r->skipped) d.warnings.push_back({WarningKind::kSkipped, m.sender, ""});
       if (r->late) d.warnings.push_back({WarningKind::kLate, m.sender, ""});
       WipeString(r->message);

@@ -11,6 +11,9 @@
 // and after each batch the relay is told it may delete (POST /ack) — only messages the
 // device has already unpackaged are ever acked.
 //
+// ROLLBACK comes from the device too: the message's witness showed that our own store had
+// been restored from an older copy, and the device moved past the pad in question.
+//
 // SKIPPED and LATE come from the device, which knows every pad byte it has decrypted:
 // skipped = never-seen pad lies before this message (earlier ones may be lost), late =
 // the message lies behind pad already decrypted (reordered in transit, fills a gap).
@@ -44,6 +47,9 @@ struct Delivery {
   uint64_t ref = 0;
   std::optional<uint64_t> index;  // pad index, when the device decrypted it
   std::time_t time = 0;           // local receive time
+  // The sender's clock when its device packaged the message (ms since the Unix epoch), if
+  // the package carried it.
+  std::optional<int64_t> sent_ms;
   std::optional<std::string> text;
   std::vector<Warning> warnings;
   // The device decrypted this exact package before, for another client of this account

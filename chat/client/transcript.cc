@@ -1,6 +1,7 @@
 #include "chat/client/transcript.h"
 
 #include <cstdio>
+#include <ctime>
 
 #include "chat/client/utf8.h"
 #include "chat/protocol/pad_left.h"
@@ -36,6 +37,8 @@ std::string_view WarningCode(WarningKind kind) {
       return "send_failed";
     case WarningKind::kRecovered:
       return "recovered";
+    case WarningKind::kRollback:
+      return "rollback";
   }
   return "unknown";
 }
@@ -46,6 +49,70 @@ std::string TimeStamp(std::time_t when) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "[%02d:%02d:%02d]", tm.tm_hour, tm.tm_min, tm.tm_sec);
   return buf;
+}
+
+std::string Rfc3339(std::time_t when) {
+  std::tm tm{};
+  gmtime_r(&when, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::optional<std::string> Rfc3339FromMs(int64_t ms) {
+  // Floor division, so that -1 ms is 23:59:59.999 of the day before.
+  int64_t seconds = ms / 1000;
+  int64_t millis = ms % 1000;
+  if (millis < 0) {
+    millis += 1000;
+    seconds -= 1;
+  }
+  const std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  if (gmtime_r(&t, &tm) == nullptr || tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+    return std::nullopt;
+  }
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(millis));
+  return std::string(buf);
+}
+
+namespace {
+
+// "HH:MM:SS", or "YYYY-MM-DD HH:MM:SS" with the date, in local time.
+std::string LocalTime(std::time_t when, bool with_date) {
+  std::tm tm{};
+  localtime_r(&when, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, with_date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
+  return buf;
+}
+
+bool SameLocalDay(std::time_t a, std::time_t b) {
+  std::tm ta{}, tb{};
+  localtime_r(&a, &ta);
+  localtime_r(&b, &tb);
+  return ta.tm_year == tb.tm_year && ta.tm_yday == tb.tm_yday;
+}
+
+}  // namespace
+
+std::string IncomingTimeStamp(std::time_t received, std::optional<int64_t> sent_ms) {
+  if (!sent_ms) return TimeStamp(received);
+  // Whole seconds, rounded down (floor, also before 1970).
+  const int64_t sent_s = *sent_ms / 1000 - (*sent_ms % 1000 < 0 ? 1 : 0);
+  const std::time_t sent = static_cast<std::time_t>(sent_s);
+  const int64_t apart = sent_s > received ? sent_s - received : received - sent_s;
+  if (apart <= kShowBothTimesAfterSeconds) return TimeStamp(sent);
+  const bool dates = !SameLocalDay(sent, received);
+  std::string out = "[";
+  out += LocalTime(sent, dates);
+  out += ", received ";
+  out += LocalTime(received, dates);
+  out += ']';
+  return out;
 }
 
 std::string SanitizeForTerminal(std::string_view text, std::string_view indent) {
@@ -84,8 +151,10 @@ std::string FormatAlreadyRead(std::string_view from, std::time_t when) {
          ": (a message already read on another of your clients)";
 }
 
-std::string FormatIncoming(std::string_view from, std::string_view text, std::time_t when) {
-  return TimeStamp(when) + " " + SanitizeForTerminal(from) + ": " + SanitizeForTerminal(text);
+std::string FormatIncoming(std::string_view from, std::string_view text, std::time_t when,
+                           std::optional<int64_t> sent_ms) {
+  return IncomingTimeStamp(when, sent_ms) + " " + SanitizeForTerminal(from) + ": " +
+         SanitizeForTerminal(text);
 }
 
 std::string FormatOutgoing(std::string_view me, std::string_view to, std::string_view text,
@@ -139,6 +208,16 @@ std::string FormatWarning(const Warning& w, std::time_t when) {
       break;
     case WarningKind::kRecovered:
       what = "reachable again";
+      break;
+    case WarningKind::kRollback:
+      // Names the contact inside the sentence: the line must start with "!! ROLLBACK".
+      who.clear();
+      what = "ROLLBACK: a message from " + peer +
+             " shows that your device's pad store was restored from an older copy (backup or "
+             "snapshot); the device has moved past the pad " +
+             peer + " has seen. Messages you sent to " + peer +
+             " since that restore may have reused pad and be readable: tell " + peer +
+             " in person, keep only one copy of the store, and see the device's audit log";
       break;
   }
   std::string line = TimeStamp(when) + " !! " + who + what;

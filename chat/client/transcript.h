@@ -1,6 +1,9 @@
 // What the user sees: transcript lines for messages and clearly marked warnings.
 //
-// Every line starts with a local time "[HH:MM:SS]". Incoming: "[..] bob: text"; outgoing:
+// Every line starts with a local time "[HH:MM:SS]". An incoming message shows the time its
+// sender's device packaged it (when the package carried it), and the arrival time too when
+// the two differ by more than a minute: "[14:02:11, received 15:03:40] bob: text" (with
+// dates when they fall on different days). Incoming: "[..] bob: text"; outgoing:
 // "[..] alice -> bob: text". Warnings start with "!! " and name what happened and what it
 // may mean, e.g. "[..] !! bob: integrity check FAILED, message discarded (possible forgery)".
 // Text from the network (message text, names) is made safe for a terminal: control
@@ -32,6 +35,7 @@ enum class WarningKind {
   kRelayUnreachable,   // relay did not answer (retrying)
   kSendFailed,         // a message was not sent (the text is repeated so it is not lost)
   kRecovered,          // a peer that was unreachable answers again
+  kRollback,           // the device found its store rolled back (restored) and moved past it
 };
 
 struct Warning {
@@ -49,7 +53,13 @@ std::string FormatWarning(const Warning& w, std::time_t when);
 // "[HH:MM:SS] from: text" (incoming) — `text` is sanitized.
 // The note shown instead of a message another client of this account already showed.
 std::string FormatAlreadyRead(std::string_view from, std::time_t when);
-std::string FormatIncoming(std::string_view from, std::string_view text, std::time_t when);
+// `when` is the arrival time; `sent_ms` the sender's clock (ms since the Unix epoch), if known.
+std::string FormatIncoming(std::string_view from, std::string_view text, std::time_t when,
+                           std::optional<int64_t> sent_ms = std::nullopt);
+// The bracketed time of an incoming message (see above).
+std::string IncomingTimeStamp(std::time_t received, std::optional<int64_t> sent_ms);
+// Sent and received differ by more than this many seconds: both are shown.
+inline constexpr int64_t kShowBothTimesAfterSeconds = 60;
 // "[HH:MM:SS] me -> to: text" (outgoing, shown once the relay stored it).
 std::string FormatOutgoing(std::string_view me, std::string_view to, std::string_view text,
                            std::time_t when);
@@ -59,6 +69,11 @@ std::string SanitizeForTerminal(std::string_view text, std::string_view indent =
 
 // "[HH:MM:SS]" in local time.
 std::string TimeStamp(std::time_t when);
+
+// RFC 3339 in UTC: "2026-12-06T15:00:00Z"; with milliseconds "2026-12-06T15:00:00.123Z".
+// nullopt for a time outside the years 0000-9999 (a sender's clock can say anything).
+std::string Rfc3339(std::time_t when);
+std::optional<std::string> Rfc3339FromMs(int64_t ms);
 
 // A pad-low warning if `left` is below 1% of `total` (and total is known), else nothing.
 std::optional<Warning> PadLowWarning(std::string_view peer, uint64_t left, uint64_t total);

@@ -1,7 +1,9 @@
 #include "chat/device/device_service.h"
 
 #include <algorithm>
+#include <chrono>
 
+#include "chat/protocol/otc2.h"
 #include "chat/protocol/pad_left.h"
 #include "chat/rpc/error_category.h"
 #include "common/encoding.h"
@@ -35,10 +37,20 @@ std::string DefaultClientMessage(rpc::ErrorCategory category, std::string_view p
   return "internal error on the device";
 }
 
-// Message bytes a package carries at most (shown in the confirmation prompt).
-uint64_t CarriedBytes(protocol::Format format, size_t package_size) {
-  const size_t overhead = format == protocol::Format::kOtc1 ? 38 : 30;
-  return package_size > overhead ? package_size - overhead : 0;
+// Message bytes a package carries at most (shown in the confirmation prompt). An otc2
+// envelope is counted at the size this device sends (the true size is known only after
+// decrypting), so the owner sees the length of the text as typed.
+uint64_t CarriedBytes(const protocol::PackageHeader& header, size_t package_size) {
+  const size_t overhead = header.format == protocol::Format::kOtc1 ? 38 : 30;
+  uint64_t body = package_size > overhead ? package_size - overhead : 0;
+  if (header.has_envelope) body -= std::min<uint64_t>(body, protocol::kStandardEnvelopeSize);
+  return body;
+}
+
+int64_t SystemClockMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace
@@ -59,6 +71,8 @@ rpc::UnpackageReply ReplyFacts(const UnpackageResult& result) {
   facts.skipped = result.skipped > 0;
   facts.late = result.late;
   facts.already_read = result.already_read;
+  facts.sent_ms = result.sent_ms;
+  facts.rollback = result.rollback;
   return facts;
 }
 
@@ -72,6 +86,7 @@ Result<std::unique_ptr<DeviceService>> DeviceService::Open(const std::string& st
     return Status::InvalidArgument("the message size limit must be between 1 byte and 1G");
   }
   if (options.store.env == nullptr) options.store.env = Env::Default();
+  if (!options.clock_ms) options.clock_ms = SystemClockMs;
   auto store = padstore::Store::Open(store_dir, options.store);
   if (!store.ok()) return store.status();
   auto audit = DeviceAudit::Open(options.store.env, store_dir);
@@ -93,13 +108,14 @@ DeviceService::DeviceService(DeviceOptions options, std::unique_ptr<padstore::St
   protocol_options_.max_message_size = options_.max_message;
   protocol_options_.hide_length = false;
   limits_.max_message = options_.max_message;
-  protocol::Options hidden = protocol_options_;
-  hidden.hide_length = true;
   // The largest package either format can carry for the limit (otc2 with a hidden length
   // is padded to its bucket; the sender's setting, not ours, decides).
   uint64_t otc1 =
       *protocol::PackageSize(protocol::Format::kOtc1, options_.max_message, protocol_options_);
-  uint64_t otc2 = *protocol::PackageSize(protocol::Format::kOtc2, options_.max_message, hidden);
+  // An otc2 package may carry an envelope of up to kMaxEnvelopeSize bytes besides the text.
+  uint64_t otc2 = protocol::otc2::kOverhead +
+                  protocol::otc2::BodyLength(options_.max_message + protocol::kMaxEnvelopeSize,
+                                             /*hidden=*/true);
   limits_.max_package = std::max(otc1, otc2);
 }
 
@@ -171,6 +187,11 @@ Result<PackageResult> DeviceService::Package(std::string_view to,
   const protocol::Format format = info->meta.format;
   protocol::Options options = protocol_options_;
   options.hide_length = options_.hide_length && format == protocol::Format::kOtc2;
+  if (format == protocol::Format::kOtc2) {
+    // Our clock, and how far we have decrypted the peer's stream: if the peer's store is
+    // ever rolled back, this tells its device (envelope.h).
+    options.envelope = protocol::Envelope{options_.clock_ms(), info->peer_frontier};
+  }
   auto cost = protocol::PadCost(format, message.size(), options);
   if (!cost.ok()) return Refuse(kOp, to, cost.status());
   if (*cost > info->own_left) {
@@ -254,15 +275,16 @@ Result<UnpackageResult> DeviceService::Unpackage(std::string_view from,
     ~InFlight() { recent.End(peer, index); }
   } in_flight{recent_, from, header->index};
   ConfirmRequest question{
-      ConfirmRequest::Op::kDecrypt, owner(), from, CarriedBytes(format, package.size()),
+      ConfirmRequest::Op::kDecrypt, owner(), from, CarriedBytes(*header, package.size()),
       header->pad_length,           {}};
   if (Status s = confirmer_.Confirm(question); !s.ok()) return Refuse(kOp, from, s);
 
   auto pad = store_->ReadPad(*range);
   if (!pad.ok()) return Refuse(kOp, from, pad.status());
   protocol::MemoryPadStream stream(pad->span(), 0, protocol::Direction::kUp);
+  protocol::Envelope envelope;
   auto plaintext =
-      protocol::Unpackage(*header, package, sender_direction, stream, protocol_options_);
+      protocol::Unpackage(*header, package, sender_direction, stream, protocol_options_, &envelope);
   pad->Clear();
   if (!plaintext.ok()) {
     const Status& s = plaintext.status();
@@ -278,6 +300,11 @@ Result<UnpackageResult> DeviceService::Unpackage(std::string_view from,
     }
     return Refuse(kOp, from, Status::Internal(s.ToString()));
   }
+  UnpackageResult result;
+  // Authentic (the tag verified): the peer's witness may be believed. Heeded before the
+  // decrypt is recorded, so that a failure here leaves the package to be decrypted again
+  // (and its witness heeded) after a restart, instead of a replay.
+  if (Status s = HeedWitness(from, envelope, &result); !s.ok()) return Refuse(kOp, from, s);
   // Persist the decrypt before the plaintext leaves this function.
   auto committed = store_->CommitDecrypt(*range);
   if (!committed.ok()) {
@@ -288,7 +315,7 @@ Result<UnpackageResult> DeviceService::Unpackage(std::string_view from,
     return Refuse(kOp, from, committed.status());
   }
   recent_.Remember(from, header->index, digest);
-  UnpackageResult result;
+  result.sent_ms = envelope.sent_ms;
   result.plaintext = std::move(*plaintext);
   result.index = header->index;
   result.skipped = committed->skipped;
@@ -301,6 +328,25 @@ Result<UnpackageResult> DeviceService::Unpackage(std::string_view from,
         .ok();
   }
   return result;
+}
+
+Status DeviceService::HeedWitness(std::string_view from, const protocol::Envelope& envelope,
+                                  UnpackageResult* result) {
+  if (!envelope.witness) return Status::Ok();
+  auto moved = store_->MovePastWitness(from, *envelope.witness);
+  if (!moved.ok()) return moved.status();
+  if (!moved->needed) return Status::Ok();
+  result->rollback = true;
+  result->rollback_skipped = moved->skipped();
+  audit_
+      ->Record("ROLLBACK", "peer=" + std::string(from) +
+                               " witness=" + std::to_string(*envelope.witness) +
+                               " old_mark=" + std::to_string(moved->old_mark) +
+                               " new_mark=" + std::to_string(moved->new_mark) +
+                               ": the peer has seen own pad beyond this store's position; the "
+                               "store was rolled back (restored from a snapshot) and moved past it")
+      .ok();
+  return Status::Ok();
 }
 
 Result<std::vector<rpc::ContactInfo>> DeviceService::Contacts() {

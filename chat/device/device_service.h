@@ -7,17 +7,20 @@
 // at once; padstore serializes what must be serialized per contact.
 //
 // Package(to, message):
-//   contact lookup -> pad cost -> user confirmation (a denial consumes nothing) ->
-//   Store::Reserve (pad never handed out before) -> chat/protocol Package -> MarkUsed
-//   (the pad is burned in batches) -> the package, its index, own pad bytes left.
+//   contact lookup -> pad cost (otc2: with the envelope, chat/protocol/envelope.h: our
+//   clock and our witness, how far we have decrypted the peer's stream) -> user
+//   confirmation (a denial consumes nothing) -> Store::Reserve (pad never handed out
+//   before) -> chat/protocol Package -> MarkUsed (the pad is burned in batches) -> the
+//   package, its index, own pad bytes left.
 // Unpackage(from, package):
 //   `from` must be a contact, never the owner -> ParsePackageHeader (framing, no pad) ->
 //   the identical package decrypted lately? then "already read" (recent_decrypts.h) ->
 //   Store::BeginDecrypt (range wholly inside the sender's half, not a replay; no pad read)
 //   -> user confirmation -> read the pad -> chat/protocol Unpackage (tag checked in
 //   constant time before any plaintext exists) -> on a tag failure RecordIntegrityFailure
-//   (consumes nothing) -> CommitDecrypt (the decrypt log is persisted) -> only then is the
-//   plaintext returned.
+//   (consumes nothing) -> the envelope's witness beyond our own position? then
+//   Store::MovePastWitness (durable; a ROLLBACK audit line; `rollback` in the result) ->
+//   CommitDecrypt (the decrypt log is persisted) -> only then is the plaintext returned.
 //
 // Errors are Status values whose code maps to an RPC category (error_category.h) and whose
 // message is safe to show to a (possibly malicious) client: internal details go to the
@@ -26,8 +29,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -54,6 +59,10 @@ struct DeviceOptions {
   // otc2 contacts: pad packages to size buckets (chat/protocol/otc2.h).
   bool hide_length = false;
   padstore::StoreOptions store;  // env, batches, burn mode
+  // The clock put into each otc2 envelope as the sent time, in ms since the Unix epoch;
+  // default (empty): the system clock. Only tests set it (a fixed clock); no command-line
+  // option exposes it.
+  std::function<int64_t()> clock_ms;
 };
 
 struct PackageResult {
@@ -72,6 +81,12 @@ struct UnpackageResult {
   // This exact package was decrypted before (recent_decrypts.h): no plaintext, no pad
   // read, not a replay alarm.
   bool already_read = false;
+  // The sender's clock (ms since the Unix epoch) from the package's envelope, if any.
+  std::optional<int64_t> sent_ms;
+  // The package's witness showed our store was rolled back; our own position moved past
+  // it (durably, before this result exists) by rollback_skipped bytes.
+  bool rollback = false;
+  uint64_t rollback_skipped = 0;
 };
 
 // The device RPC's view of the results (the daemon and the offline CLI both print it).
@@ -119,6 +134,11 @@ class DeviceService {
   // The client-facing error for `s` (code kept, message made safe), after auditing it.
   Status Refuse(std::string_view op, std::string_view peer, const Status& s);
   void MaybeReportLowPad(const std::string& peer, const padstore::ContactState& info);
+  // The envelope's witness beyond our own position: our store was rolled back; moves past
+  // it durably (Store::MovePastWitness), audits, and sets result->rollback. Only for a
+  // package whose tag verified.
+  Status HeedWitness(std::string_view from, const protocol::Envelope& envelope,
+                     UnpackageResult* result);
 
   DeviceOptions options_;
   protocol::Options protocol_options_;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "chat/protocol/envelope.h"
 #include "common/pad_vocabulary.h"
 #include "common/status.h"
 
@@ -38,6 +39,10 @@ struct Options {
   // length encrypted (see otc2.h). Package with otc1 and hide_length is kUnsupported.
   // The receiver does not need this option: the flag travels in the otc2 header.
   bool hide_length = false;
+  // otc2 only: put this envelope (envelope.h: sent time, witness) in front of the text and
+  // set the envelope flag; nullopt sends none. Package with otc1 and an envelope is
+  // kUnsupported. Like hide_length, the receiver does not need it (the flag says).
+  std::optional<Envelope> envelope;
 };
 
 // What a package says about itself before any pad is read (ParsePackageHeader).
@@ -51,6 +56,8 @@ struct PackageHeader {
   uint64_t pad_length = 0;
   // otc2 only: the package is padded to a bucket and the message length is encrypted.
   bool length_hidden = false;
+  // otc2 only: the plaintext starts with an envelope (envelope.h).
+  bool has_envelope = false;
 };
 
 }  // namespace otc::protocol

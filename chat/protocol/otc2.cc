@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <string>
@@ -22,6 +23,11 @@ namespace {
 
 constexpr uint64_t kSmallBucketStep = 256;
 constexpr uint64_t kSmallBucketMax = 4096;
+
+// Largest encrypted plaintext (envelope + text) a package may carry.
+uint64_t MaxPlaintext(const Options& options, bool envelope) {
+  return uint64_t{options.max_message_size} + (envelope ? kMaxEnvelopeSize : 0);
+}
 
 Status ReadPad(PadStream& pad, std::span<uint8_t> out) {
   Status s = pad.Next(out);
@@ -46,12 +52,18 @@ bool IsBucket(uint64_t body_len) {
 
 Result<std::vector<uint8_t>> Package(std::span<const uint8_t> message, uint64_t index,
                                      Direction direction, PadStream& pad, const Options& options) {
-  const size_t m = message.size();
   const bool hidden = options.hide_length;
-  if (m > options.max_message_size || m > kMaxMessageSizeLimit) {
-    return Status::TooLarge("message of " + std::to_string(m) + " bytes exceeds the limit of " +
+  if (message.size() > options.max_message_size || message.size() > kMaxMessageSizeLimit) {
+    return Status::TooLarge("message of " + std::to_string(message.size()) +
+                            " bytes exceeds the limit of " +
                             std::to_string(options.max_message_size));
   }
+  // The encrypted plaintext: [envelope] || message text.
+  const size_t envelope_size = options.envelope ? EnvelopeSize(*options.envelope) : 0;
+  SecretBuffer plaintext(envelope_size + message.size());
+  if (options.envelope) EncodeEnvelope(*options.envelope, plaintext.span().first(envelope_size));
+  std::copy(message.begin(), message.end(), plaintext.data() + envelope_size);
+  const size_t m = plaintext.size();
   const uint64_t body_len = BodyLength(m, hidden);
   if (auto span = PadSpan(Format::kOtc2, index, kKeySize + body_len, direction); !span.ok()) {
     return span.status();
@@ -59,7 +71,8 @@ Result<std::vector<uint8_t>> Package(std::span<const uint8_t> message, uint64_t 
 
   std::vector<uint8_t> out(kOverhead + body_len);
   out[0] = kVersion;
-  out[1] = hidden ? kFlagLengthHidden : 0;
+  out[1] = static_cast<uint8_t>((hidden ? kFlagLengthHidden : 0) |
+                                (options.envelope ? kFlagEnvelope : 0));
   EncodeFixed64(&out[2], index);
   EncodeFixed32(&out[10], static_cast<uint32_t>(body_len));
   uint8_t* body = out.data() + kHeaderSize;
@@ -86,7 +99,7 @@ Result<std::vector<uint8_t>> Package(std::span<const uint8_t> message, uint64_t 
   }
   // ct := msg XOR p_text (the pad lands in `out` and is overwritten at once).
   if (Status s = ReadPad(pad, {ct, m}); !s.ok()) return fail(s);
-  XorInto(ct, message.data(), m);
+  XorInto(ct, plaintext.data(), m);
 
   Status s = ComputeMac(MacKind::kPoly1305, key,
                         {std::span<const uint8_t>(out.data(), kHeaderSize + body_len)},
@@ -108,12 +121,13 @@ Result<PackageHeader> ParseHeader(std::span<const uint8_t> package, const Option
                                    " bytes, at least " + std::to_string(kOverhead) + " needed");
   }
   const uint8_t flags = package[1];
-  if ((flags & ~kFlagLengthHidden) != 0) {
+  if ((flags & ~(kFlagLengthHidden | kFlagEnvelope)) != 0) {
     return Status::Unsupported("otc2 package has unknown flag bits " + std::to_string(flags));
   }
   const bool hidden = (flags & kFlagLengthHidden) != 0;
+  const bool envelope = (flags & kFlagEnvelope) != 0;
   const uint64_t body_len = DecodeFixed32(&package[10]);
-  const uint64_t max_body = BodyLength(options.max_message_size, hidden);
+  const uint64_t max_body = BodyLength(MaxPlaintext(options, envelope), hidden);
   if (body_len > max_body) {
     return Status::TooLarge("otc2 package announces a " + std::to_string(body_len) +
                             "-byte body, over the limit of " + std::to_string(max_body));
@@ -128,16 +142,21 @@ Result<PackageHeader> ParseHeader(std::span<const uint8_t> package, const Option
         std::to_string(kOverhead + body_len) +
         (package.size() < kOverhead + body_len ? " (truncated)" : " (trailing bytes)"));
   }
+  if (envelope && !hidden && body_len == 0) {
+    return Status::InvalidArgument("otc2 package has the envelope flag but an empty body");
+  }
   PackageHeader header;
   header.format = Format::kOtc2;
   header.index = DecodeFixed64(&package[2]);
   header.pad_length = kKeySize + body_len;
   header.length_hidden = hidden;
+  header.has_envelope = envelope;
   return header;
 }
 
 Result<SecretBuffer> Unpackage(const PackageHeader& header, std::span<const uint8_t> package,
-                               Direction direction, PadStream& pad, const Options& options) {
+                               Direction direction, PadStream& pad, const Options& options,
+                               Envelope* envelope) {
   if (auto span = PadSpan(header, direction); !span.ok()) return span.status();
   const size_t body_len = package.size() - kOverhead;
   const uint8_t* body = package.data() + kHeaderSize;
@@ -169,7 +188,7 @@ Result<SecretBuffer> Unpackage(const PackageHeader& header, std::span<const uint
     m = DecodeFixed32(len.data());
     Wipe(len);
     // Authenticated, so only a broken sender gets here.
-    if (m > body_len - kLengthFieldSize || m > options.max_message_size) {
+    if (m > body_len - kLengthFieldSize || m > MaxPlaintext(options, header.has_envelope)) {
       return Status::InvalidArgument("otc2 package's encrypted length does not fit its body");
     }
     ct = body + kLengthFieldSize;
@@ -177,7 +196,24 @@ Result<SecretBuffer> Unpackage(const PackageHeader& header, std::span<const uint
   SecretBuffer plain(m);
   if (Status r = ReadPad(pad, plain.span()); !r.ok()) return r;  // `plain` wipes itself
   XorInto(plain.data(), ct, m);
-  return plain;
+  if (!header.has_envelope) {
+    if (envelope != nullptr) *envelope = Envelope{};
+    return plain;
+  }
+  // Authenticated, so only a broken (or newer, careless) sender gets a garbled envelope.
+  Envelope parsed;
+  Result<size_t> envelope_size = ParseEnvelope(plain.span(), &parsed);
+  if (!envelope_size.ok()) return envelope_size.status();
+  const size_t text_size = m - *envelope_size;
+  if (text_size > options.max_message_size) {
+    return Status::TooLarge("otc2 package carries " + std::to_string(text_size) +
+                            " message bytes, over the limit of " +
+                            std::to_string(options.max_message_size));
+  }
+  SecretBuffer text(text_size);
+  std::copy(plain.data() + *envelope_size, plain.data() + m, text.data());
+  if (envelope != nullptr) *envelope = parsed;
+  return text;
 }
 
 }  // namespace otc::protocol::otc2

@@ -22,6 +22,9 @@ std::string GroupThousands(uint64_t n) {
 PadLeft EstimatePadLeft(Format format, uint64_t own_left, uint64_t own_half, bool hide_length) {
   Options options;
   options.hide_length = hide_length && format == Format::kOtc2;
+  // The device sends every otc2 message with the standard envelope (envelope.h); its
+  // values do not change its size.
+  if (format == Format::kOtc2) options.envelope = Envelope{0, 0};
   Result<uint64_t> cost = PadCost(format, kTypicalMessageBytes, options);
   PadLeft left;
   left.bytes = own_left;

@@ -3,8 +3,9 @@
 //
 // "Pad left" is the own half's unused bytes: what this side can still send with.
 // "Messages left" is how many messages of kTypicalMessageBytes still fit, each costing
-// what the contact's format charges for it (PadCost: otc1 2m + 48, otc2 m + 32, more with
-// length hiding), so the figure is the same wherever it is shown.
+// what the contact's format charges for it as the device sends it (PadCost: otc1 2m + 48,
+// otc2 m + 21 + 32 with the device's 21-byte envelope, more with length hiding), so the
+// figure is the same wherever it is shown.
 #pragma once
 
 #include <cstdint>

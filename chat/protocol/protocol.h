@@ -17,10 +17,11 @@
 // and intermediate buffers are wiped before returning, on success and on error.
 //
 // Errors (Status codes):
-//   kInvalidArgument  truncated, garbled or trailing bytes; pad range out of bounds
+//   kInvalidArgument  truncated, garbled or trailing bytes (a garbled otc2 envelope too,
+//                     found after the tag verified); pad range out of bounds
 //   kTooLarge         message (or the length a package announces) over max_message_size
 //   kUnsupported      otc2 version byte or flag bits this build does not know; otc1 with
-//                     hide_length
+//                     hide_length or an envelope
 //   kIntegrity        tag mismatch: the package was altered or forged (or wrong pad)
 //   anything the PadStream returns (e.g. kExhausted), with context
 //   kInternal         OpenSSL failure (MAC or RAND_bytes)
@@ -40,12 +41,13 @@
 
 namespace otc::protocol {
 
-// Pad bytes a message of `message_len` bytes consumes (otc1: 2m + 48; otc2: m + 32, or
-// 32 + bucket(m + 4) with length hiding). kTooLarge over options.max_message_size.
+// Pad bytes a message of `message_len` bytes consumes (otc1: 2m + 48; otc2: m + e + 32, or
+// 32 + bucket(m + e + 4) with length hiding, where e = EnvelopeSize(*options.envelope), 0
+// without one; the device's envelope is 21 bytes). kTooLarge over options.max_message_size.
 Result<uint64_t> PadCost(Format format, size_t message_len, const Options& options = {});
 
-// Size in bytes of the package for such a message (otc1: m + 38; otc2: m + 30, or
-// bucket(m + 4) + 30 with length hiding).
+// Size in bytes of the package for such a message (otc1: m + 38; otc2: m + e + 30, or
+// bucket(m + e + 4) + 30 with length hiding).
 Result<size_t> PackageSize(Format format, size_t message_len, const Options& options = {});
 
 // Encrypts and authenticates `message` with pad from `pad`, which must deliver the
@@ -60,14 +62,18 @@ Result<PackageHeader> ParsePackageHeader(Format format, std::span<const uint8_t>
                                          const Options& options = {});
 
 // Verifies and decrypts. `pad` must deliver the stream starting at the package's index
-// in the sender's `direction`. On any error no plaintext is returned.
+// in the sender's `direction`. On any error no plaintext is returned. Returns the message
+// text; `envelope`, when given, receives the package's envelope (envelope.h; all fields
+// empty for otc1 and for an otc2 package without the envelope flag).
 Result<SecretBuffer> Unpackage(Format format, std::span<const uint8_t> package, Direction direction,
-                               PadStream& pad, const Options& options = {});
+                               PadStream& pad, const Options& options = {},
+                               Envelope* envelope = nullptr);
 // The same for a caller that already holds the package's header (the device parses it
 // once to check the pad range before reading pad): `header` must be what
 // ParsePackageHeader returned for this `package` with the same options.
 Result<SecretBuffer> Unpackage(const PackageHeader& header, std::span<const uint8_t> package,
-                               Direction direction, PadStream& pad, const Options& options = {});
+                               Direction direction, PadStream& pad, const Options& options = {},
+                               Envelope* envelope = nullptr);
 
 // Per-thread state: each thread that packages or unpackages keeps one OpenSSL MAC context
 // per algorithm and a scratch buffer (sized to the largest otc1 message it has handled).

@@ -3,6 +3,7 @@
 #include "chat/rpc/error_category.h"
 
 #include <algorithm>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "common/encoding.h"
@@ -285,8 +286,10 @@ std::string EncodeUnpackageReply(std::span<const uint8_t> plaintext, const Unpac
   }
   out += ",\"index\":" + std::to_string(facts.index) +
          ",\"skipped\":" + (facts.skipped ? "true" : "false") +
-         ",\"late\":" + (facts.late ? "true" : "false") +
-         (facts.already_read ? ",\"already_read\":true}" : "}");
+         ",\"late\":" + (facts.late ? "true" : "false");
+  if (facts.sent_ms) out += ",\"sent\":" + std::to_string(*facts.sent_ms);
+  if (facts.rollback) out += ",\"rollback\":true";
+  out += facts.already_read ? ",\"already_read\":true}" : "}";
   return out;
 }
 
@@ -438,6 +441,17 @@ Result<UnpackageReply> ParseUnpackageReply(std::string_view body) {
   r.skipped = ReplyBool(j->doc, "skipped");
   r.late = ReplyBool(j->doc, "late");
   r.already_read = ReplyBool(j->doc, "already_read");
+  r.rollback = ReplyBool(j->doc, "rollback");
+  if (auto sent = j->doc.find("sent"); sent != j->doc.end()) {
+    const bool fits = sent->is_number_integer() &&
+                      (!sent->is_number_unsigned() ||
+                       sent->get<uint64_t>() <= uint64_t{std::numeric_limits<int64_t>::max()});
+    if (!fits) {
+      WipeString(r.message);
+      return BadReply("bad sent");
+    }
+    r.sent_ms = sent->get<int64_t>();
+  }
   return r;
 }
 

@@ -13,6 +13,10 @@
 //               "pad_low":bool}   (own half: bytes left, bytes in all; pad_low: under 1%
 //               of the own half is left, time for a new pad)
 //   unpackage  {"message":"<utf-8>","index":N,"skipped":bool,"late":bool}
+//              (+ "sent":MS when the package carried the sender's clock: signed
+//               milliseconds since the Unix epoch, as the sender's device read it;
+//               + "rollback":true when the package's witness showed that this device's
+//               store had been rolled back, and the device moved past the pad in question)
 //              ("message_b64" instead of "message" when the plaintext is not valid UTF-8;
 //               skipped: never-seen pad lies before this package, messages may be lost;
 //               late: the package lies behind pad already decrypted, it arrived out of
@@ -33,6 +37,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -75,6 +80,12 @@ struct UnpackageReply {
   // This exact package was decrypted before, for another client of this account: no
   // message (empty), not a replay alarm.
   bool already_read = false;
+  // The sender's clock when it packaged the message (ms since the Unix epoch), if the
+  // package carried it (otc2 envelope).
+  std::optional<int64_t> sent_ms;
+  // The package's witness proved this device's store was rolled back (a restored
+  // snapshot): the device moved its own pad position past what the peer has seen.
+  bool rollback = false;
 };
 
 struct ContactInfo {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <thread>
 
 #include "tests/client/fakes.h"
@@ -271,6 +272,35 @@ TEST_F(ChatSessionTest, ContactsIdHelpClearAndErrors) {
   s->HandleLine("sned bob x");
   EXPECT_TRUE(out_.WaitFor("unknown command 'sned'"));
   EXPECT_TRUE(s->HandleLine(""));
+}
+
+TEST_F(ChatSessionTest, ShowsTheSentTimeAndTheArrivalWhenTheyDiffer) {
+  const std::time_t now = std::time(nullptr);
+  device_.sent_ms = (int64_t{now} - 7200) * 1000;  // sent two hours ago
+  relay_.messages.push_back({1, "bob", "alice", "PKG:alice:0:waited a while"});
+  auto s = Make();
+  ASSERT_TRUE(out_.WaitFor("bob: waited a while")) << out_.All();
+  auto hms = [](std::time_t t) {
+    std::tm tm{};
+    localtime_r(&t, &tm);
+    char buf[16];
+    std::strftime(buf, sizeof buf, "%H:%M:%S", &tm);
+    return std::string(buf);
+  };
+  const std::string all = out_.All();
+  // The sent time first, then the arrival (a second may pass before it arrives; the dates
+  // appear only around midnight).
+  EXPECT_NE(all.find(hms(now - 7200)), std::string::npos) << all;
+  EXPECT_NE(all.find(", received "), std::string::npos) << all;
+  EXPECT_LT(all.find(hms(now - 7200)), all.find(", received ")) << all;
+}
+
+TEST_F(ChatSessionTest, RollbackIsShownAsAnActionableWarning) {
+  device_.rollback_next = true;
+  relay_.messages.push_back({1, "bob", "alice", "PKG:alice:0:hi"});
+  auto s = Make();
+  EXPECT_TRUE(out_.WaitFor("!! ROLLBACK: a message from bob")) << out_.All();
+  EXPECT_TRUE(out_.WaitFor("bob: hi")) << out_.All();
 }
 
 }  // namespace

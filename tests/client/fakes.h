@@ -12,8 +12,10 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "chat/client/api.h"
@@ -60,6 +62,8 @@ class FakeDevice : public DeviceApi {
     r.skipped = begin > frontier;
     r.late = begin < frontier;
     half.decrypted.insert(begin);
+    r.sent_ms = sent_ms;
+    r.rollback = std::exchange(rollback_next, false);
     return r;
   }
   Result<std::vector<ContactInfo>> Contacts() override {
@@ -96,6 +100,10 @@ class FakeDevice : public DeviceApi {
   int package_failures = 0;
   int unpackage_failures = 0;
   int cursor_failures = 0;
+  // Put into every unpackage reply: the sender's clock (ms since the epoch), if set.
+  std::optional<int64_t> sent_ms;
+  // Put into the next unpackage reply: the device found its store rolled back.
+  bool rollback_next = false;
 };
 
 class FakeRelay : public RelayApi {

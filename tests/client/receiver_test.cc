@@ -243,5 +243,21 @@ TEST_F(ReceiverTest, EmptyPollAcksNothing) {
   EXPECT_TRUE(relay_.acks.empty());
 }
 
+TEST_F(ReceiverTest, SentTimeAndRollbackComeFromTheDevice) {
+  device_.sent_ms = 1796569200123;
+  device_.rollback_next = true;
+  Queue("bob", "PKG:alice:0:first");
+  Queue("bob", "PKG:alice:100:second");
+  Receiver r = Make();
+  ASSERT_TRUE(r.Start(stop_));
+  EXPECT_EQ(r.PollOnce(stop_), 2);
+  ASSERT_EQ(deliveries_.size(), 2u);
+  EXPECT_EQ(deliveries_[0].sent_ms, std::optional<int64_t>(1796569200123));
+  EXPECT_EQ(Kinds(deliveries_[0]), std::vector<WarningKind>{WarningKind::kRollback});
+  EXPECT_EQ(deliveries_[0].warnings[0].peer, "bob");
+  EXPECT_EQ(*deliveries_[0].text, "first");  // the message itself is shown as well
+  EXPECT_TRUE(deliveries_[1].warnings.empty());
+}
+
 }  // namespace
 }  // namespace otc::client

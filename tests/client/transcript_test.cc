@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 
@@ -141,6 +142,47 @@ TEST(TranscriptFileTest, WiderModeIsTightened) {
 TEST(TranscriptFileTest, DirectoryIsRefused) {
   TestDir dir;
   EXPECT_FALSE(TranscriptFile::Open(*Env::Default(), dir.path()).ok());
+}
+
+TEST_F(TranscriptTest, SentTimeIsShownAndArrivalTooWhenTheyDifferByMoreThanAMinute) {
+  const int64_t when_ms = int64_t{kWhen} * 1000;
+  // No sent time (otc1, or an older sender): the arrival time alone.
+  EXPECT_EQ(FormatIncoming("bob", "hi", kWhen, std::nullopt), "[03:04:05] bob: hi");
+  // Within a minute either way: the sent time alone.
+  EXPECT_EQ(FormatIncoming("bob", "hi", kWhen, when_ms - 60000), "[03:03:05] bob: hi");
+  EXPECT_EQ(FormatIncoming("bob", "hi", kWhen, when_ms + 59999), "[03:05:04] bob: hi");
+  // More than a minute: both.
+  EXPECT_EQ(FormatIncoming("bob", "hi", kWhen, when_ms - 61000),
+            "[03:03:04, received 03:04:05] bob: hi");
+  EXPECT_EQ(FormatIncoming("bob", "hi", kWhen, when_ms - 3600 * 1000),
+            "[02:04:05, received 03:04:05] bob: hi");
+  // A sender's clock ahead of ours shows the same way.
+  EXPECT_EQ(FormatIncoming("bob", "hi", kWhen, when_ms + 120000),
+            "[03:06:05, received 03:04:05] bob: hi");
+  // On different days: with dates.
+  EXPECT_EQ(FormatIncoming("bob", "hi", kWhen, when_ms - 4 * 3600 * 1000),
+            "[1970-01-01 23:04:05, received 1970-01-02 03:04:05] bob: hi");
+}
+
+TEST_F(TranscriptTest, Rfc3339) {
+  EXPECT_EQ(Rfc3339(kWhen), "1970-01-02T03:04:05Z");
+  EXPECT_EQ(Rfc3339FromMs(1796569200123), std::optional<std::string>("2026-12-06T15:00:00.123Z"));
+  EXPECT_EQ(Rfc3339FromMs(0), std::optional<std::string>("1970-01-01T00:00:00.000Z"));
+  EXPECT_EQ(Rfc3339FromMs(-1), std::optional<std::string>("1969-12-31T23:59:59.999Z"));
+  // A clock that says anything at all: no time rather than a wrong-looking one.
+  EXPECT_EQ(Rfc3339FromMs(INT64_MAX), std::nullopt);
+  EXPECT_EQ(Rfc3339FromMs(INT64_MIN), std::nullopt);
+}
+
+TEST_F(TranscriptTest, RollbackWarningNamesTheContactAndWhatToDo) {
+  const std::string line = FormatWarning({WarningKind::kRollback, "bob", ""}, kWhen);
+  EXPECT_EQ(line.rfind("[03:04:05] !! ROLLBACK: a message from bob shows that your device's pad "
+                       "store was restored",
+                       0),
+            0u)
+      << line;
+  EXPECT_NE(line.find("tell bob in person"), std::string::npos) << line;
+  EXPECT_EQ(WarningCode(WarningKind::kRollback), "rollback");
 }
 
 }  // namespace

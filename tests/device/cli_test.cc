@@ -53,13 +53,17 @@ TEST_F(CliTest, JsonAndBinaryOutput) {
   ASSERT_EQ(p.exit_code, 0) << p.err;
   auto reply = nlohmann::json::parse(p.out);
   EXPECT_EQ(reply["index"], 0);
-  EXPECT_EQ(reply["pad_left"], (1 << 15) - 34);
+  EXPECT_EQ(reply["pad_left"], (1 << 15) - 55);  // 2 + 21 (envelope) + 32
   auto u = Device({"unpackage", "--store", StoreDir(dir_, "bob"), "--from", "alice", "--package",
                    reply["package"].get<std::string>(), "--json"});
   ASSERT_EQ(u.exit_code, 0) << u.err;
-  EXPECT_EQ(
-      nlohmann::json::parse(u.out),
-      nlohmann::json::parse(R"({"message_b64":"AP8=","index":0,"skipped":false,"late":false})"));
+  auto unpacked = nlohmann::json::parse(u.out);
+  // "sent": alice's device clock (ms since the epoch) from the package's envelope.
+  ASSERT_TRUE(unpacked["sent"].is_number_integer()) << u.out;
+  EXPECT_GT(unpacked["sent"].get<int64_t>(), int64_t{1700000000000});
+  unpacked.erase("sent");
+  EXPECT_EQ(unpacked, nlohmann::json::parse(
+                          R"({"message_b64":"AP8=","index":0,"skipped":false,"late":false})"));
 }
 
 TEST_F(CliTest, ExitCodesPerCategory) {

@@ -127,7 +127,7 @@ TEST_F(ConfirmTest, DaemonPromptsOnItsTerminalApproveDenyTimeout) {
 
   // Deny: the request fails with "denied" and consumes nothing.
   auto denied = std::async(std::launch::async, [&] { return client.Package("bob", "hello"); });
-  ASSERT_TRUE(daemon.WaitFor("alice \u2192 bob: encrypt 5 bytes (37 pad bytes): \"hello\"? [y/N] "))
+  ASSERT_TRUE(daemon.WaitFor("alice \u2192 bob: encrypt 5 bytes (58 pad bytes): \"hello\"? [y/N] "))
       << daemon.seen();
   daemon.Type("n\n");
   auto d = denied.get();
@@ -136,7 +136,7 @@ TEST_F(ConfirmTest, DaemonPromptsOnItsTerminalApproveDenyTimeout) {
 
   // Timeout: no answer counts as a denial.
   auto timed_out = std::async(std::launch::async, [&] { return client.Package("bob", "hello"); });
-  ASSERT_TRUE(daemon.WaitFor("encrypt 5 bytes (37 pad bytes): \"hello\"? [y/N] "));
+  ASSERT_TRUE(daemon.WaitFor("encrypt 5 bytes (58 pad bytes): \"hello\"? [y/N] "));
   ASSERT_TRUE(daemon.WaitFor("no answer in time: denied"));
   auto t = timed_out.get();
   EXPECT_EQ(t.status, 403) << t.raw;
@@ -144,12 +144,12 @@ TEST_F(ConfirmTest, DaemonPromptsOnItsTerminalApproveDenyTimeout) {
 
   // Approve: the first package that is approved starts at index 0.
   auto approved = std::async(std::launch::async, [&] { return client.Package("bob", "hello"); });
-  ASSERT_TRUE(daemon.WaitFor("encrypt 5 bytes (37 pad bytes): \"hello\"? [y/N] "));
+  ASSERT_TRUE(daemon.WaitFor("encrypt 5 bytes (58 pad bytes): \"hello\"? [y/N] "));
   daemon.Type("y\n");
   auto a = approved.get();
   ASSERT_EQ(a.status, 200) << a.raw;
   EXPECT_EQ(a.body["index"], 0);
-  EXPECT_EQ(a.body["pad_left"], (1 << 15) - 37);
+  EXPECT_EQ(a.body["pad_left"], (1 << 15) - 58);  // 5 + 21 (envelope) + 32
 
   // Health and contacts never prompt.
   EXPECT_EQ(client.Get("/v1/health").status, 200);
@@ -172,13 +172,13 @@ TEST_F(ConfirmTest, DecryptIsConfirmedTooAndADenialConsumesNothing) {
   ASSERT_TRUE(daemon.WaitFor("listening on")) << daemon.seen();
   RpcClient client("unix:" + socket);
   auto denied = std::async(std::launch::async, [&] { return client.Unpackage("alice", package); });
-  ASSERT_TRUE(daemon.WaitFor("alice \u2192 bob: decrypt 4 bytes (36 pad bytes)? [y/N] "))
+  ASSERT_TRUE(daemon.WaitFor("alice \u2192 bob: decrypt 4 bytes (57 pad bytes)? [y/N] "))
       << daemon.seen();
   daemon.Type("no\n");
   EXPECT_EQ(denied.get().body["error"], "denied");
   auto approved =
       std::async(std::launch::async, [&] { return client.Unpackage("alice", package); });
-  ASSERT_TRUE(daemon.WaitFor("decrypt 4 bytes (36 pad bytes)? [y/N] "));
+  ASSERT_TRUE(daemon.WaitFor("decrypt 4 bytes (57 pad bytes)? [y/N] "));
   daemon.Type("y\n");
   auto a = approved.get();
   ASSERT_EQ(a.status, 200) << a.raw;
@@ -190,7 +190,7 @@ TEST_F(ConfirmTest, DecryptIsConfirmedTooAndADenialConsumesNothing) {
 TEST_F(ConfirmTest, OfflineCliCanAskOnTheTerminalToo) {
   PtyChild cli({testing::DeviceBinary(), "package", "--store", StoreDir(dir_, "alice"), "--to",
                 "bob", "--message", "hey", "--confirm", "tty"});
-  ASSERT_TRUE(cli.WaitFor("alice \u2192 bob: encrypt 3 bytes (35 pad bytes): \"hey\"? [y/N] "))
+  ASSERT_TRUE(cli.WaitFor("alice \u2192 bob: encrypt 3 bytes (56 pad bytes): \"hey\"? [y/N] "))
       << cli.seen();
   cli.Type("n\n");
   EXPECT_EQ(cli.Wait(), 5);  // denied

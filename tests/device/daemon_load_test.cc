@@ -61,11 +61,12 @@ TEST(DaemonLoad, ConcurrentClientsNeverShareAPadByte) {
   for (auto& th : threads) th.join();
   threads.clear();
 
-  // Disjoint: sorted by index, each range [index, index + m + 32) ends before the next.
+  // Disjoint: sorted by index, each range [index, index + m + 53) ends before the next
+  // (otc2 with the device's 21-byte envelope).
   std::vector<std::pair<uint64_t, uint64_t>> ranges;
   for (const auto& per : sent) {
     ASSERT_EQ(per.size(), static_cast<size_t>(kPerClient));
-    for (const Sent& s : per) ranges.emplace_back(s.index, s.index + s.message.size() + 32);
+    for (const Sent& s : per) ranges.emplace_back(s.index, s.index + s.message.size() + 53);
   }
   std::sort(ranges.begin(), ranges.end());
   for (size_t i = 1; i < ranges.size(); ++i) {

@@ -92,11 +92,12 @@ TEST_F(DaemonTest, HealthAndContacts) {
   EXPECT_EQ(health.body, json::parse(R"({"status":"ok","owner":"alice"})"));
   auto contacts = client.Get("/v1/contacts");
   ASSERT_EQ(contacts.status, 200);
-  // Estimated messages at 100 bytes: otc2 costs 132 pad bytes, otc1 248.
+  // Estimated messages at 100 bytes: otc2 costs 153 pad bytes (100 + 21 envelope + 32),
+  // otc1 248.
   EXPECT_EQ(contacts.body, json::parse(R"({"owner":"alice","contacts":[
-      {"peer":"bob","protocol":"otc2","pad_left":524288,"pad_total":524288,"messages_left":3971},
+      {"peer":"bob","protocol":"otc2","pad_left":524288,"pad_total":524288,"messages_left":3426},
       {"peer":"carol","protocol":"otc1","pad_left":524288,"pad_total":524288,"messages_left":2114},
-      {"peer":"dave","protocol":"otc2","pad_left":2048,"pad_total":2048,"messages_left":15}]})"));
+      {"peer":"dave","protocol":"otc2","pad_left":2048,"pad_total":2048,"messages_left":13}]})"));
 }
 
 TEST_F(DaemonTest, AlicePackagesBobAndCarolUnpackageBothProtocols) {
@@ -109,11 +110,14 @@ TEST_F(DaemonTest, AlicePackagesBobAndCarolUnpackageBothProtocols) {
   auto to_bob = a.Package("bob", "hi bob \xe2\x98\x83");
   ASSERT_EQ(to_bob.status, 200) << to_bob.raw;
   EXPECT_EQ(to_bob.body["index"], 0);
-  EXPECT_EQ(to_bob.body["pad_left"], kHalf - (10 + 32));
+  EXPECT_EQ(to_bob.body["pad_left"], kHalf - (10 + 53));
   EXPECT_EQ(to_bob.body["pad_total"], kHalf);
   EXPECT_EQ(to_bob.body["pad_low"], false);
   auto at_bob = b.Unpackage("alice", to_bob.body["package"]);
   ASSERT_EQ(at_bob.status, 200) << at_bob.raw;
+  // otc2: the sender's clock comes along (ms since the epoch); otc1 (carol) has none.
+  ASSERT_TRUE(at_bob.body["sent"].is_number_integer()) << at_bob.raw;
+  at_bob.body.erase("sent");
   EXPECT_EQ(at_bob.body, json::parse(R"({"message":"hi bob \u2603","index":0,"skipped":false,
                                          "late":false})"));
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include "common/encoding.h"
@@ -163,13 +165,15 @@ TEST(Replies, AreTheDocumentedJson) {
   EXPECT_EQ(json::parse(EncodePackageReply({"AQID", 0, 7, 4000, true})),
             json::parse(R"({"package":"AQID","index":0,"pad_left":7,"pad_total":4000,
                             "pad_low":true})"));
-  EXPECT_EQ(json::parse(EncodeUnpackageReply(AsBytes("he said \"hi\"\n\x01"),
-                                             {"ignored", 7, true, false, false})),
-            json::parse(R"({"message":"he said \"hi\"\n\u0001","index":7,"skipped":true,
+  EXPECT_EQ(
+      json::parse(EncodeUnpackageReply(AsBytes("he said \"hi\"\n\x01"),
+                                       {"ignored", 7, true, false, false, std::nullopt, false})),
+      json::parse(R"({"message":"he said \"hi\"\n\u0001","index":7,"skipped":true,
                             "late":false})"));
   std::vector<uint8_t> binary = {0xff, 0x00};
-  EXPECT_EQ(json::parse(EncodeUnpackageReply(binary, {"", 0, false, true, false})),
-            json::parse(R"({"message_b64":"/wA=","index":0,"skipped":false,"late":true})"));
+  EXPECT_EQ(
+      json::parse(EncodeUnpackageReply(binary, {"", 0, false, true, false, std::nullopt, false})),
+      json::parse(R"({"message_b64":"/wA=","index":0,"skipped":false,"late":true})"));
   EXPECT_EQ(json::parse(EncodeCursorReply("http://r/\"x", 9)),
             json::parse(R"({"relay":"http://r/\"x","cursor":9})"));
   EXPECT_EQ(json::parse(EncodeHealthReply("alice")),
@@ -211,8 +215,8 @@ TEST(RoundTrip, RequestsAndRepliesSurviveBothEnds) {
   EXPECT_TRUE(package->pad_low);
   for (bool skipped : {false, true}) {
     for (bool late : {false, true}) {
-      auto u =
-          ParseUnpackageReply(EncodeUnpackageReply(AsBytes("\xff"), {"", 9, skipped, late, false}));
+      auto u = ParseUnpackageReply(EncodeUnpackageReply(
+          AsBytes("\xff"), {"", 9, skipped, late, false, std::nullopt, false}));
       ASSERT_TRUE(u.ok());
       EXPECT_EQ(u->message, "\xff");
       EXPECT_EQ(u->index, 9u);
@@ -250,6 +254,33 @@ TEST(ClientParse, RefusesRepliesMissingAField) {
                 .status()
                 .code(),
             Code::kInternal);
+}
+
+TEST(Replies, SentTimeAndRollbackBothWays) {
+  using nlohmann::json;
+  UnpackageReply facts;
+  facts.index = 3;
+  facts.sent_ms = -1796569200123;  // signed: a clock before 1970 is still a number
+  facts.rollback = true;
+  EXPECT_EQ(json::parse(EncodeUnpackageReply(AsBytes("x"), facts)),
+            json::parse(R"({"message":"x","index":3,"skipped":false,"late":false,
+                            "sent":-1796569200123,"rollback":true})"));
+  auto parsed = ParseUnpackageReply(EncodeUnpackageReply(AsBytes("x"), facts));
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->sent_ms, std::optional<int64_t>(-1796569200123));
+  EXPECT_TRUE(parsed->rollback);
+  // Without them: absent, and parsed as absent.
+  auto plain = ParseUnpackageReply(R"({"message":"x","index":3})");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->sent_ms.has_value());
+  EXPECT_FALSE(plain->rollback);
+  // A sent time that is no signed 64-bit integer is a bad reply.
+  for (const char* bad :
+       {R"({"message":"x","index":3,"sent":"now"})", R"({"message":"x","index":3,"sent":1.5})",
+        R"({"message":"x","index":3,"sent":9223372036854775808})"}) {
+    EXPECT_EQ(ParseUnpackageReply(bad).status().code(), Code::kInternal) << bad;
+  }
+  EXPECT_TRUE(ParseUnpackageReply(R"({"message":"x","index":3,"sent":9223372036854775807})").ok());
 }
 
 }  // namespace

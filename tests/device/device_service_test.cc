@@ -58,9 +58,10 @@ class DeviceServiceTest : public ::testing::TestWithParam<Format> {
   }
 
   bool otc1() const { return GetParam() == Format::kOtc1; }
-  // Pad cost by the formulas of the protocol spec: otc1 2m+48, otc2 m+32.
-  uint64_t Cost(uint64_t m) const { return otc1() ? 2 * m + 48 : m + 32; }
-  uint64_t Overhead() const { return otc1() ? 38 : 30; }
+  // Pad cost by the formulas of the protocol spec: otc1 2m+48, otc2 with the device's
+  // 21-byte envelope m+21+32; package size otc1 m+38, otc2 m+21+30.
+  uint64_t Cost(uint64_t m) const { return otc1() ? 2 * m + 48 : m + 53; }
+  uint64_t Overhead() const { return otc1() ? 38 : 51; }
 
   std::string AuditText(const std::string& user) {
     return ReadText(StoreDir(dir_, user) + "/device-audit.log");
@@ -217,14 +218,14 @@ TEST_P(DeviceServiceTest, PadBelowOnePercentIsReportedOnceAndAudited) {
   // Use carol's 2048-byte half until fewer than 21 bytes (1%) are left.
   uint64_t left = 2048;
   const size_t m = otc1() ? 100 : 200;
-  while (left >= Cost(m) + 21) {
+  while (left >= Cost(m) + Cost(0) + 21) {  // room for one more and a last message
     auto p = alice->Package("carol", std::vector<uint8_t>(m, 'a'));
     ASSERT_TRUE(p.ok()) << p.status().ToString();
     left -= Cost(m);
     EXPECT_EQ(p->pad_left, left);
     EXPECT_FALSE(p->pad_low);
   }
-  const size_t last = static_cast<size_t>(left - 10 - (otc1() ? 48 : 32)) / (otc1() ? 2 : 1);
+  const size_t last = static_cast<size_t>(left - 10 - (otc1() ? 48 : 53)) / (otc1() ? 2 : 1);
   auto p = alice->Package("carol", std::vector<uint8_t>(last, 'a'));
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   EXPECT_LT(p->pad_left * 100, 2048u);

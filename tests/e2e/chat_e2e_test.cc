@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <cstdio>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -89,6 +90,15 @@ TEST_F(ChatE2ETest, DirectMultiAndGroupSendInOrderWithQueuedMessagesDelivered) {
     last_ref = m["ref"].get<uint64_t>();
     EXPECT_TRUE(indices.insert(m["index"].get<uint64_t>()).second) << "pad index reused";
     EXPECT_TRUE(m["time"].is_string());
+    // sent (alice's device clock, from the envelope) and received: RFC 3339, UTC; one
+    // machine's clock, so sent is not after received.
+    ASSERT_TRUE(m["sent"].is_string() && m["received"].is_string()) << m.dump();
+    const std::string sent = m["sent"], received = m["received"];
+    EXPECT_TRUE(std::regex_match(sent, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")))
+        << sent;
+    EXPECT_TRUE(std::regex_match(received, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")))
+        << received;
+    EXPECT_LE(sent.substr(0, 19), received.substr(0, 19));
   }
 
   RunResult carol = c.Otc("recv", "carol", {"--json"});

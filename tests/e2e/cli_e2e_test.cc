@@ -127,8 +127,9 @@ TEST_F(CliE2ETest, PadLeftBesideARunningDeviceIsTheSameEverywhere) {
   const uint64_t store_left = st["contacts"][0]["own_left"];
   EXPECT_GE(device_left, store_left);
   EXPECT_LE(device_left - store_left, uint64_t{1} << 20);
-  EXPECT_EQ(ct["contacts"][0]["messages_left"], device_left / 132);  // otc2: 100 + 32
-  EXPECT_EQ(st["contacts"][0]["messages_left"], store_left / 132);
+  // otc2 as the device sends it: 100 + 21 (envelope) + 32.
+  EXPECT_EQ(ct["contacts"][0]["messages_left"], device_left / 153);
+  EXPECT_EQ(st["contacts"][0]["messages_left"], store_left / 153);
   RunResult text = c.Otc("contacts", "alice", {});
   EXPECT_EQ(text.exit_code, 0) << text.err;
   EXPECT_NE(text.out.find("bob  otc2  "), std::string::npos) << text.out;

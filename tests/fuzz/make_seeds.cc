@@ -90,5 +90,22 @@ int main(int argc, char** argv) {
       Write(dir + "/" + name + (forward ? "/forward" : "/backward"), input);
     }
   }
+  // otc2 with the envelope (sent time, witness), plain and length-hidden: inputs whose
+  // envelope the adversary path decrypts and parses.
+  for (bool hide : {false, true}) {
+    const uint64_t index = 100;
+    protocol::MemoryPadStream stream(test_pad, index, protocol::Direction::kUp);
+    protocol::Options options;
+    options.hide_length = hide;
+    options.envelope = protocol::Envelope{1796569200123, 4242};
+    const std::string message = "hello, bob";
+    auto package = protocol::Package(
+        protocol::Format::kOtc2, {reinterpret_cast<const uint8_t*>(message.data()), message.size()},
+        index, protocol::Direction::kUp, stream, options);
+    if (!package.ok()) return 1;
+    std::vector<uint8_t> input = {static_cast<uint8_t>(hide ? 1 | 2 | 4 : 1 | 4)};
+    Append(input, *package);
+    Write(dir + "/otc2_package/" + (hide ? "envelope-hidden" : "envelope"), input);
+  }
   return 0;
 }

@@ -1,6 +1,8 @@
 // One otc1 or otc2 package target (otc1_package_fuzz.cc, otc2_package_fuzz.cc): the input
 // is parsed and unpackaged as a package from a fixed test pad, and is also packaged as a
-// message and unpackaged again (the round trip), whose header must describe it.
+// message and unpackaged again (the round trip), whose header must describe it. For otc2
+// the input is also parsed as an envelope (envelope.h) on its own, and bit 2 of the first
+// byte makes the round trip carry an envelope whose values come from the input.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +33,24 @@ inline int FuzzPackage(protocol::Format format, const uint8_t* data, size_t size
   const std::span<const uint8_t> input(data + 1, size - 1);
   const std::vector<uint8_t>& pad = TestPad();
 
+  // As the decrypted start of an otc2 plaintext: the envelope parser on hostile bytes.
+  if (format == Format::kOtc2) {
+    Envelope envelope;
+    if (auto used = ParseEnvelope(input, &envelope); used.ok()) {
+      FuzzCheck(*used >= 1 && *used <= input.size() && *used == size_t{1} + input[0],
+                "an envelope spans env_len + 1 bytes inside the plaintext");
+    }
+  }
+  if (format == Format::kOtc2 && (data[0] & 4)) {
+    Envelope envelope;
+    uint64_t a = 0, b = 0;
+    for (size_t i = 0; i < input.size() && i < 8; ++i) a |= uint64_t{input[i]} << (8 * i);
+    for (size_t i = 8; i < input.size() && i < 16; ++i) b |= uint64_t{input[i]} << (8 * (i - 8));
+    envelope.sent_ms = static_cast<int64_t>(a);
+    envelope.witness = b;
+    options.envelope = envelope;
+  }
+
   // As a package from an adversary.
   if (auto header = ParsePackageHeader(format, input, options); header.ok()) {
     FuzzCheck(header->format == format, "header names its format");
@@ -49,11 +69,14 @@ inline int FuzzPackage(protocol::Format format, const uint8_t* data, size_t size
   FuzzCheck(header.ok() && header->index == index, "a made package parses");
   auto cost = PadCost(format, input.size(), options);
   FuzzCheck(cost.ok() && header->pad_length <= *cost, "pad length within the cost");
+  FuzzCheck(header->has_envelope == options.envelope.has_value(), "the envelope flag is set");
   MemoryPadStream in_stream(pad, index, direction);
-  auto plain = Unpackage(format, *package, direction, in_stream, options);
+  Envelope received;
+  auto plain = Unpackage(format, *package, direction, in_stream, options, &received);
   FuzzCheck(plain.ok() &&
                 std::equal(plain->span().begin(), plain->span().end(), input.begin(), input.end()),
             "unpackage(package(m)) == m");
+  FuzzCheck(received == options.envelope.value_or(Envelope{}), "the envelope comes back");
   return 0;
 }
 

@@ -7,10 +7,11 @@ namespace otc::protocol {
 namespace {
 
 TEST(PadLeftTest, MessagesLeftCountWhatTheFormatChargesPerMessage) {
-  // otc1: 2m + 48 pad bytes per message; otc2: m + 32; hidden length: 32 + 256 for 100 bytes.
+  // otc1: 2m + 48 pad bytes per message; otc2 as the device sends it: m + 21 (envelope) + 32
+  // = 153; hidden length: 32 + Bucket(100 + 21 + 4) = 32 + 256.
   EXPECT_EQ(EstimatePadLeft(Format::kOtc1, 248 * 10 + 247, 1 << 20).messages, 10u);
-  EXPECT_EQ(EstimatePadLeft(Format::kOtc2, 132 * 10, 1 << 20).messages, 10u);
-  EXPECT_EQ(EstimatePadLeft(Format::kOtc2, 132 * 10 - 1, 1 << 20).messages, 9u);
+  EXPECT_EQ(EstimatePadLeft(Format::kOtc2, 153 * 10, 1 << 20).messages, 10u);
+  EXPECT_EQ(EstimatePadLeft(Format::kOtc2, 153 * 10 - 1, 1 << 20).messages, 9u);
   EXPECT_EQ(EstimatePadLeft(Format::kOtc2, 288 * 3, 1 << 20, /*hide_length=*/true).messages, 3u);
   // otc1 cannot hide lengths: the flag does not change its cost.
   EXPECT_EQ(EstimatePadLeft(Format::kOtc1, 248 * 4, 1 << 20, true).messages, 4u);

@@ -43,14 +43,34 @@ def bucket(n):
     return p
 
 
-def otc2_package(pad, msg, index, direction, filler=None):
-    """filler=None: length not hidden; otherwise the filler bytes to use (hidden)."""
+def envelope(sent_ms=None, witness=None, extra=b""):
+    """env_len u8 || fields; field = type u8 || len u8 || value. `extra`: raw fields
+    appended after the known ones (e.g. an unknown type, to show it is skipped)."""
+    fields = b""
+    if sent_ms is not None:
+        fields += bytes([1, 8]) + struct.pack("<q", sent_ms)
+    if witness is not None:
+        fields += bytes([2, 8]) + struct.pack("<Q", witness)
+    fields += extra
+    assert len(fields) <= 255
+    return bytes([len(fields)]) + fields
+
+
+def otc2_package(pad, msg, index, direction, filler=None, env=None):
+    """filler=None: length not hidden; otherwise the filler bytes to use (hidden).
+    env=None: no envelope; otherwise the encoded envelope put in front of msg (flag 0x02)."""
+    flags = 0
+    if env is not None:
+        msg = env + msg
+        flags |= 2
     m = len(msg)
     hidden = filler is not None
+    if hidden:
+        flags |= 1
     body_len = bucket(m + 4) if hidden else m
     s = stream(pad, index, direction, 32 + (4 + m if hidden else m))
     key = s[:32]
-    header = struct.pack("<BBQI", 2, 1 if hidden else 0, index, body_len)
+    header = struct.pack("<BBQI", 2, flags, index, body_len)
     if hidden:
         assert len(filler) == body_len - 4 - m
         body = xor(struct.pack("<I", m), s[32:36]) + xor(msg, s[36:36 + m]) + filler
@@ -69,3 +89,14 @@ if __name__ == "__main__":
     msg40 = bytes(range(0x41, 0x41 + 40))
     print("otc2 +1 40B   @1000 hidden, filler=0xAA*212 hex:",
           otc2_package(big, msg40, 1000, 1, bytes([0xAA]) * 212).hex())
+    # Envelope: sent 2026-12-06T15:00:00.123Z = 1796569200123 ms, witness 77.
+    env = envelope(1796569200123, 77)
+    assert len(env) == 21
+    print("otc2 +1 'hi'  @0   envelope(sent=1796569200123, witness=77) hex:",
+          otc2_package(pad, b"hi", 0, 1, env=env).hex())
+    print("otc2 -1 'yo!' @199 envelope(sent=-1, witness=2**64-1) + unknown field 9 hex:",
+          otc2_package(pad, b"yo!", 199, -1,
+                       env=envelope(-1, 2**64 - 1, bytes([9, 3, 1, 2, 3]))).hex())
+    print("otc2 +1 40B   @1000 hidden + envelope(sent=1796569200123, witness=77), "
+          "filler=0xAA*191 hex:",
+          otc2_package(big, msg40, 1000, 1, bytes([0xAA]) * 191, env=env).hex())
