@@ -6,21 +6,9 @@
 #include <thread>
 
 #include "chat/client/stop_signal.h"
+#include "chat/client/transcript.h"
 
 namespace otc::client {
-
-namespace {
-
-std::string Rfc3339(int64_t unix_seconds) {
-  std::time_t t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-}  // namespace
 
 Result<std::unique_ptr<Outbox>> OpenUserOutbox(const Setup& setup) {
   Result<std::string> dir = ResolveStateDir(ProcessEnv());
@@ -30,7 +18,7 @@ Result<std::unique_ptr<Outbox>> OpenUserOutbox(const Setup& setup) {
 
 std::string FormatLeft(const FlushReport::Left& l) {
   std::string when =
-      "queued " + Rfc3339(l.entry.queued_unix) + ", pad index " + std::to_string(l.entry.index);
+      "queued " + Rfc3339(static_cast<std::time_t>(l.entry.queued_unix)) + ", pad index " + std::to_string(l.entry.index);
   if (l.status.ok()) {
     return "sent to " + l.entry.to + ": " + when + ", ref " + std::to_string(l.ref);
   }

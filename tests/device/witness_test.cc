@@ -33,7 +33,7 @@ namespace {
 using testing::PadBytes;
 using testing::Pair;
 using testing::ReadText;
-using testing::ScratchDir;
+using testing::kStorePlace;
 using testing::StoreDir;
 
 constexpr uint64_t kSeed = 21;
@@ -94,7 +94,7 @@ class WitnessTest : public ::testing::Test {
     return package.ok() ? *package : std::vector<uint8_t>{};
   }
 
-  ScratchDir dir_;
+  TestDir dir_{kStorePlace};
 };
 
 TEST_F(WitnessTest, SentTimeTravelsAndTheWitnessIsWhatWasDecrypted) {
