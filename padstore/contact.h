@@ -64,6 +64,10 @@ class Contact {
   // recovery" state of a detected copy. Only when the contact needs recovery, or `force`.
   Result<RecoverReport> Recover(uint64_t margin, bool force);
 
+  // Retirement (Store::Retire): destroys every byte of the pad not yet destroyed, used or
+  // not, syncs it, records the burns, removes the mark mirror, and closes the contact.
+  Status DestroyPadAndClose();
+
   // Writes an audit event (used by Store for events about this contact).
   Status Audit(std::string_view event, const std::string& details);
 
@@ -96,7 +100,10 @@ class Contact {
   // disk is ahead of what this contact wrote, i.e. another copy is packaging too.
   Status CheckMirrorNotAheadLocked();
   uint64_t Now() const { return clock_(); }
-  std::string Who() const { return "peer=" + meta_.peer; }
+  std::string Who() const {
+    return "peer=" + meta_.peer +
+           (meta_.generation == 0 ? "" : " generation=" + std::to_string(meta_.generation));
+  }
 
   Env& env_;
   StorePaths paths_;
