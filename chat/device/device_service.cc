@@ -50,6 +50,7 @@ rpc::PackageReply ToReply(const PackageResult& result) {
   reply.pad_left = result.pad_left;
   reply.pad_total = result.pad_total;
   reply.pad_low = result.pad_low;
+  reply.messages_left = result.messages_left;
   return reply;
 }
 
@@ -147,12 +148,12 @@ Status DeviceService::Refuse(std::string_view op, std::string_view peer, const S
 }
 
 void DeviceService::MaybeReportLowPad(const std::string& peer, const padstore::ContactState& info) {
-  if (info.own_left * 100 >= info.own_half) return;
+  if (info.all_own_left * 100 >= info.all_own_half) return;
   std::lock_guard<std::mutex> lock(low_mu_);
   if (!low_reported_.insert(peer).second) return;
   audit_
-      ->Record("PAD_LOW", "peer=" + peer + " own_left=" + std::to_string(info.own_left) +
-                              " own_half=" + std::to_string(info.own_half) +
+      ->Record("PAD_LOW", "peer=" + peer + " own_left=" + std::to_string(info.all_own_left) +
+                              " own_half=" + std::to_string(info.all_own_half) +
                               ": below 1% of the own half; make a new pad")
       .ok();
 }
@@ -173,11 +174,12 @@ Result<PackageResult> DeviceService::Package(std::string_view to,
   options.hide_length = options_.hide_length && format == protocol::Format::kOtc2;
   auto cost = protocol::PadCost(format, message.size(), options);
   if (!cost.ok()) return Refuse(kOp, to, cost.status());
-  if (*cost > info->own_left) {
+  // Every generation of the contact's pad counts; Reserve picks the newest that fits.
+  if (*cost > info->all_own_left) {
     return Refuse(
         kOp, to,
         Status::Exhausted("not enough pad left for " + peer + ": " + std::to_string(*cost) +
-                          " bytes needed, " + std::to_string(info->own_left) + " left"));
+                          " bytes needed, " + std::to_string(info->all_own_left) + " left"));
   }
   ConfirmRequest question{
       ConfirmRequest::Op::kEncrypt, owner(), to, message.size(), *cost, message};
@@ -188,8 +190,9 @@ Result<PackageResult> DeviceService::Package(std::string_view to,
   const padstore::OwnRange range = reservation->range;
   // The reservation's pad is in stream order: a forward stream from its first byte.
   protocol::MemoryPadStream stream(reservation->pad.span(), 0, protocol::Direction::kUp);
-  auto package =
-      protocol::Package(format, message, range.first_index, info->meta.direction, stream, options);
+  // The package names the pad generation in its index's top bits (pad_vocabulary.h).
+  const uint64_t index = PackageIndex(range.generation, range.first_index);
+  auto package = protocol::Package(format, message, index, info->meta.direction, stream, options);
   reservation->pad.Clear();
   // Used whether or not packaging worked: a reserved range is never handed out again.
   Status used = store_->MarkUsed(range);
@@ -198,12 +201,15 @@ Result<PackageResult> DeviceService::Package(std::string_view to,
 
   PackageResult result;
   result.package = std::move(*package);
-  result.index = range.first_index;
+  result.index = index;
   auto after = store_->Info(to);
   if (after.ok()) {
-    result.pad_left = after->own_left;
-    result.pad_total = after->own_half;
-    result.pad_low = after->own_left * 100 < after->own_half;
+    result.pad_left = after->all_own_left;
+    result.pad_total = after->all_own_half;
+    result.pad_low = after->all_own_left * 100 < after->all_own_half;
+    result.messages_left = protocol::EstimatePadLeft(format, after->all_own_left,
+                                                     after->all_own_half, options.hide_length)
+                               .messages;
     MaybeReportLowPad(peer, *after);
   }
   return result;
@@ -233,7 +239,8 @@ Result<UnpackageResult> DeviceService::Unpackage(std::string_view from,
   };
   if (recent_.Contains(from, header->index, digest)) return already_read();
   // Range wholly inside the sender's half and not a replay; no pad is read yet.
-  auto range = store_->BeginDecrypt(from, header->index, header->pad_length);
+  auto range = store_->BeginDecrypt(from, GenerationOfIndex(header->index),
+                                    PadIndexOfIndex(header->index), header->pad_length);
   if (!range.ok()) {
     Status s = range.status();
     // Another client's request for the same package may be in flight: wait for it.
@@ -317,12 +324,13 @@ Result<std::vector<rpc::ContactInfo>> DeviceService::Contacts() {
     rpc::ContactInfo c;
     c.peer = peer;
     c.format = format;
-    c.pad_left = info->own_left;
-    c.pad_total = info->own_half;
+    // Over every pad generation the contact holds.
+    c.pad_left = info->all_own_left;
+    c.pad_total = info->all_own_half;
     // The estimate padstore status and otc contacts show too (chat/protocol/pad_left.h).
-    c.messages_left =
-        protocol::EstimatePadLeft(format, info->own_left, info->own_half, options.hide_length)
-            .messages;
+    c.messages_left = protocol::EstimatePadLeft(format, info->all_own_left, info->all_own_half,
+                                                options.hide_length)
+                          .messages;
     out.push_back(std::move(c));
   }
   return out;

@@ -58,10 +58,11 @@ struct DeviceOptions {
 
 struct PackageResult {
   std::vector<uint8_t> package;
-  uint64_t index = 0;      // the package's pad index
-  uint64_t pad_left = 0;   // own pad bytes left for this contact afterwards
-  uint64_t pad_total = 0;  // own half, bytes in all
-  bool pad_low = false;    // under 1% of the own half is left
+  uint64_t index = 0;          // the package's pad index
+  uint64_t pad_left = 0;       // own pad bytes left for this contact afterwards
+  uint64_t pad_total = 0;      // own half, bytes in all
+  bool pad_low = false;        // under 1% of the own half is left
+  uint64_t messages_left = 0;  // estimated, 100-byte messages (chat/protocol/pad_left.h)
 };
 
 struct UnpackageResult {

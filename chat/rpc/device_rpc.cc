@@ -268,7 +268,8 @@ std::string EncodePackageReply(const PackageReply& reply) {
   out += ",\"index\":" + std::to_string(reply.index) +
          ",\"pad_left\":" + std::to_string(reply.pad_left) +
          ",\"pad_total\":" + std::to_string(reply.pad_total) +
-         ",\"pad_low\":" + (reply.pad_low ? "true" : "false") + "}";
+         ",\"pad_low\":" + (reply.pad_low ? "true" : "false") +
+         ",\"messages_left\":" + std::to_string(reply.messages_left) + "}";
   return out;
 }
 
@@ -412,6 +413,11 @@ Result<PackageReply> ParsePackageReply(std::string_view body) {
   r.pad_left = *left;
   r.pad_total = *total;
   r.pad_low = ReplyBool(j->doc, "pad_low");
+  if (j->doc.contains("messages_left")) {
+    Result<uint64_t> messages = ReplyU64(j->doc, "messages_left");
+    if (!messages.ok()) return messages.status();
+    r.messages_left = *messages;
+  }
   return r;
 }
 

@@ -10,8 +10,10 @@
 //   PUT  /v1/cursor?relay=URL   {"cursor":N}        (N: unsigned 64-bit integer)
 // Replies:
 //   package    {"package":"<base64>","index":N,"pad_left":BYTES,"pad_total":BYTES,
-//               "pad_low":bool}   (own half: bytes left, bytes in all; pad_low: under 1%
-//               of the own half is left, time for a new pad)
+//               "pad_low":bool,"messages_left":M}   (own half over every pad generation
+//               the device holds for the contact: bytes left, bytes in all; pad_low: under
+//               1% of it is left, time for a new pad; M estimated for 100-byte messages,
+//               absent from older devices; N's top 16 bits are the pad generation)
 //   unpackage  {"message":"<utf-8>","index":N,"skipped":bool,"late":bool}
 //              ("message_b64" instead of "message" when the plaintext is not valid UTF-8;
 //               skipped: never-seen pad lies before this package, messages may be lost;
@@ -65,6 +67,9 @@ struct PackageReply {
   uint64_t pad_left = 0;   // own pad bytes left towards the recipient afterwards
   uint64_t pad_total = 0;  // own half, bytes in all (for percentages)
   bool pad_low = false;    // under 1% of the own half is left
+  // Estimated 100-byte messages that still fit (chat/protocol/pad_left.h); 0 when an
+  // older device did not say.
+  uint64_t messages_left = 0;
 };
 
 struct UnpackageReply {

@@ -157,12 +157,12 @@ TEST(Utf8, Validation) {
 
 TEST(Replies, AreTheDocumentedJson) {
   using nlohmann::json;
-  EXPECT_EQ(json::parse(EncodePackageReply({"AQID", 42, 1000, 4000, false})),
+  EXPECT_EQ(json::parse(EncodePackageReply({"AQID", 42, 1000, 4000, false, 7})),
             json::parse(R"({"package":"AQID","index":42,"pad_left":1000,"pad_total":4000,
-                            "pad_low":false})"));
+                            "pad_low":false,"messages_left":7})"));
   EXPECT_EQ(json::parse(EncodePackageReply({"AQID", 0, 7, 4000, true})),
             json::parse(R"({"package":"AQID","index":0,"pad_left":7,"pad_total":4000,
-                            "pad_low":true})"));
+                            "pad_low":true,"messages_left":0})"));
   EXPECT_EQ(json::parse(EncodeUnpackageReply(AsBytes("he said \"hi\"\n\x01"),
                                              {"ignored", 7, true, false, false})),
             json::parse(R"({"message":"he said \"hi\"\n\u0001","index":7,"skipped":true,
@@ -202,8 +202,14 @@ TEST(RoundTrip, RequestsAndRepliesSurviveBothEnds) {
   EXPECT_EQ(unpack->package, (std::vector<uint8_t>{0, 1, 2}));
   EXPECT_EQ(*ParseCursorRequest(EncodeCursorRequest(77)), 77u);
 
-  auto package = ParsePackageReply(EncodePackageReply({"UEtH", 41, 99, 1000, true}));
+  auto package = ParsePackageReply(EncodePackageReply({"UEtH", 41, 99, 1000, true, 3}));
   ASSERT_TRUE(package.ok());
+  EXPECT_EQ(package->messages_left, 3u);
+  // A reply from a device that predates "messages_left" still parses (0: not said).
+  auto older = ParsePackageReply(
+      R"({"package":"UEtH","index":41,"pad_left":99,"pad_total":1000,"pad_low":true})");
+  ASSERT_TRUE(older.ok()) << older.status().ToString();
+  EXPECT_EQ(older->messages_left, 0u);
   EXPECT_EQ(package->package_b64, "UEtH");
   EXPECT_EQ(package->index, 41u);
   EXPECT_EQ(package->pad_left, 99u);
