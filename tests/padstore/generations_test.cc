@@ -233,6 +233,46 @@ TEST_F(GenerationsTest, ARetirementInterruptedAfterItsCommitPointIsFinishedByThe
   EXPECT_FALSE(Env::Default()->FileExists(contact_file("pad")));
 }
 
+TEST_F(GenerationsTest, CopyDetectionMirrorsAndRecoverWorkPerGeneration) {
+  StoreOptions options;
+  options.mark_mirror_dir = dir_.File("marks");
+  auto use = [&] {
+    auto store = OpenStore(options);
+    auto r = store->ReserveRange("bob", 100);
+    ASSERT_TRUE(r.ok());
+    ASSERT_TRUE(store->MarkUsed(*r).ok());
+    ASSERT_TRUE(store->Close().ok());
+  };
+  MakeStore(4 << 20, Direction::kUp);
+  use();  // generation 0
+  ASSERT_TRUE(Renew(4 << 20, kSeed2, Direction::kUp).ok());
+  use();  // generation 1
+  // One mirror file per generation: their names carry each pad's id.
+  auto marks = Env::Default()->GetChildren(dir_.File("marks"));
+  ASSERT_TRUE(marks.ok());
+  EXPECT_EQ(marks->size(), 2u);
+  // A copy put back in place: every generation is flagged, and recover treats each.
+  ASSERT_EQ(std::system(("cp -a " + store_dir() + " " + dir_.File("copy") + " && rm -rf " +
+                         store_dir() + " && mv " + dir_.File("copy") + " " + store_dir())
+                            .c_str()),
+            0);
+  auto store = OpenStore(options);
+  auto gens = store->Generations("bob");
+  ASSERT_TRUE(gens.ok());
+  for (const ContactState& g : *gens) EXPECT_TRUE(g.needs_recovery) << g.meta.generation;
+  EXPECT_EQ(store->ReserveRange("bob", 10).status().code(), Status::Code::kDenied);
+  auto reports = store->Recover(RecoverOptions{});
+  ASSERT_TRUE(reports.ok()) << reports.status().ToString();
+  ASSERT_EQ(reports->size(), 2u);
+  EXPECT_EQ((*reports)[0].generation, 0u);
+  EXPECT_EQ((*reports)[1].generation, 1u);
+  for (const RecoverReport& r : *reports) EXPECT_TRUE(r.needed);
+  auto after = store->ReserveRange("bob", 10);
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(after->generation, 1u);
+  EXPECT_GE(after->stream_offset, 100u + kMinRecoverMargin);
+}
+
 TEST_F(GenerationsTest, Otc1ContactsAreNotRenewed) {
   MakeStore(1000, Direction::kUp, "bob", 0, Format::kOtc1);
   auto info = Renew(1000, kSeed2, Direction::kUp);
