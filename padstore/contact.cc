@@ -270,6 +270,11 @@ ContactState Contact::Info() {
   return info;
 }
 
+uint64_t Contact::OwnLeft() {
+  std::lock_guard lock(mu_);
+  return layout_.OwnHalf().size() - own_next_;
+}
+
 Result<OwnRange> Contact::Reserve(uint64_t length) {
   std::lock_guard lock(mu_);
   if (Status s = CheckUsableLocked(); !s.ok()) return s;

@@ -39,6 +39,8 @@ class Contact {
 
   const ContactMeta& meta() const { return meta_; }
   ContactState Info();
+  // Own bytes that can still be handed out (cheap: Reserve's choice of generation).
+  uint64_t OwnLeft();
 
   Result<OwnRange> Reserve(uint64_t length);
   Result<SecretBuffer> ReadOwn(const OwnRange& range);

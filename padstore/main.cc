@@ -131,7 +131,7 @@ int Add(const AddArgs& a) {
   if (a.json) {
     std::cout << InfoJson(*info).dump(2) << "\n";
   } else {
-    PrintInfo(*info);
+    PrintInfo(*info, /*name_generation=*/info->meta.generation != 0);
   }
   return 0;
 }
@@ -326,7 +326,10 @@ int main(int argc, char** argv) {
   init->add_option("--user", user, "the owner's uid ([a-z0-9_.-], 1-64 chars)")->required();
 
   AddArgs add_args;
-  CLI::App* add = app.add_subcommand("add", "register a contact's pad (padgen normally does this)");
+  CLI::App* add = app.add_subcommand(
+      "add",
+      "register a contact's pad, or a new pad generation of an existing contact (padgen "
+      "normally does this)");
   add_store(add);
   add->add_option("--peer", add_args.peer, "the contact's uid")->required();
   add->add_option("--pad", add_args.pad, "the pad file (moved into the store unless --link)")

@@ -293,7 +293,7 @@ Result<OwnRange> Store::ReserveRange(std::string_view peer, uint64_t length) {
     // The newest generation with room for the whole message; when none has, the newest
     // reports the shortage. Both sides got each generation from the same padgen run.
     for (auto it = (*gens)->rbegin(); it != (*gens)->rend() && chosen == nullptr; ++it) {
-      if (it->second->Info().own_left >= length) chosen = it->second.get();
+      if (it->second->OwnLeft() >= length) chosen = it->second.get();
     }
     if (chosen == nullptr) chosen = (*gens)->rbegin()->second.get();
   }
