@@ -191,6 +191,43 @@ TEST_F(PairTest, ASecondRunForThePairAddsTheNextPadGenerationToBothStores) {
   EXPECT_TRUE(Exists(b.Meta("alice", 2)));
 }
 
+TEST_F(PairTest, AnInterruptedRenewalResumesIntoTheSameGeneration) {
+  ASSERT_EQ(Run(Pair(1 << 20)).exit_code, kExitOk);
+  JobHooks hooks;
+  hooks.io.on_complete = [](IoOp op, size_t dest, uint64_t offset, int res) {
+    return op == IoOp::kWrite && dest == 1 && offset == (1 << 20) ? -EIO : res;
+  };
+  JobOutcome out = Run(Pair(4 << 20), hooks);
+  ASSERT_EQ(out.exit_code, kExitFailed);
+  const padstore::StorePaths a(StoreA()), b(StoreB());
+  EXPECT_FALSE(Exists(a.Meta("bob", 1)));
+  EXPECT_FALSE(Exists(b.Meta("alice", 1)));
+  EXPECT_TRUE(Exists(a.Pad("bob", 1)));  // the unfinished generation's pad
+  JobOptions o = Pair(4 << 20);
+  o.resume = true;
+  out = Run(o);
+  ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString();
+  EXPECT_TRUE(Exists(a.Meta("bob", 1)));
+  EXPECT_TRUE(Exists(b.Meta("alice", 1)));
+  EXPECT_FALSE(Exists(a.GenerationDir("bob", 2)));
+  EXPECT_EQ(out.summary["registered"][0]["pad_generation"], 1);
+}
+
+TEST_F(PairTest, ARenewalStoppedBetweenTheTwoRegistrationsResumesBoth) {
+  ASSERT_EQ(Run(Pair(1 << 20)).exit_code, kExitOk);
+  ASSERT_EQ(Run(Pair(1 << 20)).exit_code, kExitOk);
+  const padstore::StorePaths a(StoreA()), b(StoreB());
+  // As if the run stopped after registering alice's side only.
+  ASSERT_EQ(::unlink(b.Meta("alice", 1).c_str()), 0);
+  JobOptions o = Pair(1 << 20);
+  o.resume = true;
+  JobOutcome out = Run(o);
+  ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString();
+  EXPECT_TRUE(Exists(b.Meta("alice", 1)));
+  EXPECT_FALSE(Exists(a.GenerationDir("bob", 2)));
+  EXPECT_FALSE(Exists(b.GenerationDir("alice", 2)));
+}
+
 TEST_F(PairTest, AnOtc1PairIsNotRenewed) {
   JobOptions o = Pair(1 << 20);
   o.format = Format::kOtc1;
