@@ -285,21 +285,26 @@ Result<uint32_t> Store::NextGeneration(std::string_view peer) const {
 }
 
 Result<OwnRange> Store::ReserveRange(std::string_view peer, uint64_t length) {
-  Contact* chosen = nullptr;
+  std::vector<Contact*> newest_first;
   {
     std::shared_lock guard(mu_);
     Result<GenerationMap*> gens = FindLocked(peer, false);
     if (!gens.ok()) return gens.status();
-    // The newest generation with room for the whole message; when none has, the newest
-    // reports the shortage. Both sides got each generation from the same padgen run.
-    for (auto it = (*gens)->rbegin(); it != (*gens)->rend() && chosen == nullptr; ++it) {
-      if (it->second->OwnLeft() >= length) chosen = it->second.get();
+    for (auto it = (*gens)->rbegin(); it != (*gens)->rend(); ++it) {
+      newest_first.push_back(it->second.get());
     }
-    if (chosen == nullptr) chosen = (*gens)->rbegin()->second.get();
   }
   // Contacts are never removed while the store is open except by Retire, which never
   // removes the newest generation and runs only in the padstore tool (no reservations).
-  return chosen->Reserve(length);
+  // The newest generation with room for the whole message (both sides got each one from
+  // the same padgen run); a concurrent reservation may take the room first, then the next
+  // older one. When none has room, the newest reports the shortage.
+  for (Contact* c : newest_first) {
+    if (c->OwnLeft() < length) continue;
+    Result<OwnRange> r = c->Reserve(length);
+    if (r.ok() || r.status().code() != Status::Code::kExhausted) return r;
+  }
+  return newest_first.front()->Reserve(length);
 }
 
 Result<Reservation> Store::Reserve(std::string_view peer, uint64_t length) {

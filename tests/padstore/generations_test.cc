@@ -4,9 +4,14 @@
 // format (generation 0 stays byte-identical to the format before renewals).
 #include <gtest/gtest.h>
 
+#include <map>
+#include <mutex>
+#include <thread>
+
 #include "common/pad_vocabulary.h"
 #include "padstore/contact_meta.h"
 #include "padstore/generations.h"
+#include "padstore/interval_set.h"
 #include "padstore/store.h"
 #include "tests/padstore/test_pad.h"
 
@@ -150,6 +155,38 @@ TEST_F(GenerationsTest, FallsBackToAnOlderGenerationOnlyWhenTheNewestHasNoRoom) 
   EXPECT_EQ(c->generation, 1u);
   auto too_big = store->ReserveRange("bob", 600);
   EXPECT_EQ(too_big.status().code(), Status::Code::kExhausted);
+}
+
+TEST_F(GenerationsTest, ConcurrentReservationsUseEveryGenerationAndNeverOverlap) {
+  MakeStore(2000, Direction::kUp);
+  ASSERT_TRUE(Renew(1000, kSeed2, Direction::kDown).ok());
+  auto store = OpenStore();
+  std::mutex mu;
+  std::vector<OwnRange> got;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (;;) {
+        auto r = store->ReserveRange("bob", 10);
+        if (!r.ok()) {
+          EXPECT_EQ(r.status().code(), Status::Code::kExhausted) << r.status().ToString();
+          return;
+        }
+        std::lock_guard lock(mu);
+        got.push_back(*r);
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  // Every byte of both own halves (1000 + 500) handed out once: 150 reservations.
+  ASSERT_EQ(got.size(), 150u);
+  std::map<uint32_t, IntervalSet> used;
+  for (const OwnRange& r : got) {
+    EXPECT_FALSE(used[r.generation].Overlaps(r.indices)) << r.generation << ToString(r.indices);
+    used[r.generation].Insert(r.indices);
+  }
+  EXPECT_EQ(used[0].Measure(), 1000u);
+  EXPECT_EQ(used[1].Measure(), 500u);
 }
 
 TEST_F(GenerationsTest, RetireDestroysEveryByteAndRefusesItsPackagesAsRetired) {
