@@ -327,6 +327,8 @@ Result<std::vector<rpc::ContactInfo>> DeviceService::Contacts() {
     // Over every pad generation the contact holds.
     c.pad_left = info->all_own_left;
     c.pad_total = info->all_own_half;
+    c.generations = info->generations;
+    c.generation = info->meta.generation;
     // The estimate padstore status and otc contacts show too (chat/protocol/pad_left.h).
     c.messages_left = protocol::EstimatePadLeft(format, info->all_own_left, info->all_own_half,
                                                 options.hide_length)

@@ -319,7 +319,9 @@ std::string EncodeContactsReply(std::string_view owner, const std::vector<Contac
     AppendString(out, FormatName(c.format));
     out += ",\"pad_left\":" + std::to_string(c.pad_left) +
            ",\"pad_total\":" + std::to_string(c.pad_total) +
-           ",\"messages_left\":" + std::to_string(c.messages_left) + "}";
+           ",\"messages_left\":" + std::to_string(c.messages_left) +
+           ",\"generations\":" + std::to_string(c.generations) +
+           ",\"generation\":" + std::to_string(c.generation) + "}";
   }
   out += "]}";
   return out;
@@ -473,6 +475,15 @@ Result<std::vector<ContactInfo>> ParseContactsReply(std::string_view body) {
     info.pad_left = *left;
     info.pad_total = *total;
     info.messages_left = *messages;
+    // Older devices do not say: one pad, generation 0.
+    for (auto [key, field] :
+         {std::pair{"generations", &info.generations}, std::pair{"generation", &info.generation}}) {
+      if (!c.contains(key)) continue;
+      Result<uint64_t> v = ReplyU64(c, key);
+      if (!v.ok()) return v.status();
+      if (*v > kMaxGeneration + 1u) return BadReply(std::string("bad ") + key);
+      *field = static_cast<uint32_t>(*v);
+    }
     out.push_back(std::move(info));
   }
   return out;

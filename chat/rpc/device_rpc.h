@@ -22,7 +22,9 @@
 //               this exact package was decrypted before, for another client of this
 //               account: not a replay alarm)
 //   contacts   {"owner":U,"contacts":[{"peer":U,"protocol":"otc2","pad_left":B,
-//               "pad_total":B,"messages_left":M},...]}   (M estimated for 100-byte messages)
+//               "pad_total":B,"messages_left":M,"generations":G,"generation":N},...]}
+//               (M estimated for 100-byte messages; B over every pad generation held; G
+//               generations held, N the one new messages use)
 //   health     {"status":"ok","owner":U}
 //   cursor     {"relay":URL,"cursor":N}    (0 when none was stored)
 //   error      {"error":"<category>","message":"<text for a human>"}  (error_category.h)
@@ -88,6 +90,10 @@ struct ContactInfo {
   uint64_t pad_left = 0;       // own half, bytes left
   uint64_t pad_total = 0;      // own half, bytes in all
   uint64_t messages_left = 0;  // estimated for 100-byte messages
+  // Pad generations the device holds for the contact (a renewal adds one), and the one
+  // new messages use. Absent from older devices: 1 and 0.
+  uint32_t generations = 1;
+  uint32_t generation = 0;
 };
 
 // --- the device's side -----------------------------------------------------------------

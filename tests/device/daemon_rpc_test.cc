@@ -94,9 +94,12 @@ TEST_F(DaemonTest, HealthAndContacts) {
   ASSERT_EQ(contacts.status, 200);
   // Estimated messages at 100 bytes: otc2 costs 132 pad bytes, otc1 248.
   EXPECT_EQ(contacts.body, json::parse(R"({"owner":"alice","contacts":[
-      {"peer":"bob","protocol":"otc2","pad_left":524288,"pad_total":524288,"messages_left":3971},
-      {"peer":"carol","protocol":"otc1","pad_left":524288,"pad_total":524288,"messages_left":2114},
-      {"peer":"dave","protocol":"otc2","pad_left":2048,"pad_total":2048,"messages_left":15}]})"));
+      {"peer":"bob","protocol":"otc2","pad_left":524288,"pad_total":524288,"messages_left":3971,
+       "generations":1,"generation":0},
+      {"peer":"carol","protocol":"otc1","pad_left":524288,"pad_total":524288,"messages_left":2114,
+       "generations":1,"generation":0},
+      {"peer":"dave","protocol":"otc2","pad_left":2048,"pad_total":2048,"messages_left":15,
+       "generations":1,"generation":0}]})"));
 }
 
 TEST_F(DaemonTest, AlicePackagesBobAndCarolUnpackageBothProtocols) {

@@ -174,11 +174,13 @@ TEST(Replies, AreTheDocumentedJson) {
             json::parse(R"({"relay":"http://r/\"x","cursor":9})"));
   EXPECT_EQ(json::parse(EncodeHealthReply("alice")),
             json::parse(R"({"status":"ok","owner":"alice"})"));
-  EXPECT_EQ(json::parse(EncodeContactsReply(
-                "alice", {{"bob", Format::kOtc2, 500, 900, 3}, {"carol", Format::kOtc1, 0, 9, 0}})),
+  EXPECT_EQ(json::parse(EncodeContactsReply("alice", {{"bob", Format::kOtc2, 500, 900, 3, 2, 1},
+                                                      {"carol", Format::kOtc1, 0, 9, 0}})),
             json::parse(R"({"owner":"alice","contacts":[
-              {"peer":"bob","protocol":"otc2","pad_left":500,"pad_total":900,"messages_left":3},
-              {"peer":"carol","protocol":"otc1","pad_left":0,"pad_total":9,"messages_left":0}]})"));
+              {"peer":"bob","protocol":"otc2","pad_left":500,"pad_total":900,"messages_left":3,
+               "generations":2,"generation":1},
+              {"peer":"carol","protocol":"otc1","pad_left":0,"pad_total":9,"messages_left":0,
+               "generations":1,"generation":0}]})"));
   EXPECT_EQ(json::parse(EncodeContactsReply("alice", {})),
             json::parse(R"({"owner":"alice","contacts":[]})"));
   EXPECT_EQ(json::parse(EncodeErrorReply("replay", "already decrypted")),
@@ -227,11 +229,19 @@ TEST(RoundTrip, RequestsAndRepliesSurviveBothEnds) {
     }
   }
   auto contacts =
-      ParseContactsReply(EncodeContactsReply("alice", {{"bob", Format::kOtc1, 5, 10, 1}}));
+      ParseContactsReply(EncodeContactsReply("alice", {{"bob", Format::kOtc2, 5, 10, 1, 3, 2}}));
   ASSERT_TRUE(contacts.ok());
   ASSERT_EQ(contacts->size(), 1u);
+  EXPECT_EQ((*contacts)[0].generations, 3u);
+  EXPECT_EQ((*contacts)[0].generation, 2u);
+  // A reply from a device that predates generations: one pad, generation 0.
+  auto older_contacts = ParseContactsReply(R"({"contacts":[{"peer":"bob","protocol":"otc1","pad_left":5,
+                                      "pad_total":10,"messages_left":1}]})");
+  ASSERT_TRUE(older_contacts.ok()) << older_contacts.status().ToString();
+  EXPECT_EQ((*older_contacts)[0].generations, 1u);
+  EXPECT_EQ((*older_contacts)[0].generation, 0u);
   EXPECT_EQ((*contacts)[0].peer, "bob");
-  EXPECT_EQ((*contacts)[0].format, Format::kOtc1);
+  EXPECT_EQ((*contacts)[0].format, Format::kOtc2);
   EXPECT_EQ((*contacts)[0].pad_left, 5u);
   EXPECT_EQ((*contacts)[0].pad_total, 10u);
   EXPECT_EQ((*contacts)[0].messages_left, 1u);

@@ -86,6 +86,8 @@ TEST_F(RenewalTest, OldPackagesDecryptAfterRenewalAndAreRefusedAsRetiredAfterRet
   ASSERT_TRUE(contacts.ok());
   ASSERT_EQ(contacts->size(), 1u);
   EXPECT_EQ((*contacts)[0].pad_total, kPadSize / 2 + kPadSize);
+  EXPECT_EQ((*contacts)[0].generations, 2u);
+  EXPECT_EQ((*contacts)[0].generation, 1u);
 
   // bob retires generation 0; a package on it is now refused as retired.
   bob.reset();

@@ -59,8 +59,11 @@ TEST(RenewalE2ETest, OldPackagesDecryptAfterRenewalNewOnesUseTheNewPadRetiredOne
   // Pad left counts both generations: 32K + 64K own halves.
   RunResult contacts = c.Otc("contacts", "alice", {"--json"});
   ASSERT_EQ(contacts.exit_code, 0) << contacts.err;
-  EXPECT_EQ(json::parse(contacts.out)["contacts"][0]["pad_total"], 32 * 1024 + 64 * 1024)
-      << contacts.out;
+  const json bob = json::parse(contacts.out)["contacts"][0];
+  EXPECT_EQ(bob["pad_total"], 32 * 1024 + 64 * 1024) << contacts.out;
+  EXPECT_EQ(bob["generations"], 2) << contacts.out;
+  RunResult contacts_text = c.Otc("contacts", "alice", {});
+  EXPECT_NE(contacts_text.out.find("(2 pad generations)"), std::string::npos) << contacts_text.out;
 
   c.StopDevices();
   RunResult retire =
