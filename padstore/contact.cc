@@ -496,23 +496,6 @@ Status Contact::Audit(std::string_view event, const std::string& details) {
   return a;
 }
 
-Status Contact::DestroyPadAndClose() {
-  std::lock_guard lock(mu_);
-  if (Status s = CheckUsableLocked(); !s.ok()) return s;
-  for (const IndexRange& g : burned_.Gaps(0, meta_.pad_size)) QueueBurnLocked(g);
-  if (Status s = FlushBurnsLocked(); !s.ok()) return s;
-  if (Status s = journal_->Sync(); !s.ok()) return FailLocked(s);
-  if (mirror_ && env_.FileExists(mirror_->path())) {
-    // Only this pad's mark; nothing can package with the pad any more.
-    if (Status s = env_.RemoveFile(mirror_->path()); !s.ok()) return FailLocked(s);
-  }
-  closed_ = true;
-  pad_.reset();
-  journal_.reset();
-  audit_.reset();
-  return Status::Ok();
-}
-
 void Contact::QueueBurnLocked(const IndexRange& indices) { pending_burn_.Insert(indices); }
 
 Status Contact::FlushBurnsLocked() {

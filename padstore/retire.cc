@@ -43,6 +43,24 @@ Status RemoveGenerationFiles(Env& env, const StorePaths& paths, const std::strin
 
 }  // namespace
 
+// Defined here rather than in contact.cc: it is the retirement's first step.
+Status Contact::DestroyPadAndClose() {
+  std::lock_guard lock(mu_);
+  if (Status s = CheckUsableLocked(); !s.ok()) return s;
+  for (const IndexRange& g : burned_.Gaps(0, meta_.pad_size)) QueueBurnLocked(g);
+  if (Status s = FlushBurnsLocked(); !s.ok()) return s;
+  if (Status s = journal_->Sync(); !s.ok()) return FailLocked(s);
+  if (mirror_ && env_.FileExists(mirror_->path())) {
+    // Only this pad's mark; nothing can package with the pad any more.
+    if (Status s = env_.RemoveFile(mirror_->path()); !s.ok()) return FailLocked(s);
+  }
+  closed_ = true;
+  pad_.reset();
+  journal_.reset();
+  audit_.reset();
+  return Status::Ok();
+}
+
 Result<RetireReport> Store::Retire(std::string_view peer, uint32_t generation) {
   std::unique_lock guard(mu_);
   if (Status s = fail_.status(); !s.ok()) return s;
