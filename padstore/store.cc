@@ -276,14 +276,6 @@ Result<std::vector<ContactState>> Store::Generations(std::string_view peer) cons
   return out;
 }
 
-Result<uint32_t> Store::NextGeneration(std::string_view peer) const {
-  std::shared_lock guard(mu_);
-  if (Status s = ValidateUid(peer, "peer uid"); !s.ok()) return s;
-  auto it = contacts_.find(peer);
-  if (it == contacts_.end()) return 0u;
-  return it->second.rbegin()->first + 1;
-}
-
 Result<OwnRange> Store::ReserveRange(std::string_view peer, uint64_t length) {
   std::vector<Contact*> newest_first;
   {

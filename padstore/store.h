@@ -26,6 +26,11 @@
 //         // Replay if a concurrent duplicate committed first
 //     on tag failure: store->RecordIntegrityFailure(*p);     // audit only, consumes nothing
 //
+// Renewal: a contact may hold several pads, its generations (generations.h). Reserve
+// uses the newest one with room for the message and says which in OwnRange::generation;
+// BeginDecrypt takes the generation the package names. AddContact adds the next one,
+// Retire removes an old one.
+//
 // Any failed write or fsync trips a store-wide fail-stop: every later call returns
 // Failed until the store is closed and reopened (recovery reads what is really on disk).
 #pragma once
@@ -145,8 +150,6 @@ class Store {
   // refused for otc1 contacts, whose index cannot name a generation). The meta file is
   // written last: it is the commit point (contact_registration.cc).
   Result<ContactState> AddContact(const ContactSpec& spec);
-  // The generation AddContact would give a new pad for `peer` (0 for a new contact).
-  Result<uint32_t> NextGeneration(std::string_view peer) const;
   // `padstore retire`: destroys every byte of one generation's pad, then removes the
   // generation (retire.cc). Refuses the newest generation: it is the one that packages.
   Result<RetireReport> Retire(std::string_view peer, uint32_t generation);
