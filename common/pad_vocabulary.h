@@ -40,4 +40,25 @@ std::string_view FormatName(Format format);
 // Parses "otc1" / "otc2" (exactly); anything else is kInvalidArgument.
 Result<Format> ParseFormat(std::string_view name);
 
+// Pad generations: a contact may hold several pads, generation 0, 1, 2, ... (padgen adds
+// the next one when two people meet again). A package names its pad in the top 16 bits
+// of its u64 index and the pad index below them:
+//     package index = (generation << 48) | pad index
+// so generation 0 packages are exactly the pad index (byte-identical to packages made
+// before renewals existed), and the generation is covered by the tag like the rest of the
+// index. Hence every pad is at most 2^48 bytes and a contact has at most 2^16 generations.
+// otc1's 6-byte index has no room for a generation: otc1 contacts are not renewed.
+inline constexpr int kGenerationShift = 48;
+inline constexpr uint64_t kMaxPadSize = uint64_t{1} << kGenerationShift;  // 256 TiB
+inline constexpr uint32_t kMaxGeneration = 0xFFFF;
+inline constexpr uint64_t PackageIndex(uint32_t generation, uint64_t pad_index) {
+  return (uint64_t{generation} << kGenerationShift) | pad_index;
+}
+inline constexpr uint32_t GenerationOfIndex(uint64_t package_index) {
+  return static_cast<uint32_t>(package_index >> kGenerationShift);
+}
+inline constexpr uint64_t PadIndexOfIndex(uint64_t package_index) {
+  return package_index & (kMaxPadSize - 1);
+}
+
 }  // namespace otc

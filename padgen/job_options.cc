@@ -96,6 +96,10 @@ Status ValidateJobOptions(const JobOptions& o) {
   if (o.size == 0) {
     return Status::InvalidArgument("--size must be positive, e.g. --size 64M or --size 1T");
   }
+  if (!o.users.empty() && o.size > kMaxPadSize) {
+    // The package index keeps its top 16 bits for the pad generation.
+    return Status::InvalidArgument("--size for a contact's pad is at most 256T (2^48 bytes)");
+  }
   if (o.chunk_size < kMinChunk || o.chunk_size > kMaxChunk || o.chunk_size % kMinChunk != 0) {
     return Status::InvalidArgument(
         "--chunk-size must be a multiple of 4K between 4K and 1G (default 4M)");

@@ -131,6 +131,8 @@ void JobPlan::RemoveCreated(Env& env) {
 Result<std::vector<Target>> PlanTargets(const JobOptions& o, StoreRegistrar* registrar) {
   std::vector<Target> targets;
   if (!o.users.empty()) {
+    const uint32_t generation = registrar->PairGeneration(
+        {{o.users[0].dir, o.users[1].name}, {o.users[1].dir, o.users[0].name}});
     for (size_t i = 0; i < 2; ++i) {
       const UserDestination& me = o.users[i];
       const UserDestination& peer = o.users[1 - i];
@@ -139,7 +141,8 @@ Result<std::vector<Target>> PlanTargets(const JobOptions& o, StoreRegistrar* reg
       t.peer = peer.name;
       t.store = me.dir;
       t.direction = i == 0 ? Direction::kUp : Direction::kDown;
-      t.spec = registrar->PadLocation(me.dir, me.name, peer.name);
+      t.pad_generation = generation;
+      t.spec = registrar->PadLocation(me.dir, me.name, peer.name, generation);
       t.spec.label = me.name;
       targets.push_back(std::move(t));
     }
@@ -206,6 +209,13 @@ Status PlanJob(const JobContext& ctx, JobPlan& plan) {
   Result<std::vector<Target>> targets = PlanTargets(o, plan.registrar);
   if (!targets.ok()) return targets.status();
   plan.targets = std::move(*targets);
+  if (!plan.targets.empty() && plan.targets[0].pad_generation > 0) {
+    const Target& a = plan.targets[0];
+    const Target& b = plan.targets[1];
+    ctx.Say("renewal: the new pad becomes generation " + std::to_string(a.pad_generation) +
+            " of contact " + a.peer + " in " + a.user + "'s store and of contact " + b.peer +
+            " in " + b.user + "'s store");
+  }
   Result<SourceChain> chain = BuildTransforms(ctx);
   if (!chain.ok()) return chain.status();
   plan.chain = std::move(*chain);

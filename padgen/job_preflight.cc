@@ -79,7 +79,7 @@ Status Preflight(const JobContext& ctx, JobPlan& plan, uint64_t header_size) {
   const bool resuming = plan.mode == OpenMode::kResume;
   for (Target& t : plan.targets) {
     if (plan.registrar != nullptr && !t.store.empty()) {
-      Status s = plan.registrar->Check(t.store, t.user, t.peer, resuming);
+      Status s = plan.registrar->Check(t.store, t.user, t.peer, ctx.options.format);
       if (!s.ok()) return s;
     }
     Result<DestinationCheck> check = CheckDestination(t.spec, plan.mode);

@@ -15,6 +15,7 @@ RegisterResult RegisterContacts(const JobContext& ctx, const JobPlan& plan) {
     reg.peer = t.peer;
     reg.direction = t.direction;
     reg.format = ctx.options.format;
+    reg.pad_generation = t.pad_generation;
     reg.pad = t.spec;
     regs.push_back(std::move(reg));
   }

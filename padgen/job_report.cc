@@ -54,6 +54,7 @@ json RegisteredJson(const std::vector<ContactRegistration>& registered) {
     out.push_back({{"store", r.store_dir},
                    {"user", r.user},
                    {"contact", r.peer},
+                   {"pad_generation", r.pad_generation},
                    {"direction", DirectionSign(r.direction)},
                    {"protocol", FormatName(r.format)}});
   }
@@ -163,7 +164,14 @@ std::string DoneLine(const JobResult& r) {
         "; " + std::to_string(failures) + " HRNG block(s) failed a health test and were discarded";
   }
   done += r.verify_requested ? ", verified" : ", not verified (--no-verify)";
-  if (r.registered && !r.registered->empty()) done += ", contacts registered";
+  if (r.registered && !r.registered->empty()) {
+    const ContactRegistration& first = r.registered->front();
+    done += first.pad_generation == 0
+                ? ", contacts registered"
+                : ", registered as generation " + std::to_string(first.pad_generation) +
+                      " of contact " + first.peer + " (and of " + first.user + " for " +
+                      first.peer + ")";
+  }
   done += "; pad id " + g.pad_id.value_or("");
   return done;
 }

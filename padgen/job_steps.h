@@ -47,6 +47,7 @@ struct Target {
   std::string user;  // pair mode
   std::string peer;  // pair mode
   std::string store;
+  uint32_t pad_generation = 0;  // pair mode: which of the contact's pads this is
   Direction direction = Direction::kUp;
   DestinationCheck check;
   std::optional<padstore::Manifest> manifest;  // existing one (resume)

@@ -1,6 +1,10 @@
 #include "padgen/store_registrar.h"
 
+#include <algorithm>
+#include <optional>
+
 #include "padstore/contact_meta.h"
+#include "padstore/generations.h"
 #include "padstore/store.h"
 #include "padstore/store_meta.h"
 #include "padstore/store_paths.h"
@@ -14,7 +18,7 @@ class PadstoreRegistrar final : public StoreRegistrar {
   explicit PadstoreRegistrar(Env& env) : env_(env) {}
 
   Status Check(const std::string& dir, const std::string& user, const std::string& peer,
-               bool resuming) override {
+               Format format) override {
     if (Status s = padstore::ValidateUid(user, "user"); !s.ok()) return s;
     if (Status s = padstore::ValidateUid(peer, "user"); !s.ok()) return s;
     padstore::StorePaths paths(dir);
@@ -26,12 +30,34 @@ class PadstoreRegistrar final : public StoreRegistrar {
                                        user + "; give " + user + "'s own store directory");
       }
     }
-    if (!resuming && env_.FileExists(paths.Meta(peer))) {
-      return Status::AlreadyExists(user + "'s store " + dir + " already has a contact " + peer +
-                                   "; a contact has one pad: use another name for the new pad, "
-                                   "or remove the old entry after its pad is used up");
+    // A renewal: the new pad becomes the contact's next generation, which otc1's
+    // 6-byte package index cannot name.
+    for (uint32_t gen : padstore::GenerationsOnDisk(env_, paths, peer)) {
+      if (!env_.FileExists(paths.Meta(peer, gen))) continue;
+      Result<padstore::ContactMeta> meta = padstore::ReadContactMeta(env_, paths.Meta(peer, gen));
+      if (!meta.ok()) return meta.status().WithContext(user + ": contact " + peer);
+      if (meta->format == Format::kOtc1 || format == Format::kOtc1) {
+        return Status::InvalidArgument(
+            user + "'s store " + dir + " already has a contact " + peer +
+            (meta->format == Format::kOtc1 ? " on an otc1 (2015 format) pad" : "") +
+            ", and otc1 packages cannot name a pad generation, so it cannot be renewed in otc1; " +
+            (format == Format::kOtc1 ? "renew it in otc2 (drop --protocol otc1)"
+                                     : "register the new pad under another name"));
+      }
     }
     return Status::Ok();
+  }
+
+  uint32_t PairGeneration(const std::vector<std::pair<std::string, std::string>>& sides) override {
+    uint32_t next = 0;
+    std::optional<uint32_t> unfinished;
+    for (const auto& [dir, peer] : sides) {
+      padstore::NextGenerationSlot slot =
+          padstore::NextGenerationOnDisk(env_, padstore::StorePaths(dir), peer);
+      if (slot.unfinished) unfinished = std::max(unfinished.value_or(0), slot.generation);
+      next = std::max(next, slot.generation);
+    }
+    return unfinished.value_or(next);
   }
 
   Status Prepare(const std::string& dir, const std::string& user) override {
@@ -58,12 +84,12 @@ class PadstoreRegistrar final : public StoreRegistrar {
   }
 
   DestinationSpec PadLocation(const std::string& dir, const std::string& user,
-                              const std::string& peer) override {
+                              const std::string& peer, uint32_t generation) override {
     padstore::StorePaths paths(dir);
     DestinationSpec spec;
     spec.label = user;
-    spec.pad_path = paths.Pad(peer);
-    spec.manifest_path = paths.Manifest(peer);
+    spec.pad_path = paths.Pad(peer, generation);
+    spec.manifest_path = paths.Manifest(peer, generation);
     return spec;
   }
 
@@ -88,6 +114,7 @@ class PadstoreRegistrar final : public StoreRegistrar {
       spec.direction = r.direction;
       spec.format = r.format;
       spec.placement = padstore::PadPlacement::kMove;
+      spec.generation = r.pad_generation;
       Result<padstore::ContactState> info = stores[i]->AddContact(spec);
       if (!info.ok()) {
         result = info.status().WithContext(r.user + ": registering contact " + r.peer + " in " +

@@ -71,7 +71,7 @@ Result<std::unique_ptr<Contact>> Contact::OpenOnce(Env& env, const StorePaths& p
                                                    const StoreOptions& options, FailStop* fail,
                                                    bool* copy_seen) {
   std::unique_ptr<Contact> c(new Contact(env, paths, meta, options, fail));
-  const std::string journal_path = paths.Journal(meta.peer);
+  const std::string journal_path = paths.Journal(meta.peer, meta.generation);
   Result<JournalScan> scan = ScanJournal(env, journal_path);
   if (!scan.ok()) {
     if (scan.status().code() == Status::Code::kNotFound) {
@@ -116,10 +116,11 @@ Result<std::unique_ptr<Contact>> Contact::OpenOnce(Env& env, const StorePaths& p
   if (options.read_only) return c;
 
   Result<std::unique_ptr<AuditLog>> audit =
-      AuditLog::Open(env, paths.ContactAudit(meta.peer), c->clock_, kBoundedAudit);
+      AuditLog::Open(env, paths.ContactAudit(meta.peer, meta.generation), c->clock_, kBoundedAudit);
   if (!audit.ok()) return audit.status();
   c->audit_ = std::move(*audit);
-  Result<std::unique_ptr<File>> pad = env.OpenFile(paths.Pad(meta.peer), {.write = true});
+  Result<std::unique_ptr<File>> pad =
+      env.OpenFile(paths.Pad(meta.peer, meta.generation), {.write = true});
   if (!pad.ok()) return pad.status().WithContext("contact " + meta.peer);
   Result<uint64_t> pad_size = (*pad)->Size();
   if (!pad_size.ok()) return pad_size.status();
@@ -211,7 +212,8 @@ Result<std::string> Contact::MirrorEvidence(uint64_t own_mark) {
 
 std::string Contact::CopyEvidence(const RecoveredState& rec) const {
   if (!rec.identity) return "";  // written before copy detection existed
-  Result<std::unique_ptr<File>> file = env_.OpenFile(paths_.Journal(meta_.peer), {});
+  Result<std::unique_ptr<File>> file =
+      env_.OpenFile(paths_.Journal(meta_.peer, meta_.generation), {});
   if (!file.ok()) return "";  // the scan just read it; a race here is no evidence
   Result<FileIdentity> now = (*file)->Identity();
   if (!now.ok()) return "";
@@ -264,7 +266,14 @@ ContactState Contact::Info() {
   info.replays = replays_;
   info.integrity_failures = integrity_failures_;
   info.needs_recovery = copies_.needs_recovery();
+  info.all_own_half = info.own_half;
+  info.all_own_left = info.own_left;
   return info;
+}
+
+uint64_t Contact::OwnLeft() {
+  std::lock_guard lock(mu_);
+  return layout_.OwnHalf().size() - own_next_;
 }
 
 Result<OwnRange> Contact::Reserve(uint64_t length) {
@@ -304,6 +313,7 @@ Result<OwnRange> Contact::Reserve(uint64_t length) {
   }
   OwnRange r;
   r.peer = meta_.peer;
+  r.generation = meta_.generation;
   r.length = length;
   r.stream_offset = own_next_;
   r.indices = layout_.StreamToIndices(meta_.direction, own_next_, length);
@@ -377,7 +387,7 @@ Result<PeerRange> Contact::BeginDecrypt(uint64_t first_index, uint64_t length) {
     return Status::Replay("pad range " + ToString(*indices) + " from " + meta_.peer +
                           " was already decrypted: a replayed or duplicated message; refused");
   }
-  return PeerRange{meta_.peer, first_index, length, *indices};
+  return PeerRange{meta_.peer, first_index, length, *indices, meta_.generation};
 }
 
 Result<SecretBuffer> Contact::ReadPeer(const PeerRange& range) {
@@ -528,8 +538,9 @@ Status Contact::RotateLocked(uint64_t own_mark) {
   snap.decrypted = decrypted_;
   snap.burned = burned_;
   uint64_t seq = journal_ ? journal_->next_seq() : next_seq_;
-  Result<std::unique_ptr<JournalWriter>> w = JournalWriter::Create(
-      env_, paths_.Journal(meta_.peer), seq, Now(), meta_bytes_, EncodeSnapshot(snap), copies_);
+  Result<std::unique_ptr<JournalWriter>> w =
+      JournalWriter::Create(env_, paths_.Journal(meta_.peer, meta_.generation), seq, Now(),
+                            meta_bytes_, EncodeSnapshot(snap), copies_);
   if (!w.ok()) return FailLocked(w.status().WithContext("compacting the journal of " + meta_.peer));
   journal_ = std::move(*w);
   journal_commit_.CoverAll();  // the new journal was synced with every record in it
@@ -542,6 +553,7 @@ Result<RecoverReport> Contact::Recover(uint64_t margin, bool force) {
   if (Status s = CheckUsableLocked(); !s.ok()) return s;
   RecoverReport report;
   report.peer = meta_.peer;
+  report.generation = meta_.generation;
   report.needed = copies_.needs_recovery() || force;
   // Everything below the durable mark may have been handed out by this store (and by
   // the original, up to its own mark, which is unknown here: hence the margin).

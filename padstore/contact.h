@@ -39,6 +39,8 @@ class Contact {
 
   const ContactMeta& meta() const { return meta_; }
   ContactState Info();
+  // Own bytes that can still be handed out (cheap: Reserve's choice of generation).
+  uint64_t OwnLeft();
 
   Result<OwnRange> Reserve(uint64_t length);
   Result<SecretBuffer> ReadOwn(const OwnRange& range);
@@ -70,6 +72,9 @@ class Contact {
   // the half), durably, burns what it skipped and writes a ROLLBACK audit line.
   // report.needed tells whether it moved. contact_witness.cc.
   Result<RecoverReport> MovePastWitness(uint64_t witness, uint64_t margin);
+  // Retirement (Store::Retire): destroys every byte of the pad not yet destroyed, used or
+  // not, syncs it, records the burns, removes the mark mirror, and closes the contact.
+  Status DestroyPadAndClose();
 
   // Writes an audit event (used by Store for events about this contact).
   Status Audit(std::string_view event, const std::string& details);
@@ -103,7 +108,10 @@ class Contact {
   // disk is ahead of what this contact wrote, i.e. another copy is packaging too.
   Status CheckMirrorNotAheadLocked();
   uint64_t Now() const { return clock_(); }
-  std::string Who() const { return "peer=" + meta_.peer; }
+  std::string Who() const {
+    return "peer=" + meta_.peer +
+           (meta_.generation == 0 ? "" : " generation=" + std::to_string(meta_.generation));
+  }
 
   Env& env_;
   StorePaths paths_;

@@ -7,7 +7,7 @@
 // Format (little-endian; CRC = CRC32C):
 //
 //   meta := magic[8] = "OTCMETA1"
-//           version      u32 = 1
+//           version      u32 = 1 for generation 0, 2 otherwise
 //           flags        u32       bit 0: imported from a 2015 reference pad
 //           owner_len    u8, owner      the store owner's uid
 //           peer_len     u8, peer       the contact's uid
@@ -17,7 +17,12 @@
 //           format       u8        1 = otc1, 2 = otc2 (common/pad_vocabulary.h)
 //           pad_id       u8[16]    the manifest's whole-pad digest (manifest.h)
 //           created_unix u64       seconds since the epoch
+//           generation   u32       version 2 only: which of the contact's pads this is
+//                                  (0 = the first; each renewal by padgen adds the next)
 //           crc          u32       CRC of every byte before it
+//
+// Generation 0 is written as version 1, byte for byte as before renewals existed, so
+// existing stores (and the journals' copies of their meta) stay valid unchanged.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +49,7 @@ struct ContactMeta {
   Digest128 pad_id{};
   uint64_t created_unix = 0;
   uint32_t flags = 0;
+  uint32_t generation = 0;
 
   PadLayout layout() const { return PadLayout(pad_size, split, direction); }
   bool operator==(const ContactMeta&) const = default;

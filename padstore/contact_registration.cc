@@ -92,6 +92,11 @@ Result<ContactState> Store::AddContact(const ContactSpec& spec) {
   meta.created_unix = options_.clock();
   meta.flags = spec.flags;
   if (Status s = PadLayout::Validate(meta.pad_size, meta.split); !s.ok()) return s;
+  if (meta.pad_size > kMaxPadSize) {
+    return Status::InvalidArgument("pad of " + std::to_string(meta.pad_size) +
+                                   " bytes is over the limit of 2^48 bytes (256 TiB): the package "
+                                   "index keeps its top 16 bits for the pad generation");
+  }
   const PadLayout layout = meta.layout();
   if (spec.initial_own_used > layout.OwnHalf().size()) {
     return Status::InvalidArgument("initial own usage is larger than the own half");
@@ -104,8 +109,24 @@ Result<ContactState> Store::AddContact(const ContactSpec& spec) {
     }
   }
 
-  // Already registered?
-  const std::string meta_path = paths_.Meta(spec.peer);
+  // Already registered (idempotent), or a renewal?
+  if (auto known = contacts_.find(spec.peer); known != contacts_.end()) {
+    for (const auto& [gen, contact] : known->second) {
+      if (SameRegistration(contact->meta(), meta)) {
+        guard.unlock();
+        Result<std::vector<ContactState>> all = Generations(spec.peer);
+        if (!all.ok()) return all.status();
+        for (const ContactState& g : *all) {
+          if (g.meta.generation == gen) return g;
+        }
+        return Status::Internal("generation vanished during add");
+      }
+    }
+  }
+  Result<uint32_t> generation = ChooseGenerationLocked(spec, meta);
+  if (!generation.ok()) return generation.status();
+  meta.generation = *generation;
+  const std::string meta_path = paths_.Meta(spec.peer, meta.generation);
   if (env.FileExists(meta_path)) {
     Result<ContactMeta> existing = ReadContactMeta(env, meta_path);
     if (!existing.ok()) {
@@ -116,18 +137,21 @@ Result<ContactState> Store::AddContact(const ContactSpec& spec) {
       guard.unlock();
       return Info(spec.peer);  // idempotent
     }
-    return Status::AlreadyExists("contact " + spec.peer + " already has a pad (id " +
-                                 IdHex(existing->pad_id) +
-                                 "); a contact has one pad: use a new peer name or remove the old "
-                                 "entry after its pad is used up");
+    return Status::AlreadyExists("contact " + spec.peer + " generation " +
+                                 std::to_string(meta.generation) + " already has a pad (id " +
+                                 IdHex(existing->pad_id) + ")");
   }
 
-  const std::string contact_dir = paths_.ContactDir(spec.peer);
-  if (Status s = env.CreateDir(contact_dir, 0700); !s.ok()) return s;
+  const std::string contact_dir = paths_.GenerationDir(spec.peer, meta.generation);
+  if (Status s = env.CreateDir(paths_.ContactDir(spec.peer), 0700); !s.ok()) return s;
   if (Status s = env.SyncDir(paths_.Contacts()); !s.ok()) return fail_.Fail(s);
+  if (meta.generation != 0) {
+    if (Status s = env.CreateDir(contact_dir, 0700); !s.ok()) return s;
+    if (Status s = env.SyncDir(paths_.ContactDir(spec.peer)); !s.ok()) return fail_.Fail(s);
+  }
 
   // Pad.
-  const std::string pad_path = paths_.Pad(spec.peer);
+  const std::string pad_path = paths_.Pad(spec.peer, meta.generation);
   if (!SameFile(spec.pad_path, pad_path)) {
     if (env.FileExists(pad_path) || std::filesystem::is_symlink(pad_path)) {
       return Status::AlreadyExists(pad_path +
@@ -156,7 +180,7 @@ Result<ContactState> Store::AddContact(const ContactSpec& spec) {
   if (Status s = RestrictMode(pad_path); !s.ok()) return s;
 
   // Manifest.
-  const std::string manifest_path = paths_.Manifest(spec.peer);
+  const std::string manifest_path = paths_.Manifest(spec.peer, meta.generation);
   if (!SameFile(spec.manifest_path, manifest_path)) {
     Result<std::string> bytes = ReadFileToString(env, spec.manifest_path);
     if (!bytes.ok()) return bytes.status();
@@ -167,7 +191,7 @@ Result<ContactState> Store::AddContact(const ContactSpec& spec) {
 
   // Journal: keep one left by an unfinished add of the same pad; never drop the usage
   // history of another pad.
-  const std::string journal_path = paths_.Journal(spec.peer);
+  const std::string journal_path = paths_.Journal(spec.peer, meta.generation);
   bool write_journal = true;
   if (env.FileExists(journal_path)) {
     Result<JournalScan> scan = ScanJournal(env, journal_path);
@@ -198,12 +222,16 @@ Result<ContactState> Store::AddContact(const ContactSpec& spec) {
   // Commit point.
   if (Status s = WriteContactMeta(env, meta_path, meta); !s.ok()) return fail_.Fail(s);
 
-  if (Status s = LoadContact(spec.peer); !s.ok()) {
-    broken_.emplace(spec.peer, s);
-    return s;
+  Result<std::unique_ptr<Contact>> opened = OpenGeneration(spec.peer, meta.generation);
+  if (!opened.ok()) {
+    if (!contacts_.contains(spec.peer)) broken_.emplace(spec.peer, opened.status());
+    return opened.status();
   }
-  Contact* c = contacts_[spec.peer].get();
-  std::string details = "pad_id=" + IdHex(meta.pad_id) + " size=" + std::to_string(meta.pad_size) +
+  Contact* c = opened->get();
+  contacts_[spec.peer][meta.generation] = std::move(*opened);
+  broken_.erase(spec.peer);
+  std::string details = "generation=" + std::to_string(meta.generation) +
+                        " pad_id=" + IdHex(meta.pad_id) + " size=" + std::to_string(meta.pad_size) +
                         " split=" + std::to_string(meta.split) +
                         " direction=" + std::string(DirectionName(meta.direction)) +
                         " protocol=" + std::string(FormatName(meta.format));
@@ -213,6 +241,42 @@ Result<ContactState> Store::AddContact(const ContactSpec& spec) {
   }
   if (Status s = c->Audit("REGISTER", details); !s.ok()) return s;
   return c->Info();
+}
+
+Result<uint32_t> Store::ChooseGenerationLocked(const ContactSpec& spec,
+                                               const ContactMeta& meta) const {
+  auto known = contacts_.find(spec.peer);
+  if (known == contacts_.end()) {
+    if (auto broken = broken_.find(spec.peer);
+        broken != broken_.end() && broken->second.code() != Status::Code::kNotFound) {
+      return broken->second.WithContext("contact " + spec.peer + " exists but cannot be opened");
+    }
+    if (spec.generation.value_or(0) > kMaxGeneration) {
+      return Status::InvalidArgument("pad generation " + std::to_string(*spec.generation) +
+                                     " is over the limit of " + std::to_string(kMaxGeneration));
+    }
+    return spec.generation.value_or(0);
+  }
+  const auto& [newest, newest_contact] = *known->second.rbegin();
+  if (meta.format == Format::kOtc1 || newest_contact->meta().format == Format::kOtc1) {
+    return Status::InvalidArgument(
+        "contact " + spec.peer +
+        " uses otc1 (the 2015 format), whose 6-byte package index cannot name a pad "
+        "generation, so it cannot be renewed; register the new otc2 pad under another peer "
+        "name");
+  }
+  const uint32_t generation = spec.generation.value_or(newest + 1);
+  if (generation <= newest) {
+    return Status::AlreadyExists("contact " + spec.peer + " already holds pad generation " +
+                                 std::to_string(newest) + "; a new pad must be a later one, not " +
+                                 std::to_string(generation));
+  }
+  if (generation > kMaxGeneration) {
+    return Status::InvalidArgument("contact " + spec.peer + " has used all " +
+                                   std::to_string(kMaxGeneration + 1) +
+                                   " pad generations; register the new pad under another name");
+  }
+  return generation;
 }
 
 Result<ContactState> RegisterContact(const std::string& store_dir, std::string_view owner,

@@ -1,5 +1,7 @@
 #include "padstore/fsck.h"
 
+#include "padstore/generations.h"
+
 #include <openssl/crypto.h>
 #include <sys/stat.h>
 
@@ -15,6 +17,7 @@
 #include "common/cli/exit_codes.h"
 #include "common/encoding.h"
 #include "padstore/contact_meta.h"
+#include "padstore/generations.h"
 #include "padstore/interval_set.h"
 #include "padstore/journal.h"
 #include "padstore/manifest.h"
@@ -32,7 +35,8 @@ class Checker {
   Checker(const StorePaths& paths, const FsckOptions& options, FsckReport* report)
       : paths_(paths), options_(options), env_(*options.env), report_(report) {}
 
-  void CheckContact(const std::string& peer);
+  // One pad generation of a contact (generations.h).
+  void CheckContact(const std::string& peer, uint32_t generation);
 
  private:
   void Problem(const std::string& where, const std::string& what, bool corrected = false) {
@@ -47,6 +51,12 @@ class Checker {
   bool JournalMoved(const std::string& path, const JournalScan& before);
   bool StateMoved(const std::string& path, const PadLayout& layout, const Snapshot& before);
 
+  // "bob" for generation 0, "bob/gen-2" otherwise: where problems are reported.
+  std::string Where(const std::string& peer) const {
+    return gen_ == 0 ? peer : peer + "/" + StorePaths::GenerationDirName(gen_);
+  }
+
+  uint32_t gen_ = 0;  // the generation being checked
   const StorePaths& paths_;
   const FsckOptions& options_;
   Env& env_;
@@ -54,20 +64,24 @@ class Checker {
 };
 
 std::optional<ContactMeta> Checker::CheckMeta(const std::string& peer, const JournalScan* scan) {
-  const std::string where = peer + "/meta";
-  const std::string path = paths_.Meta(peer);
+  const std::string where = Where(peer) + "/meta";
+  const std::string path = paths_.Meta(peer, gen_);
   Result<ContactMeta> meta = ReadContactMeta(env_, path);
   std::optional<ContactMeta> from_journal;
   if (scan != nullptr) {
     for (const JournalRecord& r : scan->records) {
       if (r.type != RecordType::kMeta) continue;
-      Result<ContactMeta> m = DecodeContactMeta(r.payload, peer + "/journal meta copy");
+      Result<ContactMeta> m = DecodeContactMeta(r.payload, Where(peer) + "/journal meta copy");
       if (m.ok()) from_journal = *m;
       break;
     }
   }
   if (meta.ok()) {
     if (meta->peer != peer) Problem(where, "names peer " + meta->peer + ", not " + peer);
+    if (meta->generation != gen_) {
+      Problem(where, "names pad generation " + std::to_string(meta->generation) + ", not " +
+                         std::to_string(gen_));
+    }
     if (from_journal && !(*from_journal == *meta)) {
       Problem(where, "differs from the journal's copy of it (which pad is this?)");
     }
@@ -95,7 +109,7 @@ std::optional<ContactMeta> Checker::CheckMeta(const std::string& peer, const Jou
 
 void Checker::CheckJournalInvariants(const std::string& peer, const JournalScan& scan,
                                      const PadLayout& layout) {
-  const std::string where = peer + "/journal";
+  const std::string where = Where(peer) + "/journal";
   // Fold in seq order, one copy per logical record, checking each step.
   std::map<uint64_t, const JournalRecord*> by_seq;
   uint64_t last_seq = 0;
@@ -170,24 +184,24 @@ void Checker::CheckJournalInvariants(const std::string& peer, const JournalScan&
 
 void Checker::CheckPad(const std::string& peer, const ContactMeta& meta, const Snapshot& state,
                        FsckContact* out) {
-  const std::string where = peer + "/pad";
-  Result<Manifest> manifest = ReadManifest(env_, paths_.Manifest(peer));
+  const std::string where = Where(peer) + "/pad";
+  Result<Manifest> manifest = ReadManifest(env_, paths_.Manifest(peer, gen_));
   if (!manifest.ok()) {
-    Problem(peer + "/manifest", manifest.status().message());
+    Problem(Where(peer) + "/manifest", manifest.status().message());
     return;
   }
-  if (!manifest->complete) Problem(peer + "/manifest", "is incomplete");
+  if (!manifest->complete) Problem(Where(peer) + "/manifest", "is incomplete");
   if (manifest->pad_size != meta.pad_size) {
-    Problem(peer + "/manifest", "describes " + std::to_string(manifest->pad_size) +
-                                    " bytes, meta says " + std::to_string(meta.pad_size));
+    Problem(Where(peer) + "/manifest", "describes " + std::to_string(manifest->pad_size) +
+                                           " bytes, meta says " + std::to_string(meta.pad_size));
     return;
   }
   if (manifest->complete && manifest->pad_id != meta.pad_id) {
-    Problem(peer + "/manifest", "pad id " + HexEncode(manifest->pad_id) + " differs from meta's " +
-                                    HexEncode(meta.pad_id));
+    Problem(Where(peer) + "/manifest", "pad id " + HexEncode(manifest->pad_id) +
+                                           " differs from meta's " + HexEncode(meta.pad_id));
   }
   out->chunks = manifest->ChunkCount();
-  const std::string pad_path = paths_.Pad(peer);
+  const std::string pad_path = paths_.Pad(peer, gen_);
   struct stat st;
   if (::stat(pad_path.c_str(), &st) != 0) {
     Problem(where, Status::FromErrno(errno, pad_path).message());
@@ -316,11 +330,12 @@ void Checker::CheckPad(const std::string& peer, const ContactMeta& meta, const S
   }
 }
 
-void Checker::CheckContact(const std::string& peer) {
+void Checker::CheckContact(const std::string& peer, uint32_t generation) {
+  gen_ = generation;
   FsckContact out;
-  out.peer = peer;
-  const std::string jwhere = peer + "/journal";
-  const std::string jpath = paths_.Journal(peer);
+  out.peer = Where(peer);
+  const std::string jwhere = Where(peer) + "/journal";
+  const std::string jpath = paths_.Journal(peer, gen_);
   Result<JournalScan> scan = ScanJournal(env_, jpath);
   if (!scan.ok()) {
     Problem(jwhere, scan.status().code() == Status::Code::kNotFound ? "is missing"
@@ -375,7 +390,7 @@ void Checker::CheckContact(const std::string& peer) {
       StateMoved(jpath, layout, rec->state)) {
     // The pad was used (and burned) while it was read: its mismatches prove nothing.
     report_->problems.resize(problems_before);
-    report_->notes.push_back(peer +
+    report_->notes.push_back(Where(peer) +
                              "/pad: used while it was read (the store is in use); stop the "
                              "device and run padstore fsck to check it");
   }
@@ -448,7 +463,9 @@ FsckReport Fsck(const std::string& store_dir, const FsckOptions& given) {
   Checker checker(paths, options, &report);
   for (const std::string& name : *names) {
     if (!ValidateUid(name).ok()) continue;
-    checker.CheckContact(name);
+    std::vector<uint32_t> generations = GenerationsOnDisk(env, paths, name);
+    if (generations.empty()) generations.push_back(0);  // reports what is missing
+    for (uint32_t gen : generations) checker.CheckContact(name, gen);
   }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;

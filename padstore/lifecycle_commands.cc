@@ -29,8 +29,11 @@ int RecoverCmd(const std::string& dir, const RecoverOptions& options, bool json)
   if (Status s = (*store)->Close(); !s.ok()) return Fail(s);
   nlohmann::json out = nlohmann::json::array();
   for (const RecoverReport& r : *reports) {
+    const std::string who =
+        r.peer + (r.generation == 0 ? "" : " generation " + std::to_string(r.generation));
     if (json) {
       out.push_back({{"peer", r.peer},
+                     {"generation", r.generation},
                      {"recovered", r.needed},
                      {"old_mark", r.old_mark},
                      {"new_mark", r.new_mark},
@@ -38,10 +41,10 @@ int RecoverCmd(const std::string& dir, const RecoverOptions& options, bool json)
     } else if (r.needed) {
       std::printf(
           "%s: skipped %s of own pad (stream offset %llu -> %llu); packaging allowed again\n",
-          r.peer.c_str(), FormatByteSize(r.skipped()).c_str(),
+          who.c_str(), FormatByteSize(r.skipped()).c_str(),
           static_cast<unsigned long long>(r.old_mark), static_cast<unsigned long long>(r.new_mark));
     } else {
-      std::printf("%s: not copied; nothing to do (--force skips ahead anyway)\n", r.peer.c_str());
+      std::printf("%s: not copied; nothing to do (--force skips ahead anyway)\n", who.c_str());
     }
   }
   if (json) std::cout << nlohmann::json{{"store", dir}, {"contacts", out}}.dump(2) << "\n";

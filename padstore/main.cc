@@ -48,6 +48,7 @@ protocol::PadLeft PadLeftOf(const ContactState& i) {
 nlohmann::json InfoJson(const ContactState& i) {
   return {
       {"peer", i.meta.peer},
+      {"generation", i.meta.generation},
       {"pad_size", i.meta.pad_size},
       {"split", i.meta.split},
       {"direction", std::string(DirectionName(i.meta.direction))},
@@ -68,8 +69,11 @@ nlohmann::json InfoJson(const ContactState& i) {
   };
 }
 
-void PrintInfo(const ContactState& i) {
-  std::printf("%s: %s pad %s (id %s), direction %s, split %llu%s\n", i.meta.peer.c_str(),
+void PrintInfo(const ContactState& i, bool name_generation = false) {
+  const std::string who =
+      i.meta.peer +
+      (name_generation ? " generation " + std::to_string(i.meta.generation) : std::string());
+  std::printf("%s: %s pad %s (id %s), direction %s, split %llu%s\n", who.c_str(),
               std::string(FormatName(i.meta.format)).c_str(),
               FormatByteSize(i.meta.pad_size).c_str(),
               HexEncode(i.meta.pad_id).substr(0, 16).c_str(),
@@ -127,7 +131,7 @@ int Add(const AddArgs& a) {
   if (a.json) {
     std::cout << InfoJson(*info).dump(2) << "\n";
   } else {
-    PrintInfo(*info);
+    PrintInfo(*info, /*name_generation=*/info->meta.generation != 0);
   }
   return 0;
 }
@@ -154,6 +158,9 @@ int StatusCmd(const std::string& dir, const std::string& peer, bool json) {
   for (const std::string& name : (*store)->Peers()) {
     if (!peer.empty() && name != peer) continue;
     Result<ContactState> info = (*store)->Info(name);
+    Result<std::vector<ContactState>> gens =
+        info.ok() ? (*store)->Generations(name) : Result<std::vector<ContactState>>(info.status());
+    if (info.ok() && !gens.ok()) info = gens.status();
     if (!info.ok()) {
       rc = 1;
       if (json) {
@@ -163,10 +170,27 @@ int StatusCmd(const std::string& dir, const std::string& peer, bool json) {
       }
       continue;
     }
+    // One pad: as before renewals existed. Several: each generation, then the total.
     if (json) {
-      out["contacts"].push_back(InfoJson(*info));
+      nlohmann::json c = InfoJson(*info);
+      c["all_own_left"] = info->all_own_left;
+      c["all_own_half"] = info->all_own_half;
+      c["all_messages_left"] =
+          protocol::EstimatePadLeft(info->meta.format, info->all_own_left, info->all_own_half)
+              .messages;
+      c["generations"] = nlohmann::json::array();
+      for (const ContactState& g : *gens) c["generations"].push_back(InfoJson(g));
+      out["contacts"].push_back(std::move(c));
+    } else if (gens->size() == 1 && gens->front().meta.generation == 0) {
+      PrintInfo(gens->front());
     } else {
-      PrintInfo(*info);
+      for (const ContactState& g : *gens) PrintInfo(g, /*name_generation=*/true);
+      std::printf(
+          "%s: %zu pad generations, new messages use generation %u; in all %s\n", name.c_str(),
+          gens->size(), info->meta.generation,
+          protocol::FormatPadLeft(
+              protocol::EstimatePadLeft(info->meta.format, info->all_own_left, info->all_own_half))
+              .c_str());
     }
   }
   if (json) std::cout << out.dump(2) << "\n";
@@ -275,15 +299,17 @@ int main(int argc, char** argv) {
       "The store directory may also be given as $OTC_STORE. status and fsck --read-only\n"
       "work beside a running otc-device. Reservation marks are mirrored in $OTC_MARK_MIRROR\n"
       "(default ~/.local/state/otc/marks; see recover).\n\n" +
-          cli::ExitCodeTable({{cli::kExitOk},
-                              {cli::kExitFailed},
-                              {cli::kExitUsage},
-                              {cli::kExitUnknownContact, "status --peer names no contact"},
-                              {cli::kExitInUse,
-                               "a running otc-device holds the store: stop it "
-                               "for add, import-legacy and fsck"},
-                              {cli::kExitDamaged, "fsck found errors it left uncorrected"},
-                              {cli::kExitRepaired, "fsck --repair corrected every error"}}));
+          cli::ExitCodeTable(
+              {{cli::kExitOk},
+               {cli::kExitFailed},
+               {cli::kExitUsage},
+               {cli::kExitUnknownContact, "status --peer or retire --contact names no contact"},
+               {cli::kExitDenied, "retire was not confirmed (or has no terminal and no --yes)"},
+               {cli::kExitInUse,
+                "a running otc-device holds the store: stop it "
+                "for add, import-legacy and fsck"},
+               {cli::kExitDamaged, "fsck found errors it left uncorrected"},
+               {cli::kExitRepaired, "fsck --repair corrected every error"}}));
   app.require_subcommand(1);
   std::string store;
   auto add_store = [&](CLI::App* cmd) {
@@ -300,7 +326,10 @@ int main(int argc, char** argv) {
   init->add_option("--user", user, "the owner's uid ([a-z0-9_.-], 1-64 chars)")->required();
 
   AddArgs add_args;
-  CLI::App* add = app.add_subcommand("add", "register a contact's pad (padgen normally does this)");
+  CLI::App* add = app.add_subcommand(
+      "add",
+      "register a contact's pad, or a new pad generation of an existing contact (padgen "
+      "normally does this)");
   add_store(add);
   add->add_option("--peer", add_args.peer, "the contact's uid")->required();
   add->add_option("--pad", add_args.pad, "the pad file (moved into the store unless --link)")
@@ -369,6 +398,19 @@ int main(int argc, char** argv) {
   add_store(move);
   move->add_option("--to", move_to, "the new store directory (must not exist)")->required();
 
+  RetireArgs retire_args;
+  CLI::App* retire = app.add_subcommand(
+      "retire",
+      "destroy and remove an old pad generation of a contact (after a renewal with padgen); "
+      "asks for confirmation");
+  add_store(retire);
+  retire->add_option("--contact", retire_args.peer, "the contact's uid")->required();
+  retire->add_option("--generation", retire_args.generation,
+                     "which generation (default: the oldest); the newest cannot be retired");
+  retire->add_flag("--yes", retire_args.yes,
+                   "do not ask (needed when standard input is not a terminal)");
+  retire->add_flag("--json", retire_args.json, "machine-readable output");
+
   if (std::optional<int> done = cli::ParseCommandLine(app, argc, argv)) return *done;
   if (*init) return Init(store, user);
   if (*add) {
@@ -386,6 +428,10 @@ int main(int argc, char** argv) {
     return RecoverCmd(store, recover_options, json);
   }
   if (*move) return MoveCmd(store, move_to);
+  if (*retire) {
+    retire_args.store = store;
+    return RetireCmd(retire_args);
+  }
   if (*import) return ImportCmd(store, peer, store_file, metadata_file, json);
   return cli::kExitUsage;
 }

@@ -6,6 +6,7 @@
 
 #include "common/encoding.h"
 #include "padstore/contact.h"
+#include "padstore/generations.h"
 #include "padstore/store_meta.h"
 #include "padstore/uid.h"
 
@@ -102,24 +103,43 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, StoreOptions 
   return store;
 }
 
-Status Store::LoadContact(const std::string& peer) {
-  Result<ContactMeta> meta = ReadContactMeta(env(), paths_.Meta(peer));
+Result<std::unique_ptr<Contact>> Store::OpenGeneration(const std::string& peer,
+                                                       uint32_t generation) {
+  Result<ContactMeta> meta = ReadContactMeta(env(), paths_.Meta(peer, generation));
   if (!meta.ok()) {
-    if (meta.status().code() == Status::Code::kNotFound) {
-      return Status::NotFound("contact " + peer +
-                              " is incomplete (no meta file): its "
-                              "registration did not finish; run padstore add again");
-    }
-    return meta.status().WithContext("contact " + peer + " (run padstore fsck --repair)");
+    return meta.status().WithContext("contact " + peer + " generation " +
+                                     std::to_string(generation) + " (run padstore fsck --repair)");
   }
   if (meta->peer != peer || meta->owner != owner_) {
     return Status::Corruption("contact " + peer + ": meta names owner " + meta->owner +
                               " and peer " + meta->peer + "; this store is " + owner_ + "'s");
   }
-  Result<std::unique_ptr<Contact>> contact = Contact::Open(env(), paths_, *meta, options_, &fail_);
-  if (!contact.ok()) return contact.status();
+  if (meta->generation != generation) {
+    return Status::Corruption("contact " + peer + ": the meta in " +
+                              paths_.GenerationDir(peer, generation) + " names generation " +
+                              std::to_string(meta->generation));
+  }
+  return Contact::Open(env(), paths_, *meta, options_, &fail_);
+}
+
+Status Store::LoadContact(const std::string& peer) {
+  GenerationMap gens;
+  for (uint32_t gen : GenerationsOnDisk(env(), paths_, peer)) {
+    // A generation directory without its meta is an unfinished registration (the next
+    // padgen or padstore add finishes it) or a retirement interrupted after its commit
+    // point (padstore retire finishes it): neither holds usable pad.
+    if (!env().FileExists(paths_.Meta(peer, gen))) continue;
+    Result<std::unique_ptr<Contact>> contact = OpenGeneration(peer, gen);
+    if (!contact.ok()) return contact.status();
+    gens[gen] = std::move(*contact);
+  }
+  if (gens.empty()) {
+    return Status::NotFound("contact " + peer +
+                            " is incomplete (no meta file): its "
+                            "registration did not finish; run padstore add again");
+  }
   broken_.erase(peer);
-  contacts_[peer] = std::move(*contact);
+  contacts_[peer] = std::move(gens);
   return Status::Ok();
 }
 
@@ -139,9 +159,11 @@ Status Store::Close() {
   if (closed_) return Status::Ok();
   closed_ = true;
   Status first;
-  for (auto& [peer, contact] : contacts_) {
-    Status s = contact->Close();
-    if (first.ok() && !s.ok()) first = s;
+  for (auto& [peer, gens] : contacts_) {
+    for (auto& [gen, contact] : gens) {
+      Status s = contact->Close();
+      if (first.ok() && !s.ok()) first = s;
+    }
   }
   contacts_.clear();
   audit_.reset();
@@ -152,7 +174,9 @@ Status Store::Close() {
 void Store::AbandonForTesting() {
   std::unique_lock guard(mu_);
   closed_ = true;
-  for (auto& [peer, contact] : contacts_) contact->Abandon();
+  for (auto& [peer, gens] : contacts_) {
+    for (auto& [gen, contact] : gens) contact->Abandon();
+  }
   contacts_.clear();
   audit_.reset();
   lock_.reset();
@@ -174,8 +198,7 @@ Status Store::StoreAudit(std::string_view event, const std::string& details) con
   return s;
 }
 
-Result<Contact*> Store::Find(std::string_view peer, bool incoming) const {
-  std::shared_lock guard(mu_);
+Result<Store::GenerationMap*> Store::FindLocked(std::string_view peer, bool incoming) const {
   if (closed_) return Status::Failed("store " + paths_.root + " is closed");
   if (Status s = ValidateUid(peer, "peer uid"); !s.ok()) return s;
   if (peer == owner_) {
@@ -190,7 +213,7 @@ Result<Contact*> Store::Find(std::string_view peer, bool incoming) const {
     return Status::InvalidArgument(owner_ + " is the owner of this store, not a contact");
   }
   auto it = contacts_.find(peer);
-  if (it != contacts_.end()) return it->second.get();
+  if (it != contacts_.end()) return const_cast<GenerationMap*>(&it->second);
   auto broken = broken_.find(peer);
   if (broken != broken_.end()) return broken->second;
   if (incoming) {
@@ -201,23 +224,86 @@ Result<Contact*> Store::Find(std::string_view peer, bool incoming) const {
                           paths_.Contacts() + " (register it with padstore add)");
 }
 
+Result<Contact*> Store::Find(std::string_view peer, uint32_t generation, bool incoming) const {
+  std::shared_lock guard(mu_);
+  Result<GenerationMap*> gens = FindLocked(peer, incoming);
+  if (!gens.ok()) return gens.status();
+  auto it = (*gens)->find(generation);
+  if (it != (*gens)->end()) return it->second.get();
+  const uint32_t newest = (*gens)->rbegin()->first;
+  std::string held;
+  for (const auto& [g, c] : **gens) held += (held.empty() ? "" : ", ") + std::to_string(g);
+  const std::string what = "pad generation " + std::to_string(generation) + " of " +
+                           std::string(peer) + " (this store holds " +
+                           ((*gens)->size() == 1 ? "generation " : "generations ") + held + ")";
+  const bool retired = generation < newest;
+  if (incoming) {
+    Status a = StoreAudit(
+        "GENERATION", "peer=" + std::string(peer) + " generation=" + std::to_string(generation) +
+                          (retired ? ": retired" : ": unknown") + "; refused, no pad read");
+    if (!a.ok()) return a;
+  }
+  if (retired) {
+    return Status::Unsupported(what + " was retired: its pad is destroyed; refused");
+  }
+  return Status::Unsupported(
+      what + " is unknown: the sender has a newer pad; run padgen with the sender again");
+}
+
 Result<ContactState> Store::Info(std::string_view peer) const {
-  Result<Contact*> c = Find(peer, false);
-  if (!c.ok()) return c.status();
-  return (*c)->Info();
+  Result<std::vector<ContactState>> all = Generations(peer);
+  if (!all.ok()) return all.status();
+  // The packaging generation: the newest with own pad left, else the newest.
+  auto current = std::find_if(all->rbegin(), all->rend(),
+                              [](const ContactState& g) { return g.own_left > 0; });
+  ContactState info = current != all->rend() ? *current : all->back();
+  info.generations = static_cast<uint32_t>(all->size());
+  info.all_own_half = 0;
+  info.all_own_left = 0;
+  for (const ContactState& g : *all) {
+    info.all_own_half += g.own_half;
+    info.all_own_left += g.own_left;
+  }
+  return info;
+}
+
+Result<std::vector<ContactState>> Store::Generations(std::string_view peer) const {
+  std::shared_lock guard(mu_);
+  Result<GenerationMap*> gens = FindLocked(peer, false);
+  if (!gens.ok()) return gens.status();
+  std::vector<ContactState> out;
+  for (auto& [gen, contact] : **gens) out.push_back(contact->Info());
+  return out;
 }
 
 Result<OwnRange> Store::ReserveRange(std::string_view peer, uint64_t length) {
-  Result<Contact*> c = Find(peer, false);
-  if (!c.ok()) return c.status();
-  return (*c)->Reserve(length);
+  std::vector<Contact*> newest_first;
+  {
+    std::shared_lock guard(mu_);
+    Result<GenerationMap*> gens = FindLocked(peer, false);
+    if (!gens.ok()) return gens.status();
+    for (auto it = (*gens)->rbegin(); it != (*gens)->rend(); ++it) {
+      newest_first.push_back(it->second.get());
+    }
+  }
+  // Contacts are never removed while the store is open except by Retire, which never
+  // removes the newest generation and runs only in the padstore tool (no reservations).
+  // The newest generation with room for the whole message (both sides got each one from
+  // the same padgen run); a concurrent reservation may take the room first, then the next
+  // older one. When none has room, the newest reports the shortage.
+  for (Contact* c : newest_first) {
+    if (c->OwnLeft() < length) continue;
+    Result<OwnRange> r = c->Reserve(length);
+    if (r.ok() || r.status().code() != Status::Code::kExhausted) return r;
+  }
+  return newest_first.front()->Reserve(length);
 }
 
 Result<Reservation> Store::Reserve(std::string_view peer, uint64_t length) {
-  Result<Contact*> c = Find(peer, false);
-  if (!c.ok()) return c.status();
-  Result<OwnRange> range = (*c)->Reserve(length);
+  Result<OwnRange> range = ReserveRange(peer, length);
   if (!range.ok()) return range.status();
+  Result<Contact*> c = Find(peer, range->generation, false);
+  if (!c.ok()) return c.status();
   Result<SecretBuffer> pad = (*c)->ReadOwn(*range);
   if (!pad.ok()) {
     // The range stays used (never reused); destroy it with the next batch.
@@ -228,60 +314,65 @@ Result<Reservation> Store::Reserve(std::string_view peer, uint64_t length) {
 }
 
 Result<SecretBuffer> Store::ReadPad(const OwnRange& range) {
-  Result<Contact*> c = Find(range.peer, false);
+  Result<Contact*> c = Find(range.peer, range.generation, false);
   if (!c.ok()) return c.status();
   return (*c)->ReadOwn(range);
 }
 
 Status Store::MarkUsed(const OwnRange& range) {
-  Result<Contact*> c = Find(range.peer, false);
+  Result<Contact*> c = Find(range.peer, range.generation, false);
   if (!c.ok()) return c.status();
   return (*c)->MarkUsed(range);
 }
 
-Result<PeerRange> Store::BeginDecrypt(std::string_view peer, uint64_t first_index,
-                                      uint64_t length) {
-  Result<Contact*> c = Find(peer, true);
+Result<PeerRange> Store::BeginDecrypt(std::string_view peer, uint32_t generation,
+                                      uint64_t first_index, uint64_t length) {
+  Result<Contact*> c = Find(peer, generation, true);
   if (!c.ok()) return c.status();
   return (*c)->BeginDecrypt(first_index, length);
 }
 
 Result<SecretBuffer> Store::ReadPad(const PeerRange& range) {
-  Result<Contact*> c = Find(range.peer, true);
+  Result<Contact*> c = Find(range.peer, range.generation, true);
   if (!c.ok()) return c.status();
   return (*c)->ReadPeer(range);
 }
 
 Result<DecryptResult> Store::CommitDecrypt(const PeerRange& range) {
-  Result<Contact*> c = Find(range.peer, true);
+  Result<Contact*> c = Find(range.peer, range.generation, true);
   if (!c.ok()) return c.status();
   return (*c)->CommitDecrypt(range);
 }
 
 Status Store::RecordIntegrityFailure(const PeerRange& range) {
-  Result<Contact*> c = Find(range.peer, true);
+  Result<Contact*> c = Find(range.peer, range.generation, true);
   if (!c.ok()) return c.status();
   return (*c)->RecordIntegrityFailure(range);
 }
 
 Status Store::Flush() {
   std::shared_lock guard(mu_);
-  for (auto& [peer, contact] : contacts_) {
-    if (Status s = contact->Flush(); !s.ok()) return s;
+  for (auto& [peer, gens] : contacts_) {
+    for (auto& [gen, contact] : gens) {
+      if (Status s = contact->Flush(); !s.ok()) return s;
+    }
   }
   return Status::Ok();
 }
 
 Status Store::Checkpoint() {
   std::shared_lock guard(mu_);
-  for (auto& [peer, contact] : contacts_) {
-    if (Status s = contact->Checkpoint(); !s.ok()) return s;
+  for (auto& [peer, gens] : contacts_) {
+    for (auto& [gen, contact] : gens) {
+      if (Status s = contact->Checkpoint(); !s.ok()) return s;
+    }
   }
   return Status::Ok();
 }
 
-Result<RecoverReport> Store::MovePastWitness(std::string_view peer, uint64_t witness) {
-  Result<Contact*> c = Find(peer, true);
+Result<RecoverReport> Store::MovePastWitness(std::string_view peer, uint32_t generation,
+                                             uint64_t witness) {
+  Result<Contact*> c = Find(peer, generation, true);
   if (!c.ok()) return c.status();
   const uint64_t half = (*c)->Info().own_half;
   return (*c)->MovePastWitness(witness, std::max(kMinRecoverMargin, half / 100));
@@ -294,14 +385,16 @@ Result<std::vector<RecoverReport>> Store::Recover(const RecoverOptions& options)
     return Status::NotFound("no contact " + options.peer + " in the store " + paths_.root);
   }
   std::vector<RecoverReport> reports;
-  for (auto& [peer, contact] : contacts_) {
+  for (auto& [peer, gens] : contacts_) {
     if (!options.peer.empty() && peer != options.peer) continue;
-    const uint64_t half = contact->Info().own_half;
-    uint64_t margin = options.margin;
-    if (margin == 0) margin = std::max(kMinRecoverMargin, half / 100);
-    Result<RecoverReport> r = contact->Recover(margin, options.force);
-    if (!r.ok()) return r.status();
-    reports.push_back(*r);
+    for (auto& [gen, contact] : gens) {
+      const uint64_t half = contact->Info().own_half;
+      uint64_t margin = options.margin;
+      if (margin == 0) margin = std::max(kMinRecoverMargin, half / 100);
+      Result<RecoverReport> r = contact->Recover(margin, options.force);
+      if (!r.ok()) return r.status();
+      reports.push_back(*r);
+    }
   }
   return reports;
 }

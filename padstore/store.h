@@ -26,12 +26,18 @@
 //         // Replay if a concurrent duplicate committed first
 //     on tag failure: store->RecordIntegrityFailure(*p);     // audit only, consumes nothing
 //
+// Renewal: a contact may hold several pads, its generations (generations.h). Reserve
+// uses the newest one with room for the message and says which in OwnRange::generation;
+// BeginDecrypt takes the generation the package names. AddContact adds the next one,
+// Retire removes an old one.
+//
 // Any failed write or fsync trips a store-wide fail-stop: every later call returns
 // Failed until the store is closed and reopened (recovery reads what is really on disk).
 #pragma once
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -66,6 +72,9 @@ struct ContactSpec {
   uint64_t split = 0;  // 0 = pad_size / 2
   PadPlacement placement = PadPlacement::kMove;
   uint32_t flags = 0;  // ContactMeta flags
+  // Which generation the pad becomes; unset: 0 for a new contact, else the newest + 1.
+  // padgen sets it so that both stores of a pair give the pad the same number.
+  std::optional<uint32_t> generation;
   // Initial state (import-legacy): own stream bytes already used, peer ranges already
   // decrypted. Ignored when the contact already exists with the same pad.
   uint64_t initial_own_used = 0;
@@ -97,8 +106,12 @@ class Store {
   const std::string& owner() const { return owner_; }
   // Registered peers, sorted (including ones whose entry failed to open).
   std::vector<std::string> Peers() const;
-  // Facts and counters for a contact; NotFound for an unknown peer.
+  // Facts and counters for a contact's packaging generation (the newest with own pad
+  // left, else the newest), with the totals over every generation it holds; NotFound for
+  // an unknown peer.
   Result<ContactState> Info(std::string_view peer) const;
+  // One entry per generation the contact holds, oldest first.
+  Result<std::vector<ContactState>> Generations(std::string_view peer) const;
 
   // --- sending -----------------------------------------------------------------------
   Result<OwnRange> ReserveRange(std::string_view peer, uint64_t length);
@@ -109,7 +122,14 @@ class Store {
   Status MarkUsed(const OwnRange& range);
 
   // --- receiving ---------------------------------------------------------------------
-  Result<PeerRange> BeginDecrypt(std::string_view peer, uint64_t first_index, uint64_t length);
+  // `generation`: the pad the package names (common/pad_vocabulary.h). A generation the
+  // contact no longer holds (retired) or never had is refused with Unsupported, naming
+  // which, before any pad is read.
+  Result<PeerRange> BeginDecrypt(std::string_view peer, uint32_t generation, uint64_t first_index,
+                                 uint64_t length);
+  Result<PeerRange> BeginDecrypt(std::string_view peer, uint64_t first_index, uint64_t length) {
+    return BeginDecrypt(peer, 0, first_index, length);
+  }
   Result<SecretBuffer> ReadPad(const PeerRange& range);
   Result<DecryptResult> CommitDecrypt(const PeerRange& range);
   Status RecordIntegrityFailure(const PeerRange& range);
@@ -131,11 +151,18 @@ class Store {
   // copy detection missed): the position moves past it by the recover margin
   // (max(kMinRecoverMargin, 1% of the half)), durably, before it returns; the skipped pad is
   // burned and the audit log gets a ROLLBACK line. report.needed = it moved. Call it only
-  // after the package's tag verified.
-  Result<RecoverReport> MovePastWitness(std::string_view peer, uint64_t witness);
-  // Registers a contact (see ContactSpec). Idempotent for the same pad; AlreadyExists for
-  // a different one. The meta file is written last: it is the commit point.
+  // after the package's tag verified. `generation` is the package's pad generation: a
+  // witness speaks of the pad the package was made with.
+  Result<RecoverReport> MovePastWitness(std::string_view peer, uint32_t generation,
+                                        uint64_t witness);
+  // Registers a contact (see ContactSpec). Idempotent for the same pad. For a contact
+  // that already holds other pads, the new pad becomes its next generation (a renewal;
+  // refused for otc1 contacts, whose index cannot name a generation). The meta file is
+  // written last: it is the commit point (contact_registration.cc).
   Result<ContactState> AddContact(const ContactSpec& spec);
+  // `padstore retire`: destroys every byte of one generation's pad, then removes the
+  // generation (retire.cc). Refuses the newest generation: it is the one that packages.
+  Result<RetireReport> Retire(std::string_view peer, uint32_t generation);
 
   bool failed() const { return fail_.failed(); }
   Status failure() const { return fail_.status(); }
@@ -145,9 +172,20 @@ class Store {
  private:
   Store(StorePaths paths, std::string owner, StoreOptions options, std::unique_ptr<FileLock> lock);
 
+  // A contact's pads by generation.
+  using GenerationMap = std::map<uint32_t, std::unique_ptr<Contact>>;
+
+  // Loads every generation of a contact (an unfinished or half-retired generation, one
+  // without its meta file, is skipped).
   Status LoadContact(const std::string& peer);
-  // The contact, or NotFound / its load error. Logs unknown peers and owner claims.
-  Result<Contact*> Find(std::string_view peer, bool incoming) const;
+  Result<std::unique_ptr<Contact>> OpenGeneration(const std::string& peer, uint32_t generation);
+  // The contact's generations, or NotFound / its load error. Logs unknown peers and owner
+  // claims. Callers hold mu_ (shared).
+  Result<GenerationMap*> FindLocked(std::string_view peer, bool incoming) const;
+  // One generation: Unsupported (retired / unknown generation) when it is not held.
+  Result<Contact*> Find(std::string_view peer, uint32_t generation, bool incoming) const;
+  // The generation a new pad for spec.peer gets (contact_registration.cc).
+  Result<uint32_t> ChooseGenerationLocked(const ContactSpec& spec, const ContactMeta& meta) const;
   Status StoreAudit(std::string_view event, const std::string& details) const;
 
   StorePaths paths_;
@@ -157,7 +195,7 @@ class Store {
   std::unique_ptr<AuditLog> audit_;
   mutable FailStop fail_;
   mutable std::shared_mutex mu_;  // guards the maps (AddContact writes them)
-  std::map<std::string, std::unique_ptr<Contact>, std::less<>> contacts_;
+  std::map<std::string, GenerationMap, std::less<>> contacts_;
   std::map<std::string, Status, std::less<>> broken_;
   bool closed_ = false;
 };

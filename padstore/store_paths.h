@@ -9,8 +9,12 @@
 //   STORE/contacts/<peer>/meta       fixed facts about the pad (contact_meta.h)
 //   STORE/contacts/<peer>/journal    marks, decrypt log, burn log (journal_format.h)
 //   STORE/contacts/<peer>/audit.log  this contact's security events (audit_log.h)
+//   STORE/contacts/<peer>/gen-<N>/   generation N > 0 of the contact's pad (a renewal):
+//                                    the same five files (pad, manifest, meta, journal,
+//                                    audit.log); generation 0 is the contact directory itself
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "common/status.h"
@@ -28,12 +32,26 @@ struct StorePaths {
   std::string Audit() const { return root + "/audit.log"; }
   std::string Contacts() const { return root + "/contacts"; }
   std::string ContactDir(const std::string& peer) const { return Contacts() + "/" + peer; }
-  std::string Pad(const std::string& peer) const { return ContactDir(peer) + "/pad"; }
-  std::string Manifest(const std::string& peer) const { return ContactDir(peer) + "/manifest"; }
-  std::string Meta(const std::string& peer) const { return ContactDir(peer) + "/meta"; }
-  std::string Journal(const std::string& peer) const { return ContactDir(peer) + "/journal"; }
-  std::string ContactAudit(const std::string& peer) const {
-    return ContactDir(peer) + "/audit.log";
+  // Where generation `gen` of a contact's pad lives (generation 0: the contact directory,
+  // so stores made before renewals existed open unchanged).
+  std::string GenerationDir(const std::string& peer, uint32_t gen) const {
+    return gen == 0 ? ContactDir(peer) : ContactDir(peer) + "/" + GenerationDirName(gen);
+  }
+  static std::string GenerationDirName(uint32_t gen) { return "gen-" + std::to_string(gen); }
+  std::string Pad(const std::string& peer, uint32_t gen = 0) const {
+    return GenerationDir(peer, gen) + "/pad";
+  }
+  std::string Manifest(const std::string& peer, uint32_t gen = 0) const {
+    return GenerationDir(peer, gen) + "/manifest";
+  }
+  std::string Meta(const std::string& peer, uint32_t gen = 0) const {
+    return GenerationDir(peer, gen) + "/meta";
+  }
+  std::string Journal(const std::string& peer, uint32_t gen = 0) const {
+    return GenerationDir(peer, gen) + "/journal";
+  }
+  std::string ContactAudit(const std::string& peer, uint32_t gen = 0) const {
+    return GenerationDir(peer, gen) + "/audit.log";
   }
 };
 

@@ -49,10 +49,19 @@ struct StoreOptions {
 // What `padstore recover` did to one contact.
 struct RecoverReport {
   std::string peer;
+  uint32_t generation = 0;
   bool needed = false;    // the contact was flagged as copied (or recovery was forced)
   uint64_t old_mark = 0;  // own stream offset below which everything counted as used
   uint64_t new_mark = 0;  // and now
   uint64_t skipped() const { return new_mark - old_mark; }
+};
+
+// What `padstore retire` did.
+struct RetireReport {
+  std::string peer;
+  uint32_t generation = 0;
+  uint64_t pad_size = 0;  // bytes destroyed (every byte of the pad)
+  uint64_t own_left = 0;  // own bytes that were still unused when it was retired
 };
 
 struct RecoverOptions {
@@ -65,6 +74,7 @@ inline constexpr uint64_t kMinRecoverMargin = uint64_t{1} << 20;
 // A range of the owner's half handed out by Store::Reserve. Never handed out again.
 struct OwnRange {
   std::string peer;
+  uint32_t generation = 0;     // which of the contact's pads (a renewal adds one)
   uint64_t first_index = 0;    // the package index: pad index of the first stream byte
   uint64_t length = 0;         // bytes
   IndexRange indices;          // the pad indices covered, [lo, hi)
@@ -84,6 +94,7 @@ struct PeerRange {
   uint64_t first_index = 0;
   uint64_t length = 0;
   IndexRange indices;
+  uint32_t generation = 0;  // which of the contact's pads
 };
 
 // The outcome of a committed decrypt.
@@ -118,6 +129,11 @@ struct ContactState {
   // The store was found copied or restored (copy_state.h): packaging is refused until
   // `padstore recover`.
   bool needs_recovery = false;
+  // Store::Info only: the generations the contact holds and the own pad over all of them
+  // (the Contact itself fills these for its one generation).
+  uint32_t generations = 1;
+  uint64_t all_own_half = 0;
+  uint64_t all_own_left = 0;
   // Estimated messages left at 100 bytes of pad each.
   uint64_t MessagesLeft() const { return own_left / 100; }
 };

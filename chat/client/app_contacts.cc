@@ -48,6 +48,8 @@ int RunContacts(const CommonFlags& flags, const ContactsFlags& contacts) {
                           {"pad_left", c.pad_left},
                           {"messages_left", c.messages_left}};
       if (c.pad_total > 0) j["pad_total"] = c.pad_total;
+      j["generations"] = c.generations;
+      j["generation"] = c.generation;
       out["contacts"].push_back(j);
     }
     std::printf("%s\n", out.dump(2).c_str());
@@ -58,8 +60,11 @@ int RunContacts(const CommonFlags& flags, const ContactsFlags& contacts) {
     return kExitOk;
   }
   for (const ContactInfo& c : *list) {
-    std::printf("%s  %s  %s\n", c.peer.c_str(), std::string(FormatName(c.format)).c_str(),
-                DescribePadLeft(c).c_str());
+    // After a renewal: how many pads the figures add up (padstore status lists each).
+    const std::string generations =
+        c.generations > 1 ? "  (" + std::to_string(c.generations) + " pad generations)" : "";
+    std::printf("%s  %s  %s%s\n", c.peer.c_str(), std::string(FormatName(c.format)).c_str(),
+                DescribePadLeft(c).c_str(), generations.c_str());
   }
   return kExitOk;
 }

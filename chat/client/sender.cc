@@ -57,13 +57,10 @@ void Sender::NotePackaged(const PackageResult& pkg, SendOutcome& out) {
   out.pad_spent = true;
   out.index = pkg.index;
   out.pad_left = pkg.pad_left;
-  // "Pad below 1%", once per contact, from the device's own half size.
-  if (!warned_low_[out.to]) {
-    std::optional<Warning> w = PadLowWarning(out.to, pkg.pad_left, pkg.pad_total);
-    if (w) {
-      warned_low_[out.to] = true;
-      out.warnings.push_back(*w);
-    }
+  // "Pad below 10%", then "below 1%", once each per contact (transcript.h).
+  if (std::optional<Warning> w = PadLowWarning(out.to, pkg.pad_left, pkg.pad_total,
+                                               pkg.messages_left, &warned_low_[out.to])) {
+    out.warnings.push_back(*w);
   }
 }
 

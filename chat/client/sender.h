@@ -100,7 +100,7 @@ class Sender {
   std::string user_;
   BackoffPolicy policy_;
   Sleeper sleep_;
-  std::map<std::string, bool> warned_low_;
+  std::map<std::string, PadLowLevel> warned_low_;
   std::function<void(const Warning&)> on_retry_;
   std::function<void(const FlushReport&)> on_flush_;
   Outbox* outbox_ = nullptr;

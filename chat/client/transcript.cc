@@ -192,7 +192,7 @@ std::string FormatWarning(const Warning& w, std::time_t when) {
       what = "decryption DENIED on the device, message discarded";
       break;
     case WarningKind::kPadLow:
-      what = "PAD LOW: less than 1% of the pad to this contact is left";
+      what = "PAD LOW towards this contact";
       break;
     case WarningKind::kPadExhausted:
       what = "PAD EXHAUSTED: no pad left to send to this contact";
@@ -225,13 +225,26 @@ std::string FormatWarning(const Warning& w, std::time_t when) {
   return line;
 }
 
-std::optional<Warning> PadLowWarning(std::string_view peer, uint64_t left, uint64_t total) {
-  if (total == 0) return std::nullopt;
-  // left < 1% of total, in integers: 100 * left < total.
-  if (static_cast<unsigned __int128>(left) * 100 >= total) return std::nullopt;
-  return Warning{
-      WarningKind::kPadLow, std::string(peer),
-      protocol::FormatPadBytes(left) + " of " + protocol::FormatPadBytes(total) + " pad left"};
+PadLowLevel PadLowLevelOf(uint64_t left, uint64_t total) {
+  if (total == 0) return PadLowLevel::kFine;
+  // In integers: left < total / 100 is 100 * left < total.
+  const unsigned __int128 scaled = static_cast<unsigned __int128>(left) * 100;
+  if (scaled < total) return PadLowLevel::kUnderOnePercent;
+  if (scaled < static_cast<unsigned __int128>(total) * 10) return PadLowLevel::kUnderTenPercent;
+  return PadLowLevel::kFine;
+}
+
+std::optional<Warning> PadLowWarning(std::string_view peer, uint64_t left, uint64_t total,
+                                     uint64_t messages_left, PadLowLevel* warned) {
+  const PadLowLevel level = PadLowLevelOf(left, total);
+  if (level <= *warned) return std::nullopt;
+  *warned = level;
+  protocol::PadLeft pad = protocol::EstimatePadLeft(protocol::Format::kOtc2, left, total);
+  if (messages_left != 0) pad.messages = messages_left;
+  return Warning{WarningKind::kPadLow, std::string(peer),
+                 std::string(level == PadLowLevel::kUnderOnePercent ? "under 1%" : "under 10%") +
+                     " left: " + protocol::FormatPadLeft(pad) + "; meet " + std::string(peer) +
+                     " and run padgen again for a new pad"};
 }
 
 }  // namespace otc::client

@@ -29,7 +29,7 @@ enum class WarningKind {
   kMalformed,          // the package is not a valid package (garbled, truncated, oversized)
   kUnknownContact,     // from someone the device has no pad with
   kDenied,             // the device's owner refused to decrypt it
-  kPadLow,             // below 1% of the pad left towards a contact
+  kPadLow,             // below 10%, then below 1%, of the pad left towards a contact
   kPadExhausted,       // no pad left to send to a contact
   kDeviceUnreachable,  // device did not answer (retrying)
   kRelayUnreachable,   // relay did not answer (retrying)
@@ -75,7 +75,15 @@ std::string TimeStamp(std::time_t when);
 std::string Rfc3339(std::time_t when);
 std::optional<std::string> Rfc3339FromMs(int64_t ms);
 
-// A pad-low warning if `left` is below 1% of `total` (and total is known), else nothing.
-std::optional<Warning> PadLowWarning(std::string_view peer, uint64_t left, uint64_t total);
+// How low the pad towards a contact is. The chat warns once per level and contact, so a
+// user hears about it early (10%: time to arrange a meeting) and again when it is urgent.
+enum class PadLowLevel { kFine = 0, kUnderTenPercent = 1, kUnderOnePercent = 2 };
+PadLowLevel PadLowLevelOf(uint64_t left, uint64_t total);  // kFine when total is unknown
+
+// A pad-low warning when `left` of `total` has fallen to a lower level than `*warned`
+// (which it then records), naming the level, the pad and messages left
+// (`messages_left`; estimated for otc2 when 0 and the device did not say) and the fix.
+std::optional<Warning> PadLowWarning(std::string_view peer, uint64_t left, uint64_t total,
+                                     uint64_t messages_left, PadLowLevel* warned);
 
 }  // namespace otc::client

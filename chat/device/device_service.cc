@@ -62,6 +62,7 @@ rpc::PackageReply ToReply(const PackageResult& result) {
   reply.pad_left = result.pad_left;
   reply.pad_total = result.pad_total;
   reply.pad_low = result.pad_low;
+  reply.messages_left = result.messages_left;
   return reply;
 }
 
@@ -163,12 +164,12 @@ Status DeviceService::Refuse(std::string_view op, std::string_view peer, const S
 }
 
 void DeviceService::MaybeReportLowPad(const std::string& peer, const padstore::ContactState& info) {
-  if (info.own_left * 100 >= info.own_half) return;
+  if (info.all_own_left * 100 >= info.all_own_half) return;
   std::lock_guard<std::mutex> lock(low_mu_);
   if (!low_reported_.insert(peer).second) return;
   audit_
-      ->Record("PAD_LOW", "peer=" + peer + " own_left=" + std::to_string(info.own_left) +
-                              " own_half=" + std::to_string(info.own_half) +
+      ->Record("PAD_LOW", "peer=" + peer + " own_left=" + std::to_string(info.all_own_left) +
+                              " own_half=" + std::to_string(info.all_own_half) +
                               ": below 1% of the own half; make a new pad")
       .ok();
 }
@@ -194,11 +195,12 @@ Result<PackageResult> DeviceService::Package(std::string_view to,
   }
   auto cost = protocol::PadCost(format, message.size(), options);
   if (!cost.ok()) return Refuse(kOp, to, cost.status());
-  if (*cost > info->own_left) {
+  // Every generation of the contact's pad counts; Reserve picks the newest that fits.
+  if (*cost > info->all_own_left) {
     return Refuse(
         kOp, to,
         Status::Exhausted("not enough pad left for " + peer + ": " + std::to_string(*cost) +
-                          " bytes needed, " + std::to_string(info->own_left) + " left"));
+                          " bytes needed, " + std::to_string(info->all_own_left) + " left"));
   }
   ConfirmRequest question{
       ConfirmRequest::Op::kEncrypt, owner(), to, message.size(), *cost, message};
@@ -207,10 +209,16 @@ Result<PackageResult> DeviceService::Package(std::string_view to,
   auto reservation = store_->Reserve(to, *cost);
   if (!reservation.ok()) return Refuse(kOp, to, reservation.status());
   const padstore::OwnRange range = reservation->range;
+  if (options.envelope) {
+    // The witness speaks of the pad this package uses: Reserve may have fallen back to an
+    // older generation than the one Info() described.
+    options.envelope->witness = PeerFrontier(to, range.generation);
+  }
   // The reservation's pad is in stream order: a forward stream from its first byte.
   protocol::MemoryPadStream stream(reservation->pad.span(), 0, protocol::Direction::kUp);
-  auto package =
-      protocol::Package(format, message, range.first_index, info->meta.direction, stream, options);
+  // The package names the pad generation in its index's top bits (pad_vocabulary.h).
+  const uint64_t index = PackageIndex(range.generation, range.first_index);
+  auto package = protocol::Package(format, message, index, info->meta.direction, stream, options);
   reservation->pad.Clear();
   // Used whether or not packaging worked: a reserved range is never handed out again.
   Status used = store_->MarkUsed(range);
@@ -219,12 +227,15 @@ Result<PackageResult> DeviceService::Package(std::string_view to,
 
   PackageResult result;
   result.package = std::move(*package);
-  result.index = range.first_index;
+  result.index = index;
   auto after = store_->Info(to);
   if (after.ok()) {
-    result.pad_left = after->own_left;
-    result.pad_total = after->own_half;
-    result.pad_low = after->own_left * 100 < after->own_half;
+    result.pad_left = after->all_own_left;
+    result.pad_total = after->all_own_half;
+    result.pad_low = after->all_own_left * 100 < after->all_own_half;
+    result.messages_left = protocol::EstimatePadLeft(format, after->all_own_left,
+                                                     after->all_own_half, options.hide_length)
+                               .messages;
     MaybeReportLowPad(peer, *after);
   }
   return result;
@@ -254,7 +265,8 @@ Result<UnpackageResult> DeviceService::Unpackage(std::string_view from,
   };
   if (recent_.Contains(from, header->index, digest)) return already_read();
   // Range wholly inside the sender's half and not a replay; no pad is read yet.
-  auto range = store_->BeginDecrypt(from, header->index, header->pad_length);
+  auto range = store_->BeginDecrypt(from, GenerationOfIndex(header->index),
+                                    PadIndexOfIndex(header->index), header->pad_length);
   if (!range.ok()) {
     Status s = range.status();
     // Another client's request for the same package may be in flight: wait for it.
@@ -304,7 +316,9 @@ Result<UnpackageResult> DeviceService::Unpackage(std::string_view from,
   // Authentic (the tag verified): the peer's witness may be believed. Heeded before the
   // decrypt is recorded, so that a failure here leaves the package to be decrypted again
   // (and its witness heeded) after a restart, instead of a replay.
-  if (Status s = HeedWitness(from, envelope, &result); !s.ok()) return Refuse(kOp, from, s);
+  if (Status s = HeedWitness(from, GenerationOfIndex(header->index), envelope, &result); !s.ok()) {
+    return Refuse(kOp, from, s);
+  }
   // Persist the decrypt before the plaintext leaves this function.
   auto committed = store_->CommitDecrypt(*range);
   if (!committed.ok()) {
@@ -330,16 +344,17 @@ Result<UnpackageResult> DeviceService::Unpackage(std::string_view from,
   return result;
 }
 
-Status DeviceService::HeedWitness(std::string_view from, const protocol::Envelope& envelope,
-                                  UnpackageResult* result) {
+Status DeviceService::HeedWitness(std::string_view from, uint32_t generation,
+                                  const protocol::Envelope& envelope, UnpackageResult* result) {
   if (!envelope.witness) return Status::Ok();
-  auto moved = store_->MovePastWitness(from, *envelope.witness);
+  auto moved = store_->MovePastWitness(from, generation, *envelope.witness);
   if (!moved.ok()) return moved.status();
   if (!moved->needed) return Status::Ok();
   result->rollback = true;
   result->rollback_skipped = moved->skipped();
   audit_
       ->Record("ROLLBACK", "peer=" + std::string(from) +
+                               " generation=" + std::to_string(generation) +
                                " witness=" + std::to_string(*envelope.witness) +
                                " old_mark=" + std::to_string(moved->old_mark) +
                                " new_mark=" + std::to_string(moved->new_mark) +
@@ -347,6 +362,15 @@ Status DeviceService::HeedWitness(std::string_view from, const protocol::Envelop
                                "store was rolled back (restored from a snapshot) and moved past it")
       .ok();
   return Status::Ok();
+}
+
+uint64_t DeviceService::PeerFrontier(std::string_view peer, uint32_t generation) const {
+  auto all = store_->Generations(peer);
+  if (!all.ok()) return 0;
+  for (const padstore::ContactState& g : *all) {
+    if (g.meta.generation == generation) return g.peer_frontier;
+  }
+  return 0;
 }
 
 Result<std::vector<rpc::ContactInfo>> DeviceService::Contacts() {
@@ -363,12 +387,15 @@ Result<std::vector<rpc::ContactInfo>> DeviceService::Contacts() {
     rpc::ContactInfo c;
     c.peer = peer;
     c.format = format;
-    c.pad_left = info->own_left;
-    c.pad_total = info->own_half;
+    // Over every pad generation the contact holds.
+    c.pad_left = info->all_own_left;
+    c.pad_total = info->all_own_half;
+    c.generations = info->generations;
+    c.generation = info->meta.generation;
     // The estimate padstore status and otc contacts show too (chat/protocol/pad_left.h).
-    c.messages_left =
-        protocol::EstimatePadLeft(format, info->own_left, info->own_half, options.hide_length)
-            .messages;
+    c.messages_left = protocol::EstimatePadLeft(format, info->all_own_left, info->all_own_half,
+                                                options.hide_length)
+                          .messages;
     out.push_back(std::move(c));
   }
   return out;

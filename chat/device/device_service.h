@@ -67,10 +67,11 @@ struct DeviceOptions {
 
 struct PackageResult {
   std::vector<uint8_t> package;
-  uint64_t index = 0;      // the package's pad index
-  uint64_t pad_left = 0;   // own pad bytes left for this contact afterwards
-  uint64_t pad_total = 0;  // own half, bytes in all
-  bool pad_low = false;    // under 1% of the own half is left
+  uint64_t index = 0;          // the package's pad index
+  uint64_t pad_left = 0;       // own pad bytes left for this contact afterwards
+  uint64_t pad_total = 0;      // own half, bytes in all
+  bool pad_low = false;        // under 1% of the own half is left
+  uint64_t messages_left = 0;  // estimated, 100-byte messages (chat/protocol/pad_left.h)
 };
 
 struct UnpackageResult {
@@ -137,8 +138,11 @@ class DeviceService {
   // The envelope's witness beyond our own position: our store was rolled back; moves past
   // it durably (Store::MovePastWitness), audits, and sets result->rollback. Only for a
   // package whose tag verified.
-  Status HeedWitness(std::string_view from, const protocol::Envelope& envelope,
+  Status HeedWitness(std::string_view from, uint32_t generation, const protocol::Envelope& envelope,
                      UnpackageResult* result);
+  // How far this device has decrypted `peer`'s stream of pad generation `generation` (the
+  // witness its packages on that pad carry); 0 when unknown.
+  uint64_t PeerFrontier(std::string_view peer, uint32_t generation) const;
 
   DeviceOptions options_;
   protocol::Options protocol_options_;

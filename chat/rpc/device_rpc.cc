@@ -269,7 +269,8 @@ std::string EncodePackageReply(const PackageReply& reply) {
   out += ",\"index\":" + std::to_string(reply.index) +
          ",\"pad_left\":" + std::to_string(reply.pad_left) +
          ",\"pad_total\":" + std::to_string(reply.pad_total) +
-         ",\"pad_low\":" + (reply.pad_low ? "true" : "false") + "}";
+         ",\"pad_low\":" + (reply.pad_low ? "true" : "false") +
+         ",\"messages_left\":" + std::to_string(reply.messages_left) + "}";
   return out;
 }
 
@@ -321,7 +322,9 @@ std::string EncodeContactsReply(std::string_view owner, const std::vector<Contac
     AppendString(out, FormatName(c.format));
     out += ",\"pad_left\":" + std::to_string(c.pad_left) +
            ",\"pad_total\":" + std::to_string(c.pad_total) +
-           ",\"messages_left\":" + std::to_string(c.messages_left) + "}";
+           ",\"messages_left\":" + std::to_string(c.messages_left) +
+           ",\"generations\":" + std::to_string(c.generations) +
+           ",\"generation\":" + std::to_string(c.generation) + "}";
   }
   out += "]}";
   return out;
@@ -415,6 +418,11 @@ Result<PackageReply> ParsePackageReply(std::string_view body) {
   r.pad_left = *left;
   r.pad_total = *total;
   r.pad_low = ReplyBool(j->doc, "pad_low");
+  if (j->doc.contains("messages_left")) {
+    Result<uint64_t> messages = ReplyU64(j->doc, "messages_left");
+    if (!messages.ok()) return messages.status();
+    r.messages_left = *messages;
+  }
   return r;
 }
 
@@ -481,6 +489,15 @@ Result<std::vector<ContactInfo>> ParseContactsReply(std::string_view body) {
     info.pad_left = *left;
     info.pad_total = *total;
     info.messages_left = *messages;
+    // Older devices do not say: one pad, generation 0.
+    for (auto [key, field] :
+         {std::pair{"generations", &info.generations}, std::pair{"generation", &info.generation}}) {
+      if (!c.contains(key)) continue;
+      Result<uint64_t> v = ReplyU64(c, key);
+      if (!v.ok()) return v.status();
+      if (*v > kMaxGeneration + 1u) return BadReply(std::string("bad ") + key);
+      *field = static_cast<uint32_t>(*v);
+    }
     out.push_back(std::move(info));
   }
   return out;

@@ -10,8 +10,10 @@
 //   PUT  /v1/cursor?relay=URL   {"cursor":N}        (N: unsigned 64-bit integer)
 // Replies:
 //   package    {"package":"<base64>","index":N,"pad_left":BYTES,"pad_total":BYTES,
-//               "pad_low":bool}   (own half: bytes left, bytes in all; pad_low: under 1%
-//               of the own half is left, time for a new pad)
+//               "pad_low":bool,"messages_left":M}   (own half over every pad generation
+//               the device holds for the contact: bytes left, bytes in all; pad_low: under
+//               1% of it is left, time for a new pad; M estimated for 100-byte messages,
+//               absent from older devices; N's top 16 bits are the pad generation)
 //   unpackage  {"message":"<utf-8>","index":N,"skipped":bool,"late":bool}
 //              (+ "sent":MS when the package carried the sender's clock: signed
 //               milliseconds since the Unix epoch, as the sender's device read it;
@@ -24,7 +26,9 @@
 //               this exact package was decrypted before, for another client of this
 //               account: not a replay alarm)
 //   contacts   {"owner":U,"contacts":[{"peer":U,"protocol":"otc2","pad_left":B,
-//               "pad_total":B,"messages_left":M},...]}   (M estimated for 100-byte messages)
+//               "pad_total":B,"messages_left":M,"generations":G,"generation":N},...]}
+//               (M estimated for 100-byte messages; B over every pad generation held; G
+//               generations held, N the one new messages use)
 //   health     {"status":"ok","owner":U}
 //   cursor     {"relay":URL,"cursor":N}    (0 when none was stored)
 //   error      {"error":"<category>","message":"<text for a human>"}  (error_category.h)
@@ -70,6 +74,9 @@ struct PackageReply {
   uint64_t pad_left = 0;   // own pad bytes left towards the recipient afterwards
   uint64_t pad_total = 0;  // own half, bytes in all (for percentages)
   bool pad_low = false;    // under 1% of the own half is left
+  // Estimated 100-byte messages that still fit (chat/protocol/pad_left.h); 0 when an
+  // older device did not say.
+  uint64_t messages_left = 0;
 };
 
 struct UnpackageReply {
@@ -94,6 +101,10 @@ struct ContactInfo {
   uint64_t pad_left = 0;       // own half, bytes left
   uint64_t pad_total = 0;      // own half, bytes in all
   uint64_t messages_left = 0;  // estimated for 100-byte messages
+  // Pad generations the device holds for the contact (a renewal adds one), and the one
+  // new messages use. Absent from older devices: 1 and 0.
+  uint32_t generations = 1;
+  uint32_t generation = 0;
 };
 
 // --- the device's side -----------------------------------------------------------------

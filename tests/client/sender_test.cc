@@ -109,14 +109,21 @@ TEST_F(SenderTest, FinalRefusalsAreNotRetried) {
   EXPECT_TRUE(relay_.messages.empty());
 }
 
-TEST_F(SenderTest, PadLowWarnsOncePerContact) {
+TEST_F(SenderTest, PadLowWarnsOnceBelowTenAndOnceBelowOnePercent) {
   device_.pad_total = 100000;
-  device_.pad_left = 1100;  // after one package: 1000 = exactly 1%, no warning
+  device_.pad_left = 10100;  // after one package: 10000 = exactly 10%, no warning
   EXPECT_TRUE(sender_.SendOne("bob", "a").warnings.empty());
-  SendOutcome o = sender_.SendOne("bob", "b");  // 900 < 1%
-  ASSERT_EQ(o.warnings.size(), 1u);
-  EXPECT_EQ(o.warnings[0].kind, WarningKind::kPadLow);
+  SendOutcome ten = sender_.SendOne("bob", "b");  // 9900 < 10%
+  ASSERT_EQ(ten.warnings.size(), 1u);
+  EXPECT_EQ(ten.warnings[0].kind, WarningKind::kPadLow);
+  EXPECT_NE(ten.warnings[0].detail.find("under 10%"), std::string::npos);
   EXPECT_TRUE(sender_.SendOne("bob", "c").warnings.empty());
+  device_.pad_left = 1100;  // after one package: 1000 = exactly 1%, no second warning
+  EXPECT_TRUE(sender_.SendOne("bob", "d").warnings.empty());
+  SendOutcome one = sender_.SendOne("bob", "e");  // 900 < 1%
+  ASSERT_EQ(one.warnings.size(), 1u);
+  EXPECT_NE(one.warnings[0].detail.find("under 1%"), std::string::npos);
+  EXPECT_TRUE(sender_.SendOne("bob", "f").warnings.empty());
 }
 
 }  // namespace

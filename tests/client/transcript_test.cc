@@ -73,7 +73,7 @@ TEST_F(TranscriptTest, WarningsAreMarkedAndSayWhatHappened) {
       {WarningKind::kMalformed, "MALFORMED", "malformed"},
       {WarningKind::kUnknownContact, "share no pad", "unknown_contact"},
       {WarningKind::kDenied, "DENIED", "denied"},
-      {WarningKind::kPadLow, "less than 1%", "pad_low"},
+      {WarningKind::kPadLow, "PAD LOW towards this contact", "pad_low"},
       {WarningKind::kPadExhausted, "PAD EXHAUSTED", "pad_exhausted"},
       {WarningKind::kDeviceUnreachable, "DEVICE UNREACHABLE", "device_unreachable"},
       {WarningKind::kRelayUnreachable, "RELAY UNREACHABLE", "relay_unreachable"},
@@ -91,17 +91,37 @@ TEST_F(TranscriptTest, WarningsAreMarkedAndSayWhatHappened) {
             "[03:04:05] !! RELAY UNREACHABLE, retrying");
 }
 
-TEST_F(TranscriptTest, PadLowBelowOnePercentOnly) {
-  EXPECT_FALSE(PadLowWarning("bob", 100, 10000).has_value());  // exactly 1%
-  EXPECT_TRUE(PadLowWarning("bob", 99, 10000).has_value());
-  EXPECT_FALSE(PadLowWarning("bob", 103, 10240).has_value());  // 1.006%
-  auto w = PadLowWarning("bob", 102, 10240);                   // 0.996%
-  ASSERT_TRUE(w.has_value());
-  EXPECT_EQ(w->kind, WarningKind::kPadLow);
-  EXPECT_EQ(w->peer, "bob");
-  EXPECT_EQ(w->detail, "102 bytes of 10K pad left");
-  EXPECT_FALSE(PadLowWarning("bob", 0, 0).has_value());  // total unknown
-  EXPECT_TRUE(PadLowWarning("bob", 0, 1).has_value());
+TEST_F(TranscriptTest, PadLowLevelsAreTenAndOnePercent) {
+  EXPECT_EQ(PadLowLevelOf(1000, 10000), PadLowLevel::kFine);  // exactly 10%
+  EXPECT_EQ(PadLowLevelOf(999, 10000), PadLowLevel::kUnderTenPercent);
+  EXPECT_EQ(PadLowLevelOf(100, 10000), PadLowLevel::kUnderTenPercent);  // exactly 1%
+  EXPECT_EQ(PadLowLevelOf(99, 10000), PadLowLevel::kUnderOnePercent);
+  EXPECT_EQ(PadLowLevelOf(103, 10240), PadLowLevel::kUnderTenPercent);  // 1.006%
+  EXPECT_EQ(PadLowLevelOf(102, 10240), PadLowLevel::kUnderOnePercent);  // 0.996%
+  EXPECT_EQ(PadLowLevelOf(0, 0), PadLowLevel::kFine);                   // total unknown
+  EXPECT_EQ(PadLowLevelOf(0, 1), PadLowLevel::kUnderOnePercent);
+}
+
+TEST_F(TranscriptTest, PadLowWarnsOncePerLevelWithMessagesLeftAndTheFix) {
+  PadLowLevel warned = PadLowLevel::kFine;
+  EXPECT_FALSE(PadLowWarning("bob", 5000, 10000, 40, &warned).has_value());
+  auto ten = PadLowWarning("bob", 999, 10000, 7, &warned);
+  ASSERT_TRUE(ten.has_value());
+  EXPECT_EQ(ten->kind, WarningKind::kPadLow);
+  EXPECT_EQ(ten->peer, "bob");
+  EXPECT_EQ(ten->detail.rfind("under 10% left: ", 0), 0u) << ten->detail;
+  EXPECT_NE(ten->detail.find("~7 messages"), std::string::npos) << ten->detail;
+  EXPECT_NE(ten->detail.find("meet bob and run padgen again"), std::string::npos) << ten->detail;
+  EXPECT_EQ(warned, PadLowLevel::kUnderTenPercent);
+  EXPECT_FALSE(PadLowWarning("bob", 500, 10000, 3, &warned).has_value());  // same level
+  auto one = PadLowWarning("bob", 99, 10000, 0, &warned);
+  ASSERT_TRUE(one.has_value());
+  EXPECT_EQ(one->detail.rfind("under 1% left: 99 bytes of ", 0), 0u) << one->detail;
+  EXPECT_FALSE(PadLowWarning("bob", 1, 10000, 0, &warned).has_value());
+  // A renewal raises the level again; a later fall warns again.
+  PadLowLevel fresh = PadLowLevel::kFine;
+  EXPECT_TRUE(PadLowWarning("bob", 99, 10000, 0, &fresh).has_value());
+  EXPECT_EQ(fresh, PadLowLevel::kUnderOnePercent);  // straight to the lower level, once
 }
 
 TEST(TranscriptFileTest, CreatedWith0600AndAppends) {

@@ -95,9 +95,12 @@ TEST_F(DaemonTest, HealthAndContacts) {
   // Estimated messages at 100 bytes: otc2 costs 153 pad bytes (100 + 21 envelope + 32),
   // otc1 248.
   EXPECT_EQ(contacts.body, json::parse(R"({"owner":"alice","contacts":[
-      {"peer":"bob","protocol":"otc2","pad_left":524288,"pad_total":524288,"messages_left":3426},
-      {"peer":"carol","protocol":"otc1","pad_left":524288,"pad_total":524288,"messages_left":2114},
-      {"peer":"dave","protocol":"otc2","pad_left":2048,"pad_total":2048,"messages_left":13}]})"));
+      {"peer":"bob","protocol":"otc2","pad_left":524288,"pad_total":524288,"messages_left":3426,
+       "generations":1,"generation":0},
+      {"peer":"carol","protocol":"otc1","pad_left":524288,"pad_total":524288,"messages_left":2114,
+       "generations":1,"generation":0},
+      {"peer":"dave","protocol":"otc2","pad_left":2048,"pad_total":2048,"messages_left":13,
+       "generations":1,"generation":0}]})"));
 }
 
 TEST_F(DaemonTest, AlicePackagesBobAndCarolUnpackageBothProtocols) {

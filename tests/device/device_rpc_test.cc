@@ -159,12 +159,12 @@ TEST(Utf8, Validation) {
 
 TEST(Replies, AreTheDocumentedJson) {
   using nlohmann::json;
-  EXPECT_EQ(json::parse(EncodePackageReply({"AQID", 42, 1000, 4000, false})),
+  EXPECT_EQ(json::parse(EncodePackageReply({"AQID", 42, 1000, 4000, false, 7})),
             json::parse(R"({"package":"AQID","index":42,"pad_left":1000,"pad_total":4000,
-                            "pad_low":false})"));
+                            "pad_low":false,"messages_left":7})"));
   EXPECT_EQ(json::parse(EncodePackageReply({"AQID", 0, 7, 4000, true})),
             json::parse(R"({"package":"AQID","index":0,"pad_left":7,"pad_total":4000,
-                            "pad_low":true})"));
+                            "pad_low":true,"messages_left":0})"));
   EXPECT_EQ(
       json::parse(EncodeUnpackageReply(AsBytes("he said \"hi\"\n\x01"),
                                        {"ignored", 7, true, false, false, std::nullopt, false})),
@@ -178,11 +178,13 @@ TEST(Replies, AreTheDocumentedJson) {
             json::parse(R"({"relay":"http://r/\"x","cursor":9})"));
   EXPECT_EQ(json::parse(EncodeHealthReply("alice")),
             json::parse(R"({"status":"ok","owner":"alice"})"));
-  EXPECT_EQ(json::parse(EncodeContactsReply(
-                "alice", {{"bob", Format::kOtc2, 500, 900, 3}, {"carol", Format::kOtc1, 0, 9, 0}})),
+  EXPECT_EQ(json::parse(EncodeContactsReply("alice", {{"bob", Format::kOtc2, 500, 900, 3, 2, 1},
+                                                      {"carol", Format::kOtc1, 0, 9, 0}})),
             json::parse(R"({"owner":"alice","contacts":[
-              {"peer":"bob","protocol":"otc2","pad_left":500,"pad_total":900,"messages_left":3},
-              {"peer":"carol","protocol":"otc1","pad_left":0,"pad_total":9,"messages_left":0}]})"));
+              {"peer":"bob","protocol":"otc2","pad_left":500,"pad_total":900,"messages_left":3,
+               "generations":2,"generation":1},
+              {"peer":"carol","protocol":"otc1","pad_left":0,"pad_total":9,"messages_left":0,
+               "generations":1,"generation":0}]})"));
   EXPECT_EQ(json::parse(EncodeContactsReply("alice", {})),
             json::parse(R"({"owner":"alice","contacts":[]})"));
   EXPECT_EQ(json::parse(EncodeErrorReply("replay", "already decrypted")),
@@ -206,8 +208,14 @@ TEST(RoundTrip, RequestsAndRepliesSurviveBothEnds) {
   EXPECT_EQ(unpack->package, (std::vector<uint8_t>{0, 1, 2}));
   EXPECT_EQ(*ParseCursorRequest(EncodeCursorRequest(77)), 77u);
 
-  auto package = ParsePackageReply(EncodePackageReply({"UEtH", 41, 99, 1000, true}));
+  auto package = ParsePackageReply(EncodePackageReply({"UEtH", 41, 99, 1000, true, 3}));
   ASSERT_TRUE(package.ok());
+  EXPECT_EQ(package->messages_left, 3u);
+  // A reply from a device that predates "messages_left" still parses (0: not said).
+  auto older = ParsePackageReply(
+      R"({"package":"UEtH","index":41,"pad_left":99,"pad_total":1000,"pad_low":true})");
+  ASSERT_TRUE(older.ok()) << older.status().ToString();
+  EXPECT_EQ(older->messages_left, 0u);
   EXPECT_EQ(package->package_b64, "UEtH");
   EXPECT_EQ(package->index, 41u);
   EXPECT_EQ(package->pad_left, 99u);
@@ -225,11 +233,20 @@ TEST(RoundTrip, RequestsAndRepliesSurviveBothEnds) {
     }
   }
   auto contacts =
-      ParseContactsReply(EncodeContactsReply("alice", {{"bob", Format::kOtc1, 5, 10, 1}}));
+      ParseContactsReply(EncodeContactsReply("alice", {{"bob", Format::kOtc2, 5, 10, 1, 3, 2}}));
   ASSERT_TRUE(contacts.ok());
   ASSERT_EQ(contacts->size(), 1u);
+  EXPECT_EQ((*contacts)[0].generations, 3u);
+  EXPECT_EQ((*contacts)[0].generation, 2u);
+  // A reply from a device that predates generations: one pad, generation 0.
+  auto older_contacts =
+      ParseContactsReply(R"({"contacts":[{"peer":"bob","protocol":"otc1","pad_left":5,
+                                      "pad_total":10,"messages_left":1}]})");
+  ASSERT_TRUE(older_contacts.ok()) << older_contacts.status().ToString();
+  EXPECT_EQ((*older_contacts)[0].generations, 1u);
+  EXPECT_EQ((*older_contacts)[0].generation, 0u);
   EXPECT_EQ((*contacts)[0].peer, "bob");
-  EXPECT_EQ((*contacts)[0].format, Format::kOtc1);
+  EXPECT_EQ((*contacts)[0].format, Format::kOtc2);
   EXPECT_EQ((*contacts)[0].pad_left, 5u);
   EXPECT_EQ((*contacts)[0].pad_total, 10u);
   EXPECT_EQ((*contacts)[0].messages_left, 1u);

@@ -174,7 +174,7 @@ TEST_F(WitnessTest, WitnessBeyondOurPositionMovesItDurablyWithAuditAndReplyFlag)
     EXPECT_EQ(j["rollback"], true);
     EXPECT_EQ(j["sent"], kAliceClock - 5000);
     const std::string audit = ReadText(StoreDir(dir_, "alice") + "/device-audit.log");
-    EXPECT_NE(audit.find("ROLLBACK peer=bob witness=300000"), std::string::npos) << audit;
+    EXPECT_NE(audit.find("ROLLBACK peer=bob generation=0 witness=300000"), std::string::npos) << audit;
     const std::string contact_audit = ReadText(StoreDir(dir_, "alice") + "/contacts/bob/audit.log");
     EXPECT_NE(
         contact_audit.find("ROLLBACK peer=bob witness=300000 old_mark=" + std::to_string(Cost(6)) +

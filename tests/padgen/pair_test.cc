@@ -151,15 +151,89 @@ TEST_F(PairTest, FailureMidRunRegistersNothingAndResumeRegistersBoth) {
   EXPECT_EQ(out.summary["registered"].size(), 2u);
 }
 
-TEST_F(PairTest, ExistingContactIsRefused) {
+TEST_F(PairTest, ASecondRunForThePairAddsTheNextPadGenerationToBothStores) {
   ASSERT_EQ(Run(Pair(1 << 20)).exit_code, kExitOk);
-  JobOutcome out = Run(Pair(1 << 20));
-  EXPECT_EQ(out.exit_code, kExitUsage);
-  EXPECT_NE(out.status.message().find("already has a contact bob"), std::string::npos)
-      << out.status.message();
+  messages_.clear();
+  JobOutcome out = Run(Pair(2 << 20));
+  ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString();
+  EXPECT_NE(messages_.find("generation 1 of contact bob in alice's store"), std::string::npos)
+      << messages_;
+  EXPECT_EQ(out.summary["registered"][0]["pad_generation"], 1);
+  EXPECT_EQ(out.summary["registered"][1]["pad_generation"], 1);
+  const padstore::StorePaths a(StoreA()), b(StoreB());
+  ASSERT_TRUE(Exists(a.Meta("bob", 1)));
+  ASSERT_TRUE(Exists(b.Meta("alice", 1)));
+  EXPECT_EQ(ReadAll(a.Pad("bob", 1)), ReadAll(b.Pad("alice", 1)));
+  EXPECT_NE(ReadAll(a.Pad("bob", 1)), ReadAll(a.Pad("bob", 0)));
+  std::vector<std::string> ids;
+  for (auto [dir, peer] : {std::pair{StoreA(), "bob"}, std::pair{StoreB(), "alice"}}) {
+    auto store = padstore::Store::Open(dir);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    auto gens = (*store)->Generations(peer);
+    ASSERT_TRUE(gens.ok());
+    ASSERT_EQ(gens->size(), 2u);
+    EXPECT_EQ((*gens)[0].meta.pad_size, 1u << 20);
+    EXPECT_EQ((*gens)[1].meta.pad_size, 2u << 20);
+    EXPECT_NE((*gens)[1].meta.pad_id, (*gens)[0].meta.pad_id);
+    ids.push_back(HexEncode((*gens)[1].meta.pad_id));
+  }
+  EXPECT_EQ(ids[0], ids[1]);  // one pad, both sides
+  // A third run is generation 2.
+  out = Run(Pair(1 << 20));
+  ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString();
+  EXPECT_TRUE(Exists(a.Meta("bob", 2)));
+  EXPECT_TRUE(Exists(b.Meta("alice", 2)));
+}
+
+TEST_F(PairTest, AnInterruptedRenewalResumesIntoTheSameGeneration) {
+  ASSERT_EQ(Run(Pair(1 << 20)).exit_code, kExitOk);
+  JobHooks hooks;
+  hooks.io.on_complete = [](IoOp op, size_t dest, uint64_t offset, int res) {
+    return op == IoOp::kWrite && dest == 1 && offset == (1 << 20) ? -EIO : res;
+  };
+  JobOutcome out = Run(Pair(4 << 20), hooks);
+  ASSERT_EQ(out.exit_code, kExitFailed);
+  const padstore::StorePaths a(StoreA()), b(StoreB());
+  EXPECT_FALSE(Exists(a.Meta("bob", 1)));
+  EXPECT_FALSE(Exists(b.Meta("alice", 1)));
+  // Whether the unfinished generation's pad is still there depends on whether any chunk
+  // was durable on both copies when the write failed (if none was, padgen removes what it
+  // created): either way the resume must finish generation 1, not start a generation 2.
+  JobOptions o = Pair(4 << 20);
+  o.resume = true;
+  out = Run(o);
+  ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString();
+  EXPECT_TRUE(Exists(a.Meta("bob", 1)));
+  EXPECT_TRUE(Exists(b.Meta("alice", 1)));
+  EXPECT_FALSE(Exists(a.GenerationDir("bob", 2)));
+  EXPECT_EQ(out.summary["registered"][0]["pad_generation"], 1);
+}
+
+TEST_F(PairTest, ARenewalStoppedBetweenTheTwoRegistrationsResumesBoth) {
+  ASSERT_EQ(Run(Pair(1 << 20)).exit_code, kExitOk);
+  ASSERT_EQ(Run(Pair(1 << 20)).exit_code, kExitOk);
+  const padstore::StorePaths a(StoreA()), b(StoreB());
+  // As if the run stopped after registering alice's side only.
+  ASSERT_EQ(::unlink(b.Meta("alice", 1).c_str()), 0);
   JobOptions o = Pair(1 << 20);
-  o.force = true;  // --force never replaces a registered contact's pad
-  EXPECT_EQ(Run(o).exit_code, kExitUsage);
+  o.resume = true;
+  JobOutcome out = Run(o);
+  ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString();
+  EXPECT_TRUE(Exists(b.Meta("alice", 1)));
+  EXPECT_FALSE(Exists(a.GenerationDir("bob", 2)));
+  EXPECT_FALSE(Exists(b.GenerationDir("alice", 2)));
+}
+
+TEST_F(PairTest, AnOtc1PairIsNotRenewed) {
+  JobOptions o = Pair(1 << 20);
+  o.format = Format::kOtc1;
+  ASSERT_EQ(Run(o).exit_code, kExitOk);
+  JobOutcome out = Run(o);
+  EXPECT_EQ(out.exit_code, kExitUsage);
+  EXPECT_NE(out.status.message().find("otc1"), std::string::npos) << out.status.message();
+  EXPECT_FALSE(Exists(padstore::StorePaths(StoreA()).GenerationDir("bob", 1)));
+  out = Run(Pair(1 << 20));  // in otc2: refused too, the contact's index cannot say which
+  EXPECT_EQ(out.exit_code, kExitUsage);
 }
 
 TEST_F(PairTest, SomeoneElsesStoreIsRefused) {

@@ -63,7 +63,7 @@ TEST_F(CliTest, BadUsageExitsTwoWithOneLineThatNamesTheProblem) {
   EXPECT_EQ(far.code, 2);
   EXPECT_EQ(far.out,
             "padstore: unknown command 'frobnicate': the commands are init, add, status, fsck, "
-            "import-legacy, recover, move (see padstore --help)\n");
+            "import-legacy, recover, move, retire (see padstore --help)\n");
   CliRun typo = Cli("stauts" + S());
   EXPECT_EQ(typo.out, "padstore: unknown command 'stauts'; did you mean 'status'?\n");
   CliRun bogus = Cli("status --bogus");
