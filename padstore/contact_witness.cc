@@ -18,6 +18,7 @@ Result<RecoverReport> Contact::MovePastWitness(uint64_t witness, uint64_t margin
   if (Status s = CheckUsableLocked(); !s.ok()) return s;
   RecoverReport report;
   report.peer = meta_.peer;
+  report.generation = meta_.generation;
   report.old_mark = own_next_;
   report.new_mark = own_next_;
   if (witness <= own_next_) return report;  // the normal case: the peer saw no more than we used
