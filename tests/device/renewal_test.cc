@@ -14,8 +14,8 @@
 namespace otc::device {
 namespace {
 
-using testing::Pair;
 using testing::kStorePlace;
+using testing::Pair;
 using testing::StoreDir;
 
 constexpr uint64_t kPadSize = 1 << 16;
@@ -111,6 +111,55 @@ TEST_F(RenewalTest, OldPackagesDecryptAfterRenewalAndAreRefusedAsRetiredAfterRet
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.status().message().find("unknown"), std::string::npos)
       << unknown.status().message();
+}
+
+// A witness speaks of the pad its package was made with: a package bob made on generation
+// 0 (knowing how far alice got there) that arrives after alice moved on to generation 1
+// is no evidence of a rollback of generation 1, and generation 1's position stays put.
+TEST_F(RenewalTest, AWitnessOnlySpeaksOfItsOwnGeneration) {
+  ASSERT_TRUE(testing::MakeStores(dir_, {Pair{"alice", "bob", Format::kOtc2, kPadSize, 11}}));
+  std::vector<uint8_t> bob_on_gen0;
+  {
+    auto alice = Open("alice");
+    auto bob = Open("bob");
+    ASSERT_TRUE(alice && bob);
+    for (int i = 0; i < 3; ++i) {
+      auto p = alice->Package("bob", AsBytes("generation 0, message " + std::to_string(i)));
+      ASSERT_TRUE(p.ok());
+      ASSERT_TRUE(bob->Unpackage("alice", p->package).ok());
+    }
+    // bob's witness here: alice's generation-0 stream up to three messages.
+    auto reply = bob->Package("alice", AsBytes("three received"));
+    ASSERT_TRUE(reply.ok());
+    EXPECT_EQ(GenerationOfIndex(reply->index), 0u);
+    bob_on_gen0 = reply->package;
+  }
+  ASSERT_TRUE(testing::MakeStores(dir_, {Pair{"alice", "bob", Format::kOtc2, kPadSize, 21}}));
+  auto alice = Open("alice");
+  auto bob = Open("bob");
+  ASSERT_TRUE(alice && bob);
+  auto first = alice->Package("bob", AsBytes("one"));
+  ASSERT_TRUE(first.ok());
+  ASSERT_EQ(GenerationOfIndex(first->index), 1u);
+  // The late generation-0 reply: authentic, its witness beyond alice's generation-1
+  // position, but about generation 0, where alice did use that much.
+  auto late = alice->Unpackage("bob", bob_on_gen0);
+  ASSERT_TRUE(late.ok()) << late.status().ToString();
+  EXPECT_EQ(Text(late->plaintext), "three received");
+  EXPECT_FALSE(late->rollback);
+  auto second = alice->Package("bob", AsBytes("two"));
+  ASSERT_TRUE(second.ok());
+  // "one" costs 3 + 53 pad bytes (docs/PROTOCOL.md: m + 53 with the envelope).
+  EXPECT_EQ(PadIndexOfIndex(second->index), PadIndexOfIndex(first->index) + 3 + 53)
+      << "generation 1 moved: a generation-0 witness was applied to it";
+  // And bob's next reply, on generation 1, carries generation 1's witness: no alarm.
+  ASSERT_TRUE(bob->Unpackage("alice", first->package).ok());
+  auto reply = bob->Package("alice", AsBytes("got one"));
+  ASSERT_TRUE(reply.ok());
+  ASSERT_EQ(GenerationOfIndex(reply->index), 1u);
+  auto heard = alice->Unpackage("bob", reply->package);
+  ASSERT_TRUE(heard.ok());
+  EXPECT_FALSE(heard->rollback);
 }
 
 }  // namespace
