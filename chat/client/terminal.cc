@@ -167,6 +167,15 @@ void Terminal::Flush() {
   if (tty_ && running_ && installed_) rl_forced_update_display();
 }
 
+void Terminal::DiscardInputLine() {
+  WriteAll(EraseInputRows(prompt_));
+  // libedit empties its line buffer when unbuffered (callback) mode is turned on again
+  // (read_prepare, which also draws the prompt afresh); removing and reinstalling the
+  // handler does that. (rl_replace_line ignores an empty text in libedit.)
+  rl_callback_handler_remove();
+  rl_callback_handler_install(prompt_.c_str(), &Terminal::OnLine);
+}
+
 void Terminal::HandleLine(char* line) {
   // libedit turns its unbuffered (callback) mode off before calling us; reinstalling the
   // handler turns it back on, or the next line would be read in one blocking call.
@@ -245,6 +254,8 @@ void Terminal::Run() {
       while (::read(signal_fd_, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
         if (si.ssi_signo == SIGWINCH) {
           if (tty_) rl_resize_terminal();
+        } else if (si.ssi_signo == SIGINT && tty_ && installed_) {
+          DiscardInputLine();  // as irssi and weechat: Ctrl-C drops the line being typed
         } else {
           running_ = false;
         }

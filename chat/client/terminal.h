@@ -9,8 +9,10 @@
 // (rl_forced_update_display). The partial line itself lives in libedit and is never
 // touched, so it stays intact and is sent as typed.
 //
-// Signals: SIGINT, SIGTERM and SIGHUP end Run() like `quit`; SIGWINCH resizes. They must
-// be blocked in every thread before any thread starts (BlockTerminalSignals()).
+// Signals: on a terminal SIGINT (Ctrl-C) discards the line being typed, as in irssi and
+// weechat (without a terminal it ends Run()); SIGTERM and SIGHUP end Run() like `quit`;
+// SIGWINCH resizes. They must be blocked in every thread before any thread starts
+// (BlockTerminalSignals()).
 //
 // Characters: on a terminal LC_CTYPE is set from the environment, or to C.UTF-8 when the
 // environment's locale is not UTF-8, so libedit reads multibyte input and moves and deletes
@@ -54,13 +56,15 @@ class Terminal final : public Output {
   void ClearScreen() override;
 
   // The main loop; returns when a line handler says quit, on end of input (Ctrl-D) or on
-  // SIGINT/SIGTERM/SIGHUP.
+  // SIGTERM/SIGHUP (and SIGINT when not on a terminal).
   void Run();
 
  private:
   Terminal(std::string prompt, Callbacks callbacks, int wake_fd, int signal_fd, bool tty);
   void Flush();  // prints queued lines above the input
   void HandleLine(char* line);
+  // Ctrl-C: erases the line being typed and shows a fresh prompt.
+  void DiscardInputLine();
   void ReadPlainInput();
   static void OnLine(char* line);
   static char** Complete(const char* text, int start, int end);

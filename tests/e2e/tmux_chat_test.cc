@@ -1,8 +1,9 @@
 // The interactive client in a real terminal (tmux): a message from bob appears while
 // alice has a half-typed line; the half-typed line stays intact and sends correctly.
 // Also: tab completion of a contact name, and quitting; Unicode typed in the C locale
-// arrives byte for byte, editing works on whole characters, and Ctrl-D on an empty line
-// leaves. A message typed while the relay is down is shown as queued, then as sent.
+// arrives byte for byte, editing works on whole characters, Ctrl-C drops the line being
+// typed, and Ctrl-D on an empty line leaves. A message typed while the relay is down is shown as
+// queued, then as sent.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -167,6 +168,39 @@ TEST(TmuxChatE2ETest, UnicodeTypedInTheCLocaleArrivesByteExact) {
   EXPECT_EQ(ReceivedTexts(c), (std::vector<std::string>{kText, kEdited}));
 
   tmux.Key("C-d");  // on an empty line: leave
+  EXPECT_TRUE(tmux.WaitFor("OTC-EXITED-0")) << tmux.Capture();
+}
+
+// Ctrl-C drops the line being typed (as irssi and weechat) and the chat goes on: what is
+// typed next is all that is sent; nothing of the dropped line reaches the peer.
+TEST(TmuxChatE2ETest, CtrlCClearsTheLineBeingTypedAndTheChatGoesOn) {
+  Cluster c(Pairs{{"alice", "bob"}});
+  ASSERT_EQ(c.error(), "");
+  ASSERT_TRUE(c.StartAll()) << c.error();
+  Tmux tmux(c.dir());
+  ASSERT_TRUE(tmux.Start(c.OtcArgs("chat", "alice", {})));
+  ASSERT_TRUE(tmux.WaitFor("Type help")) << tmux.Capture();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+  tmux.Type("send bob never meant to send this");
+  ASSERT_TRUE(tmux.WaitFor("alice> send bob never meant to send this")) << tmux.Capture();
+  tmux.Key("C-c");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (tmux.LastLine() != "alice>" && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(tmux.LastLine(), "alice>") << tmux.Capture();  // capture drops the trailing blank
+  tmux.Type("send bob only this");
+  tmux.Key("Enter");
+  ASSERT_TRUE(tmux.WaitFor("alice -> bob: only this")) << tmux.Capture();
+  // A second Ctrl-C on an empty line does not leave either.
+  tmux.Key("C-c");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(tmux.Capture().find("OTC-EXITED"), std::string::npos) << tmux.Capture();
+
+  EXPECT_EQ(ReceivedTexts(c), (std::vector<std::string>{"only this"}));
+  tmux.Type("quit");
+  tmux.Key("Enter");
   EXPECT_TRUE(tmux.WaitFor("OTC-EXITED-0")) << tmux.Capture();
 }
 
