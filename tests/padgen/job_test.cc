@@ -244,6 +244,22 @@ TEST_F(JobTest, FailedManifestSyncIsFatalAndResumable) {
   ExpectGoodCopies({a, b}, 2 << 20);
 }
 
+// A short write (the kernel reports only part of a chunk written) is not an error: the
+// pipeline writes the rest at its unaligned offset (through the buffered descriptor) and
+// the run completes with good copies. The injected short write is only reported, so this
+// checks that it is not taken for a failure or a finished chunk that breaks the run;
+// BulkFileTest checks the short count reaches the ring's caller.
+TEST_F(JobTest, AShortWriteIsCompletedAndTheCopiesAreGood) {
+  std::string a = dir_.File("a"), b = dir_.File("b");
+  FaultInjectionEnv env;
+  env.ShortNthWrite(3, 1000, a, FaultFiles::kBulk);
+  JobHooks hooks;
+  hooks.env = &env;
+  JobOutcome out = Run(Raw(2 << 20, {a, b}), hooks);
+  ASSERT_EQ(out.exit_code, kExitOk) << out.status.ToString();
+  ExpectGoodCopies({a, b}, 2 << 20);
+}
+
 TEST_F(JobTest, DiskFullMidRunSaysSoAndIsResumable) {
   std::string a = dir_.File("a"), b = dir_.File("b");
   FaultInjectionEnv env;  // a's disk is full from chunk 20 on
