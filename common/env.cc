@@ -2,6 +2,11 @@
 
 namespace otc {
 
+Result<std::unique_ptr<BulkFile>> Env::OpenBulkFile(const std::string& path,
+                                                    const BulkOpenOptions&) {
+  return Status::Unsupported("bulk pad files are not supported by this Env (" + path + ")");
+}
+
 Status Env::CreateSymlink(const std::string& target, const std::string& link) {
   return Status::Unsupported("this Env cannot create the symbolic link " + link + " -> " + target);
 }

@@ -4,9 +4,13 @@
 // and burn, padgen's manifests) never calls open/pwrite/fsync directly: it asks an Env,
 // so tests can substitute a FaultInjectionEnv that fails the Nth fsync, returns short
 // writes or ENOSPC, or simulates a power loss by dropping writes that were not synced.
+// Bulk pad data (padgen's copies, their read-back verification, fsck's scan) goes through
+// the same Env as a BulkFile (common/bulk_file.h): O_DIRECT with a buffered fallback and
+// io_uring for large requests, with the same faults injectable.
 //
 // Durability contract (what callers may rely on, and what FaultInjectionEnv enforces):
-//   * Data written with File::Write is durable only after File::Sync or File::DataSync
+//   * Data written with File::Write (or to a BulkFile) is durable only after File::Sync
+//     or File::DataSync (BulkFile::DataSync, or an fdatasync queued on its SyncFd)
 //     returns ok.
 //   * A newly created, renamed or removed directory entry is durable only after
 //     Env::SyncDir on its parent returns ok.
@@ -21,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "common/bulk_file.h"
 #include "common/status.h"
 
 namespace otc {
@@ -96,6 +101,10 @@ class Env {
 
   virtual Result<std::unique_ptr<File>> OpenFile(const std::string& path,
                                                  const OpenOptions& options) = 0;
+  // Opens a pad file or block device for bulk sequential I/O (see common/bulk_file.h).
+  // The default implementation returns Unsupported.
+  virtual Result<std::unique_ptr<BulkFile>> OpenBulkFile(const std::string& path,
+                                                         const BulkOpenOptions& options);
   virtual Status RenameFile(const std::string& from, const std::string& to) = 0;
   virtual Status RemoveFile(const std::string& path) = 0;
   // mkdir; ok if it already exists as a directory.
@@ -165,6 +174,10 @@ class EnvWrapper : public Env {
   Result<std::unique_ptr<File>> OpenFile(const std::string& path,
                                          const OpenOptions& options) override {
     return base_->OpenFile(path, options);
+  }
+  Result<std::unique_ptr<BulkFile>> OpenBulkFile(const std::string& path,
+                                                 const BulkOpenOptions& options) override {
+    return base_->OpenBulkFile(path, options);
   }
   Status RenameFile(const std::string& from, const std::string& to) override {
     return base_->RenameFile(from, to);

@@ -1,5 +1,6 @@
 #include "common/fault_injection_env.h"
 
+#include <algorithm>
 #include <cerrno>
 
 namespace otc {
@@ -12,6 +13,9 @@ class FaultFile final : public File {
   Result<size_t> Read(uint64_t offset, std::span<uint8_t> out) override {
     std::lock_guard lock(env_->mu_);
     if (Status s = CheckAlive(); !s.ok()) return s;
+    if (int err = env_->CheckRead(path(), /*bulk=*/false)) {
+      return Status::FromErrno(err, "reading " + path() + " (injected)");
+    }
     return base_->Read(offset, out);
   }
 
@@ -19,7 +23,9 @@ class FaultFile final : public File {
     std::lock_guard lock(env_->mu_);
     if (Status s = CheckAlive(); !s.ok()) return s;
     size_t allowed = data.size();
-    if (Status s = env_->CheckWrite(path(), data.size(), &allowed); !s.ok()) return s;
+    if (int err = env_->CheckWrite(path(), /*bulk=*/false, offset, data.size(), &allowed)) {
+      return Status::FromErrno(err, "writing " + path() + " (injected)");
+    }
     env_->RecordMutation(path(), *base_, offset, allowed);
     return base_->Write(offset, data.first(allowed));
   }
@@ -85,7 +91,9 @@ class FaultFile final : public File {
     std::lock_guard lock(env_->mu_);
     if (Status s = CheckAlive(); !s.ok()) return s;
     // A failed sync leaves the mutations unsynced: a later power loss may drop them.
-    if (Status s = env_->CheckSync(path()); !s.ok()) return s;
+    if (int err = env_->CheckSync(path(), /*bulk=*/false)) {
+      return Status::FromErrno(err, "fsync " + path() + " (injected)");
+    }
     Status s = data_only ? base_->DataSync() : base_->Sync();
     if (s.ok()) env_->MarkSynced(path());
     return s;
@@ -96,22 +104,113 @@ class FaultFile final : public File {
   uint64_t generation_;
 };
 
+// A bulk pad file whose synchronous calls and io_uring completions take the env's faults.
+class FaultBulkFile final : public BulkFileWrapper {
+ public:
+  FaultBulkFile(FaultInjectionEnv* env, std::unique_ptr<BulkFile> base)
+      : BulkFileWrapper(std::move(base)), env_(env) {}
+
+  int Complete(BulkOp op, uint64_t offset, size_t requested, int result) override {
+    result = base().Complete(op, offset, requested, result);
+    if (result < 0) return result;
+    std::lock_guard lock(env_->mu_);
+    switch (op) {
+      case BulkOp::kWrite: {
+        size_t allowed = requested;
+        if (int err = env_->CheckWrite(path(), /*bulk=*/true, offset, requested, &allowed)) {
+          return -err;
+        }
+        return std::min(result, static_cast<int>(allowed));
+      }
+      case BulkOp::kSync:
+        if (int err = env_->CheckSync(path(), /*bulk=*/true)) return -err;
+        return result;
+      case BulkOp::kRead:
+        if (int err = env_->CheckRead(path(), /*bulk=*/true)) return -err;
+        return result;
+    }
+    return result;
+  }
+
+  Result<size_t> Read(uint64_t offset, std::span<uint8_t> out) override {
+    {
+      std::lock_guard lock(env_->mu_);
+      if (int err = env_->CheckRead(path(), /*bulk=*/true)) {
+        return Status::FromErrno(err, "reading " + path() + " (injected)");
+      }
+    }
+    return base().Read(offset, out);
+  }
+
+  Result<size_t> Write(uint64_t offset, std::span<const uint8_t> data) override {
+    size_t allowed = data.size();
+    {
+      std::lock_guard lock(env_->mu_);
+      if (int err = env_->CheckWrite(path(), /*bulk=*/true, offset, data.size(), &allowed)) {
+        return Status::FromErrno(err, "writing " + path() + " (injected)");
+      }
+    }
+    return base().Write(offset, data.first(allowed));
+  }
+
+  Status DataSync() override {
+    {
+      std::lock_guard lock(env_->mu_);
+      if (int err = env_->CheckSync(path(), /*bulk=*/true)) {
+        return Status::FromErrno(err, "fdatasync " + path() + " (injected)");
+      }
+    }
+    return base().DataSync();
+  }
+
+  Status Allocate(uint64_t size) override {
+    {
+      std::lock_guard lock(env_->mu_);
+      if (env_->disk_full_) return Status::FromErrno(ENOSPC, "allocating space for " + path());
+    }
+    return base().Allocate(size);
+  }
+
+ private:
+  FaultInjectionEnv* env_;
+};
+
 FaultInjectionEnv::FaultInjectionEnv(Env* base) : base_(base) {}
 FaultInjectionEnv::~FaultInjectionEnv() = default;
 
-void FaultInjectionEnv::FailNthWrite(int n, int errno_value, std::string path_filter) {
+void FaultInjectionEnv::FailNthWrite(int n, int errno_value, std::string path_filter,
+                                     FaultFiles files) {
   std::lock_guard lock(mu_);
-  fail_write_ = Armed{n, errno_value, 0, std::move(path_filter)};
+  fail_write_ = Armed{n, errno_value, 0, std::move(path_filter), files};
 }
 
-void FaultInjectionEnv::FailNthSync(int n, int errno_value, std::string path_filter) {
+void FaultInjectionEnv::FailNthSync(int n, int errno_value, std::string path_filter,
+                                    FaultFiles files) {
   std::lock_guard lock(mu_);
-  fail_sync_ = Armed{n, errno_value, 0, std::move(path_filter)};
+  fail_sync_ = Armed{n, errno_value, 0, std::move(path_filter), files};
 }
 
-void FaultInjectionEnv::ShortNthWrite(int n, size_t bytes, std::string path_filter) {
+void FaultInjectionEnv::FailNthRead(int n, int errno_value, std::string path_filter,
+                                    FaultFiles files) {
   std::lock_guard lock(mu_);
-  short_write_ = Armed{n, 0, bytes, std::move(path_filter)};
+  fail_read_ = Armed{n, errno_value, 0, std::move(path_filter), files};
+}
+
+void FaultInjectionEnv::ShortNthWrite(int n, size_t bytes, std::string path_filter,
+                                      FaultFiles files) {
+  std::lock_guard lock(mu_);
+  short_write_ = Armed{n, 0, bytes, std::move(path_filter), files};
+}
+
+void FaultInjectionEnv::FailWritesInRange(uint64_t from, uint64_t to, int errno_value,
+                                          std::string path_filter) {
+  std::lock_guard lock(mu_);
+  bad_range_ = BadRange{from, to, errno_value, std::move(path_filter)};
+}
+
+void FaultInjectionEnv::RefuseDirectIo(bool refuse) {
+  std::lock_guard lock(mu_);
+  refuse_direct_io_ = refuse;
 }
 
 void FaultInjectionEnv::SetDiskFull(bool full) {
@@ -121,8 +220,10 @@ void FaultInjectionEnv::SetDiskFull(bool full) {
 
 void FaultInjectionEnv::ClearFaults() {
   std::lock_guard lock(mu_);
-  fail_write_ = fail_sync_ = short_write_ = Armed{};
+  fail_write_ = fail_sync_ = fail_read_ = short_write_ = Armed{};
+  bad_range_ = BadRange{};
   disk_full_ = false;
+  refuse_direct_io_ = false;
 }
 
 int FaultInjectionEnv::writes() const {
@@ -135,30 +236,38 @@ int FaultInjectionEnv::syncs() const {
   return syncs_;
 }
 
-bool FaultInjectionEnv::Fires(Armed& fault, const std::string& path) {
+bool FaultInjectionEnv::Fires(Armed& fault, const std::string& path, bool bulk) {
   if (fault.countdown == 0) return false;
+  if (fault.files == FaultFiles::kBulk && !bulk) return false;
   if (!fault.filter.empty() && path.find(fault.filter) == std::string::npos) return false;
   return --fault.countdown == 0;
 }
 
-Status FaultInjectionEnv::CheckWrite(const std::string& path, size_t requested, size_t* allowed) {
+int FaultInjectionEnv::CheckWrite(const std::string& path, bool bulk, uint64_t offset,
+                                  size_t requested, size_t* allowed) {
   ++writes_;
-  if (disk_full_) return Status::FromErrno(ENOSPC, "writing " + path);
-  if (Fires(fail_write_, path)) {
-    return Status::FromErrno(fail_write_.errno_value, "writing " + path + " (injected)");
+  if (disk_full_) return ENOSPC;
+  if (bad_range_.from < bad_range_.to && offset < bad_range_.to &&
+      offset + requested > bad_range_.from &&
+      (bad_range_.filter.empty() || path.find(bad_range_.filter) != std::string::npos)) {
+    return bad_range_.errno_value;
   }
-  if (Fires(short_write_, path) && short_write_.short_bytes < requested) {
+  if (Fires(fail_write_, path, bulk)) return fail_write_.errno_value;
+  if (Fires(short_write_, path, bulk) && short_write_.short_bytes < requested) {
     *allowed = short_write_.short_bytes;
   }
-  return Status::Ok();
+  return 0;
 }
 
-Status FaultInjectionEnv::CheckSync(const std::string& path) {
+int FaultInjectionEnv::CheckSync(const std::string& path, bool bulk) {
   ++syncs_;
-  if (Fires(fail_sync_, path)) {
-    return Status::FromErrno(fail_sync_.errno_value, "fsync " + path + " (injected)");
-  }
-  return Status::Ok();
+  if (Fires(fail_sync_, path, bulk)) return fail_sync_.errno_value;
+  return 0;
+}
+
+int FaultInjectionEnv::CheckRead(const std::string& path, bool bulk) {
+  if (Fires(fail_read_, path, bulk)) return fail_read_.errno_value;
+  return 0;
 }
 
 void FaultInjectionEnv::RecordMutation(const std::string& path, File& file, uint64_t offset,
@@ -245,6 +354,18 @@ Result<std::unique_ptr<File>> FaultInjectionEnv::OpenFile(const std::string& pat
   return std::unique_ptr<File>(new FaultFile(this, std::move(*file), generation_));
 }
 
+Result<std::unique_ptr<BulkFile>> FaultInjectionEnv::OpenBulkFile(const std::string& path,
+                                                                  const BulkOpenOptions& options) {
+  BulkOpenOptions o = options;
+  {
+    std::lock_guard lock(mu_);
+    if (refuse_direct_io_) o.direct = false;
+  }
+  Result<std::unique_ptr<BulkFile>> file = base_->OpenBulkFile(path, o);
+  if (!file.ok()) return file.status();
+  return std::unique_ptr<BulkFile>(new FaultBulkFile(this, std::move(*file)));
+}
+
 Status FaultInjectionEnv::RenameFile(const std::string& from, const std::string& to) {
   std::lock_guard lock(mu_);
   Rename r{from, to, std::nullopt, std::nullopt};
@@ -302,7 +423,9 @@ Status FaultInjectionEnv::CreateDir(const std::string& path, unsigned mode) {
 
 Status FaultInjectionEnv::SyncDir(const std::string& path) {
   std::lock_guard lock(mu_);
-  if (Status s = CheckSync(path); !s.ok()) return s;
+  if (int err = CheckSync(path, /*bulk=*/false)) {
+    return Status::FromErrno(err, "fsync " + path + " (injected)");
+  }
   Status s = base_->SyncDir(path);
   if (!s.ok()) return s;
   std::erase_if(created_since_dir_sync_, [&](const std::string& p) { return DirName(p) == path; });

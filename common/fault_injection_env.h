@@ -12,12 +12,23 @@
 //     Files created and renames done since the last SyncDir of their directory are
 //     undone; every File opened before the power loss is dead afterwards (all its calls
 //     fail), as after a crash.
+//   * fail every write that reaches into a byte range of a file (a disk that fills up at
+//     a byte offset, or a bad region), or the Nth read;
+//   * refuse O_DIRECT, as ramfs does.
 // The "Nth" counters count calls made after the fault is armed, starting at 1, and only
-// on paths containing the armed path filter (empty filter = every path).
+// on paths containing the armed path filter (empty filter = every path) and, with
+// FaultFiles::kBulk, only on bulk pad files (so "the 3rd fdatasync of pad a" does not
+// count the syncs of a's manifest, whose path contains a's).
+//
+// Bulk pad files (OpenBulkFile) see the same faults: their synchronous calls are checked
+// like File's, and each io_uring completion is checked in BulkFile::Complete (a write the
+// kernel made is then reported failed or short, which is what the caller must survive).
 //
 // Limits (documented so tests do not over-trust it): the undo log keeps pre-images in
 // memory, so a single unsynced mutation larger than kMaxTrackedBytes is treated as
-// durable at once; directory entries created by CreateDir are not undone.
+// durable at once; directory entries created by CreateDir are not undone; bulk pad
+// files take faults but are not part of SimulatePowerLoss (their data, creation and
+// handles survive it: pad durability is checked through the manifests that record it).
 #pragma once
 
 #include <cstdint>
@@ -33,6 +44,9 @@
 
 namespace otc {
 
+// Which files an Nth-call fault counts and fails.
+enum class FaultFiles { kAll, kBulk };
+
 class FaultInjectionEnv final : public Env {
  public:
   enum class PowerLossMode { kDropUnsynced, kTearLastWrite };
@@ -44,10 +58,20 @@ class FaultInjectionEnv final : public Env {
 
   // Faults. `errno_value` is EIO or ENOSPC (or any errno). `path_filter` restricts the
   // fault to paths containing it.
-  void FailNthWrite(int n, int errno_value = 5 /* EIO */, std::string path_filter = "");
-  void FailNthSync(int n, int errno_value = 5 /* EIO */, std::string path_filter = "");
+  void FailNthWrite(int n, int errno_value = 5 /* EIO */, std::string path_filter = "",
+                    FaultFiles files = FaultFiles::kAll);
+  void FailNthSync(int n, int errno_value = 5 /* EIO */, std::string path_filter = "",
+                   FaultFiles files = FaultFiles::kAll);
+  void FailNthRead(int n, int errno_value = 5 /* EIO */, std::string path_filter = "",
+                   FaultFiles files = FaultFiles::kAll);
   // The Nth write writes only `bytes` (less than requested) and reports that count.
-  void ShortNthWrite(int n, size_t bytes, std::string path_filter = "");
+  void ShortNthWrite(int n, size_t bytes, std::string path_filter = "",
+                     FaultFiles files = FaultFiles::kAll);
+  // Until cleared, every write to a matching file that overlaps [from, to) fails with
+  // `errno_value` (ENOSPC: a disk that is full from byte `from` on; EIO: a bad region).
+  void FailWritesInRange(uint64_t from, uint64_t to, int errno_value, std::string path_filter);
+  // While set, OpenBulkFile behaves as on a file system that refuses O_DIRECT.
+  void RefuseDirectIo(bool refuse);
   // While set, every write (and Allocate) fails with ENOSPC.
   void SetDiskFull(bool full);
   // Removes every armed fault.
@@ -62,6 +86,8 @@ class FaultInjectionEnv final : public Env {
   // Env interface.
   Result<std::unique_ptr<File>> OpenFile(const std::string& path,
                                          const OpenOptions& options) override;
+  Result<std::unique_ptr<BulkFile>> OpenBulkFile(const std::string& path,
+                                                 const BulkOpenOptions& options) override;
   Status RenameFile(const std::string& from, const std::string& to) override;
   Status RemoveFile(const std::string& path) override;
   Status CreateDir(const std::string& path, unsigned mode) override;
@@ -73,6 +99,7 @@ class FaultInjectionEnv final : public Env {
 
  private:
   friend class FaultFile;
+  friend class FaultBulkFile;
 
   struct Mutation {
     uint64_t offset;
@@ -90,21 +117,32 @@ class FaultInjectionEnv final : public Env {
     int errno_value = 0;
     size_t short_bytes = 0;
     std::string filter;
+    FaultFiles files = FaultFiles::kAll;
+  };
+  struct BadRange {
+    uint64_t from = 0, to = 0;  // empty: disarmed
+    int errno_value = 0;
+    std::string filter;
   };
 
   // Called by FaultFile with mu_ held.
   FileIdentity AliasedIdentity(const FileIdentity& real) const;
-  bool Fires(Armed& fault, const std::string& path);
-  Status CheckWrite(const std::string& path, size_t requested, size_t* allowed);
-  Status CheckSync(const std::string& path);
+  bool Fires(Armed& fault, const std::string& path, bool bulk);
+  // Each returns 0 or the errno to fail the call with; CheckWrite may lower *allowed.
+  int CheckWrite(const std::string& path, bool bulk, uint64_t offset, size_t requested,
+                 size_t* allowed);
+  int CheckSync(const std::string& path, bool bulk);
+  int CheckRead(const std::string& path, bool bulk);
   void RecordMutation(const std::string& path, File& file, uint64_t offset, uint64_t length);
   void MarkSynced(const std::string& path);
 
   Env* base_;
   mutable std::mutex mu_;
   uint64_t generation_ = 0;  // bumped by SimulatePowerLoss; older Files are dead
-  Armed fail_write_, fail_sync_, short_write_;
+  Armed fail_write_, fail_sync_, fail_read_, short_write_;
+  BadRange bad_range_;
   bool disk_full_ = false;
+  bool refuse_direct_io_ = false;
   int writes_ = 0, syncs_ = 0;
   std::map<std::string, std::vector<Mutation>> unsynced_;
   std::set<std::string> created_since_dir_sync_;

@@ -132,6 +132,11 @@ class PosixEnv final : public Env {
     return std::unique_ptr<File>(new PosixFile(fd, path));
   }
 
+  Result<std::unique_ptr<BulkFile>> OpenBulkFile(const std::string& path,
+                                                 const BulkOpenOptions& options) override {
+    return OpenPosixBulkFile(path, options);
+  }
+
   Status RenameFile(const std::string& from, const std::string& to) override {
     if (::rename(from.c_str(), to.c_str()) != 0) {
       return Status::FromErrno(errno, "renaming " + from + " to " + to);

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <linux/fs.h>
-#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -12,12 +11,9 @@
 #include <cstring>
 
 #include "common/env.h"
-#include "common/secret_buffer.h"
 
 namespace otc::padgen {
 namespace {
-
-constexpr uint32_t kPageSize = 4096;  // chunk buffers are page-aligned (SecretBuffer)
 
 int OpenRetry(const std::string& path, int flags, mode_t mode = 0600) {
   int fd;
@@ -43,33 +39,6 @@ std::string WhatToDoWhenExists() {
 }
 
 }  // namespace
-
-DioAlignment QueryDioAlignment(int fd) {
-  DioAlignment a;
-#ifdef STATX_DIOALIGN
-  struct statx sx {};
-  if (::statx(fd, "", AT_EMPTY_PATH, STATX_DIOALIGN | STATX_TYPE, &sx) == 0 &&
-      (sx.stx_mask & STATX_DIOALIGN) != 0) {
-    a.from_statx = true;
-    a.mem = sx.stx_dio_mem_align;
-    a.offset = sx.stx_dio_offset_align;
-    return a;  // {0, 0} means O_DIRECT is not supported on this file
-  }
-#endif
-  struct stat st;
-  if (::fstat(fd, &st) != 0) return a;
-  uint32_t block = 512;
-  if (S_ISBLK(st.st_mode)) {
-    int logical = 0;
-    if (::ioctl(fd, BLKSSZGET, &logical) == 0 && logical > 0)
-      block = static_cast<uint32_t>(logical);
-  } else if (st.st_blksize > 0) {
-    block = static_cast<uint32_t>(st.st_blksize);
-  }
-  a.mem = block;
-  a.offset = block;
-  return a;
-}
 
 Result<DestinationCheck> CheckDestination(const DestinationSpec& spec, OpenMode mode) {
   DestinationCheck check;
@@ -155,27 +124,22 @@ Result<DestinationCheck> CheckDestination(const DestinationSpec& spec, OpenMode 
   return check;
 }
 
-Destination::~Destination() {
-  if (direct_fd_ >= 0 && direct_fd_ != buffered_fd_) ::close(direct_fd_);
-  if (buffered_fd_ >= 0) ::close(buffered_fd_);
-}
+Destination::~Destination() = default;
 
 void Destination::RemoveCreated() {
-  if (direct_fd_ >= 0 && direct_fd_ != buffered_fd_) ::close(direct_fd_);
-  if (buffered_fd_ >= 0) ::close(buffered_fd_);
-  direct_fd_ = buffered_fd_ = -1;
-  if (created_file_) ::unlink(spec_.pad_path.c_str());
+  file_.reset();
+  if (created_file_) env_.RemoveFile(spec_.pad_path).ok();
   for (auto it = created_dirs_.rbegin(); it != created_dirs_.rend(); ++it) ::rmdir(it->c_str());
   created_file_ = false;
   created_dirs_.clear();
 }
 
-Result<std::unique_ptr<Destination>> Destination::Open(const DestinationSpec& spec,
+Result<std::unique_ptr<Destination>> Destination::Open(Env& env, const DestinationSpec& spec,
                                                        uint64_t pad_size, uint64_t chunk_size,
-                                                       OpenMode mode, const IoHooks& hooks) {
+                                                       OpenMode mode) {
   Result<DestinationCheck> check = CheckDestination(spec, mode);
   if (!check.ok()) return check.status();
-  std::unique_ptr<Destination> d(new Destination());
+  std::unique_ptr<Destination> d(new Destination(env));
   d->spec_ = spec;
   d->block_device_ = check->block_device;
   auto fail = [&](Status s) -> Status {
@@ -184,44 +148,42 @@ Result<std::unique_ptr<Destination>> Destination::Open(const DestinationSpec& sp
   };
 
   for (const std::string& dir : check->missing_dirs) {
-    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
-      return fail(Status::FromErrno(errno, spec.label + ": creating directory " + dir));
-    }
+    Status s = env.CreateDir(dir, 0700);
+    if (!s.ok()) return fail(s.WithContext(spec.label + ": creating directory " + dir));
     d->created_dirs_.push_back(dir);
   }
 
   const std::string& path = spec.pad_path;
-  int flags = O_RDWR | O_CLOEXEC;
+  BulkOpenOptions options;
+  options.write = true;
+  options.direct_unit = chunk_size;
   if (d->block_device_) {
-    flags |= O_EXCL;  // on a block device: fail if it is mounted or otherwise held
+    options.exclusive = true;  // on a block device: fail if it is mounted or otherwise held
   } else if (!check->pad_exists) {
-    flags |= O_CREAT | O_EXCL;
+    options.create = options.exclusive = true;
   } else if (mode == OpenMode::kForce) {
-    flags |= O_TRUNC;
+    options.truncate = true;
   }
-  d->buffered_fd_ = OpenRetry(path, flags, 0600);
-  if (d->buffered_fd_ < 0) {
-    int err = errno;
-    if (d->block_device_ && err == EBUSY) {
+  Result<std::unique_ptr<BulkFile>> file = env.OpenBulkFile(path, options);
+  if (!file.ok()) {
+    if (d->block_device_ && file.status().code() == Status::Code::kBusy) {
       return fail(Status::Busy(spec.label + ": block device " + path +
                                " is in use (mounted?); unmount it first"));
     }
-    return fail(Status::FromErrno(err, spec.label + ": cannot create the pad file " + path));
+    return fail(file.status().WithContext(spec.label + ": cannot create the pad file"));
   }
+  d->file_ = std::move(*file);
+  d->direct_ = d->file_->direct();
+  d->fallback_reason_ = d->file_->fallback_reason();
   d->created_file_ = !d->block_device_ && !check->pad_exists;
   if (!d->block_device_) {
-    if (::fchmod(d->buffered_fd_, 0600) != 0) {
-      return fail(Status::FromErrno(errno, spec.label + ": chmod 0600 " + path));
+    Status s = d->file_->Lock();
+    if (s.code() == Status::Code::kBusy) {
+      return fail(Status::Busy(spec.label + ": " + path +
+                               " is being written by another padgen process; wait for it "
+                               "or stop it first"));
     }
-    if (::flock(d->buffered_fd_, LOCK_EX | LOCK_NB) != 0) {
-      int err = errno;
-      if (err == EWOULDBLOCK) {
-        return fail(Status::Busy(spec.label + ": " + path +
-                                 " is being written by another padgen process; wait for it "
-                                 "or stop it first"));
-      }
-      return fail(Status::FromErrno(err, spec.label + ": locking " + path));
-    }
+    if (!s.ok()) return fail(s.WithContext(spec.label));
   }
 
   if (d->block_device_) {
@@ -230,59 +192,19 @@ Result<std::unique_ptr<Destination>> Destination::Open(const DestinationSpec& sp
                                   std::to_string(check->device_size) + " bytes but the pad needs " +
                                   std::to_string(pad_size) + "; choose a smaller --size"));
     }
-  } else {
-    // Preallocate so that ENOSPC shows up now, not after days of generation.
-    if (::fallocate(d->buffered_fd_, 0, 0, static_cast<off_t>(pad_size)) != 0) {
-      int err = errno;
-      if (err == EOPNOTSUPP || err == ENOSYS) {
-        if (::ftruncate(d->buffered_fd_, static_cast<off_t>(pad_size)) != 0) {
-          return fail(Status::FromErrno(errno, spec.label + ": sizing " + path));
-        }
-      } else if (err == ENOSPC || err == EDQUOT) {
-        return fail(Status::NoSpace(spec.label + ": not enough free space for a " +
-                                    std::to_string(pad_size) + "-byte pad at " + path +
-                                    "; free some space or choose a smaller --size"));
-      } else {
-        return fail(Status::FromErrno(err, spec.label + ": preallocating " + path));
-      }
-    }
+    return d;
   }
-
-  // O_DIRECT, unless the file system refuses it.
-  auto fallback = [&](std::string why) {
-    if (d->direct_fd_ >= 0 && d->direct_fd_ != d->buffered_fd_) ::close(d->direct_fd_);
-    d->direct_fd_ = d->buffered_fd_;
-    d->direct_ = false;
-    d->fallback_reason_ = std::move(why);
-  };
-  if (hooks.refuse_direct_io) {
-    fallback("O_DIRECT disabled");
-  } else {
-    int dfd = OpenRetry(path, O_RDWR | O_CLOEXEC | O_DIRECT);
-    if (dfd < 0) {
-      int err = errno;
-      if (err != EINVAL) return fail(Status::FromErrno(err, spec.label + ": opening " + path));
-      fallback("the file system refuses O_DIRECT");
-    } else {
-      d->direct_fd_ = dfd;
-      d->direct_ = true;
-      DioAlignment a = QueryDioAlignment(dfd);
-      if (a.offset == 0) {
-        fallback("the file system does not support O_DIRECT for this file");
-      } else if (a.mem > kPageSize || chunk_size % a.offset != 0) {
-        fallback("the O_DIRECT alignment (" + std::to_string(a.offset) +
-                 " bytes) does not divide the chunk size");
-      } else {
-        d->mem_align_ = std::max<uint32_t>(a.mem, 1);
-        d->offset_align_ = a.offset;
-        // Some file systems accept O_DIRECT at open and refuse it at the first I/O: probe
-        // with a read (never a write, which could clobber a resumed pad's data).
-        SecretBuffer probe(std::max<uint32_t>(a.offset, kPageSize));  // page-aligned, wiped
-        ssize_t n = ::pread(dfd, probe.data(), a.offset, 0);
-        int err = errno;
-        if (n < 0 && err == EINVAL) fallback("the file system refuses O_DIRECT reads");
-      }
-    }
+  // Preallocate so that ENOSPC shows up now, not after days of generation.
+  Status s = d->file_->Allocate(pad_size);
+  if (s.code() == Status::Code::kUnsupported) {
+    s = d->file_->Truncate(pad_size);
+    if (!s.ok()) return fail(s.WithContext(spec.label + ": sizing " + path));
+  } else if (s.code() == Status::Code::kNoSpace) {
+    return fail(Status::NoSpace(spec.label + ": not enough free space for a " +
+                                std::to_string(pad_size) + "-byte pad at " + path +
+                                "; free some space or choose a smaller --size"));
+  } else if (!s.ok()) {
+    return fail(s.WithContext(spec.label + ": preallocating " + path));
   }
   return d;
 }

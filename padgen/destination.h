@@ -1,12 +1,10 @@
 // Destination: one copy of the pad being generated (a pad file or a block device).
 //
-// A destination is opened twice: `direct_fd` with O_DIRECT for the bulk data, and
-// `buffered_fd` without, for a last chunk whose length is not a multiple of the
-// alignment. Alignment comes from statx(STATX_DIOALIGN) where the kernel and file
-// system report it (Linux 6.1+), otherwise the logical block size (BLKSSZGET for block
-// devices, st_blksize for files). Where O_DIRECT is refused (ramfs, some FUSE and
-// network file systems: open or a probe read fails with EINVAL) both fds are buffered
-// and `fallback_reason` says why; the pipeline then relies on fdatasync alone.
+// The pad data goes through a BulkFile opened with the job's Env (common/bulk_file.h):
+// O_DIRECT for the aligned bulk, buffered for a last chunk whose length is not a
+// multiple of the alignment, and buffered throughout where the file system refuses
+// O_DIRECT (the file's fallback_reason says why; the pipeline then relies on fdatasync
+// alone).
 //
 // Pad files are created 0600, preallocated with fallocate(2) so that a run cannot hit
 // ENOSPC half-way on an ordinary file system, and flock'ed so two padgen processes
@@ -16,11 +14,12 @@
 #include <sys/types.h>
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "common/bulk_file.h"
+#include "common/env.h"
 #include "common/status.h"
 
 namespace otc::padgen {
@@ -35,16 +34,6 @@ enum class OpenMode {
   kCreate,  // the pad must not exist yet
   kForce,   // replace an existing pad
   kResume,  // continue an existing pad (or start it if missing)
-};
-
-// Test hooks on the data path (the Env interface covers only metadata).
-enum class IoOp { kWrite, kSync, kRead };
-struct IoHooks {
-  // Sees every io_uring completion before the pipeline uses it and returns the result
-  // to use: return `result` to pass it through, or a negative errno to inject a fault.
-  std::function<int(IoOp op, size_t dest, uint64_t offset, int result)> on_complete;
-  // Behave as if the file system refused O_DIRECT.
-  bool refuse_direct_io = false;
 };
 
 // What the preflight found out about a destination, before anything is created.
@@ -69,20 +58,19 @@ Result<DestinationCheck> CheckDestination(const DestinationSpec& spec, OpenMode 
 class Destination {
  public:
   // Creates missing directories and the pad file (or opens the existing one for
-  // kForce/kResume), locks it, sets up O_DIRECT, and preallocates `pad_size` bytes.
-  static Result<std::unique_ptr<Destination>> Open(const DestinationSpec& spec, uint64_t pad_size,
-                                                   uint64_t chunk_size, OpenMode mode,
-                                                   const IoHooks& hooks);
+  // kForce/kResume) through `env`, locks it, sets up O_DIRECT, and preallocates
+  // `pad_size` bytes.
+  static Result<std::unique_ptr<Destination>> Open(Env& env, const DestinationSpec& spec,
+                                                   uint64_t pad_size, uint64_t chunk_size,
+                                                   OpenMode mode);
   ~Destination();
   Destination(const Destination&) = delete;
   Destination& operator=(const Destination&) = delete;
 
   const DestinationSpec& spec() const { return spec_; }
-  int direct_fd() const { return direct_fd_; }
-  int buffered_fd() const { return buffered_fd_; }
+  // The pad data. Valid until RemoveCreated.
+  BulkFile& file() { return *file_; }
   bool direct() const { return direct_; }
-  uint32_t offset_align() const { return offset_align_; }
-  uint32_t mem_align() const { return mem_align_; }
   bool block_device() const { return block_device_; }
   // Why O_DIRECT is not used (empty when it is).
   const std::string& fallback_reason() const { return fallback_reason_; }
@@ -94,26 +82,15 @@ class Destination {
   void RemoveCreated();
 
  private:
-  Destination() = default;
+  explicit Destination(Env& env) : env_(env) {}
+  Env& env_;
   DestinationSpec spec_;
-  int direct_fd_ = -1;
-  int buffered_fd_ = -1;
-  bool direct_ = false;
-  uint32_t offset_align_ = 4096;
-  uint32_t mem_align_ = 4096;
+  std::unique_ptr<BulkFile> file_;
+  bool direct_ = false;          // as the file said, kept for the report after RemoveCreated
+  std::string fallback_reason_;  // likewise
   bool block_device_ = false;
-  std::string fallback_reason_;
   bool created_file_ = false;
   std::vector<std::string> created_dirs_;
 };
-
-// O_DIRECT alignment of an open file: {memory, offset}; {0, 0} if O_DIRECT is not
-// supported according to statx. Falls back to the logical block size.
-struct DioAlignment {
-  uint32_t mem = 0;
-  uint32_t offset = 0;
-  bool from_statx = false;
-};
-DioAlignment QueryDioAlignment(int fd);
 
 }  // namespace otc::padgen

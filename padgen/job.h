@@ -111,8 +111,7 @@ struct JobUi {
 
 // Test seams; production leaves them empty.
 struct JobHooks {
-  Env* env = nullptr;  // manifests and stores (default Env::Default())
-  IoHooks io;
+  Env* env = nullptr;  // pad data, manifests and stores (default Env::Default())
   // Replaces the source built from the options (tests: scripted streams).
   std::function<Result<std::unique_ptr<PadSource>>()> make_source;
   // Replaces the transforms built from the options (--extract, --mix) when not empty.

@@ -139,7 +139,6 @@ StepFailure Generate(const JobContext& ctx, JobPlan& plan, const ProbeResult& pr
   pc.start_chunk = plan.resume_chunk;
   pc.queue_depth = o.queue_depth;
   pc.sync_bytes = o.sync_every;
-  pc.hooks = ctx.hooks.io;
   PipelineProgress progress;
   GenerationMeter meter(ctx, source, probe, progress);
   std::unique_ptr<ProgressReporter> reporter =

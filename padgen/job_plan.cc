@@ -180,7 +180,7 @@ Status SetUp(const JobContext& ctx, JobPlan& plan) {
       if (!s.ok()) return s.WithContext(t.spec.label);
     }
     Result<std::unique_ptr<Destination>> d =
-        Destination::Open(t.spec, o.size, o.chunk_size, plan.mode, ctx.hooks.io);
+        Destination::Open(ctx.env, t.spec, o.size, o.chunk_size, plan.mode);
     if (!d.ok()) return d.status();
     t.destination = std::move(*d);
     if (plan.already_complete) continue;  // nothing to write; the manifests stay as they are

@@ -14,7 +14,6 @@ VerifyResult VerifyCopies(const JobContext& ctx, const JobPlan& plan) {
   VerifyResult out;
   std::atomic<uint64_t> verified{0};
   VerifyOptions vo;
-  vo.hooks = ctx.hooks.io;
   vo.bytes_verified = &verified;
   vo.cancel = &ctx.cancel;
   std::vector<DestinationSpec> specs;

@@ -10,8 +10,8 @@
 #include <mutex>
 #include <thread>
 
+#include "common/io_ring.h"
 #include "common/secret_buffer.h"
-#include "padgen/io_ring.h"
 
 namespace otc::padgen {
 namespace {
@@ -265,14 +265,11 @@ void Pipeline::ManifestLoop(size_t d) {
 
 Status Pipeline::SubmitWrite(size_t slot, size_t d) {
   Slot& s = slots_[slot];
-  const Destination& dest = *targets_[d].destination;
   const uint64_t done = s.done[d];
   const uint64_t remaining = s.length - done;
-  // O_DIRECT needs aligned lengths; a short last chunk goes through the buffered fd.
-  int fd = (s.length % dest.offset_align() == 0 && done % dest.offset_align() == 0)
-               ? dest.direct_fd()
-               : dest.buffered_fd();
-  Status st = ring_.Write(fd, s.buffer.data() + done, remaining,
+  // The file queues it with O_DIRECT when aligned; a short last chunk, or the rest of a
+  // short write, goes through its buffered descriptor.
+  Status st = ring_.Write(targets_[d].destination->file(), s.buffer.data() + done, remaining,
                           s.chunk * config_.chunk_size + done, Tag(kTagWrite, slot, d));
   if (st.ok()) ++writes_in_flight_[d];
   return st;
@@ -294,8 +291,7 @@ void Pipeline::HandleCompletion(const IoRing::Completion& c) {
   }
   const size_t d = TagDest(c.tag);
   if (kind == kTagSync) {
-    int res = c.result;
-    if (config_.hooks.on_complete) res = config_.hooks.on_complete(IoOp::kSync, d, 0, res);
+    const int res = c.result;
     sync_in_flight_[d] = false;
     if (res < 0) {
       dest_failed_[d] = true;  // never retry a failed fdatasync
@@ -318,8 +314,7 @@ void Pipeline::HandleCompletion(const IoRing::Completion& c) {
   const size_t slot = TagSlot(c.tag);
   Slot& s = slots_[slot];
   const uint64_t offset = s.chunk * config_.chunk_size + s.done[d];
-  int res = c.result;
-  if (config_.hooks.on_complete) res = config_.hooks.on_complete(IoOp::kWrite, d, offset, res);
+  const int res = c.result;
   bool finished = false;
   if (res < 0 || (res == 0 && s.done[d] < s.length)) {
     dest_failed_[d] = true;
@@ -457,7 +452,7 @@ bool Pipeline::ScheduleSyncs() {
                      (writes_in_flight_[d] == 0 && source_bound) || finishing;
     if (!due) continue;
     sync_needed = true;
-    Status ss = ring_.DataSync(targets_[d].destination->direct_fd(), Tag(kTagSync, 0, d));
+    Status ss = ring_.DataSync(targets_[d].destination->file(), Tag(kTagSync, 0, d));
     if (!ss.ok()) {
       Fail(ss);
       dest_failed_[d] = true;
@@ -529,7 +524,7 @@ Result<PipelineResult> Pipeline::Run() {
       if (!busy) break;
     }
     if (!wake_armed_) {
-      Status ws = ring_.Read(wake_fd_, &wake_value_, sizeof wake_value_, 0, Tag(kTagWake, 0, 0));
+      Status ws = ring_.ReadRaw(wake_fd_, &wake_value_, sizeof wake_value_, Tag(kTagWake, 0, 0));
       if (!ws.ok()) {
         Fail(ws);
       } else {

@@ -5,7 +5,8 @@
 //   next chunk number, fill it from the source, run the transforms, compute the chunk's
 //   XXH3-128 and queue it;
 //   the writer thread (the caller's) submits each queued chunk to every destination at
-//   once with io_uring (O_DIRECT where available); a buffer is free again as soon as all
+//   once with io_uring (common/io_ring.h) on the destination's BulkFile (O_DIRECT where
+//   available); a buffer is free again as soon as all
 //   its writes have completed. A destination is fdatasync'ed (one sync in flight at a
 //   time) when `sync_bytes` of completed writes are not yet covered (by default one
 //   chunk: a sync starts as soon as a chunk is written, and the chunks that complete
@@ -52,7 +53,6 @@ struct PipelineConfig {
   // the source (the source is the bottleneck, so the sync is free), or at the end.
   // Buffered (non-O_DIRECT) destinations are synced after every chunk. 0: every chunk.
   uint64_t sync_bytes = 0;
-  IoHooks hooks;
 };
 
 struct PipelineTarget {

@@ -1,13 +1,10 @@
 #include "padgen/verify.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
+#include <memory>
 
+#include "common/io_ring.h"
 #include "common/secret_buffer.h"
-#include "padgen/io_ring.h"
 
 namespace otc::padgen {
 namespace {
@@ -15,9 +12,8 @@ namespace {
 struct Source {
   DestinationSpec spec;
   padstore::Manifest manifest;
-  int fd = -1;
-  uint32_t align = 1;
-  bool direct = false;
+  std::unique_ptr<BulkFile> file;
+  uint32_t align = 1;  // reads are whole multiples of this (O_DIRECT)
   uint64_t next_chunk = 0;
 };
 
@@ -40,14 +36,6 @@ Result<padstore::Digest128> VerifyPads(Env& env, const std::vector<DestinationSp
                                        const VerifyOptions& options) {
   if (targets.empty()) return Status::InvalidArgument("nothing to verify");
   std::vector<Source> sources(targets.size());
-  struct Closer {
-    std::vector<Source>& s;
-    ~Closer() {
-      for (auto& x : s) {
-        if (x.fd >= 0) ::close(x.fd);
-      }
-    }
-  } closer{sources};
 
   for (size_t d = 0; d < targets.size(); ++d) {
     Source& src = sources[d];
@@ -70,28 +58,15 @@ Result<padstore::Digest128> VerifyPads(Env& env, const std::vector<DestinationSp
       return Status::Corruption("verifying: manifests of " + src.spec.label + " and " +
                                 sources[0].spec.label + " disagree on the pad size");
     }
-    const std::string& path = src.spec.pad_path;
-    if (!options.hooks.refuse_direct_io) {
-      src.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_DIRECT);
-    }
-    if (src.fd >= 0) {
-      DioAlignment a = QueryDioAlignment(src.fd);
-      if (a.offset == 0 || a.mem > 4096 || src.manifest.chunk_size % a.offset != 0) {
-        ::close(src.fd);
-        src.fd = -1;
-      } else {
-        src.direct = true;
-        src.align = a.offset;
-      }
-    }
-    if (src.fd < 0) {
-      src.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (src.fd < 0) {
-        return Status::FromErrno(errno, "verifying " + src.spec.label + ": opening " + path);
-      }
-      // Drop cached pages so the comparison reads what the drive holds.
-      ::posix_fadvise(src.fd, 0, 0, POSIX_FADV_DONTNEED);
-    }
+    // O_DIRECT so the data comes from the drive, not the page cache; a buffered file
+    // drops its cached pages instead.
+    BulkOpenOptions bo;
+    bo.direct_unit = src.manifest.chunk_size;
+    bo.drop_cache = true;
+    Result<std::unique_ptr<BulkFile>> file = env.OpenBulkFile(src.spec.pad_path, bo);
+    if (!file.ok()) return file.status().WithContext("verifying " + src.spec.label);
+    src.file = std::move(*file);
+    src.align = src.file->offset_align();
   }
 
   const uint64_t chunk_size = sources[0].manifest.chunk_size;
@@ -104,8 +79,8 @@ Result<padstore::Digest128> VerifyPads(Env& env, const std::vector<DestinationSp
 
   auto submit = [&](size_t i) -> Status {
     ReadSlot& slot = slots[i];
-    const Source& src = sources[slot.dest];
-    return ring.Read(src.fd, slot.buffer.data() + slot.done, slot.want - slot.done,
+    Source& src = sources[slot.dest];
+    return ring.Read(*src.file, slot.buffer.data() + slot.done, slot.want - slot.done,
                      slot.chunk * chunk_size + slot.done, i);
   };
   // Starts reading the next chunk of `dest` into slot i; false when dest is done.
@@ -141,9 +116,7 @@ Result<padstore::Digest128> VerifyPads(Env& env, const std::vector<DestinationSp
     ReadSlot& slot = slots[i];
     Source& src = sources[slot.dest];
     const uint64_t offset = slot.chunk * chunk_size + slot.done;
-    int res = (*c)->result;
-    if (options.hooks.on_complete)
-      res = options.hooks.on_complete(IoOp::kRead, slot.dest, offset, res);
+    const int res = (*c)->result;
     bool chunk_done = false;
     if (res < 0) {
       if (failure.ok()) {

@@ -1,11 +1,11 @@
 // Read-back verification: every destination's pad against its own manifest.
 //
-// After writing (`--verify`, the default) padgen reads every copy back with O_DIRECT
-// (so the data comes from the drive, not the page cache; buffered reads after
-// POSIX_FADV_DONTNEED where O_DIRECT is refused), computes XXH3-128 per chunk and
-// compares it with the chunk digests in that copy's manifest. It also checks that
-// every manifest is complete and that all copies have the same pad id. All copies are
-// read in parallel through one io_uring.
+// After writing (`--verify`, the default) padgen reads every copy back through the Env as
+// a BulkFile with O_DIRECT (so the data comes from the drive, not the page cache;
+// buffered reads after POSIX_FADV_DONTNEED where O_DIRECT is refused), computes XXH3-128 per chunk
+// and compares it with the chunk digests in that copy's manifest. It also checks that every
+// manifest is complete and that all copies have the same pad id. All copies are read in parallel
+// through one io_uring.
 #pragma once
 
 #include <atomic>
@@ -20,8 +20,7 @@
 namespace otc::padgen {
 
 struct VerifyOptions {
-  size_t queue_depth = 4;  // chunk reads in flight per destination
-  IoHooks hooks;
+  size_t queue_depth = 4;                           // chunk reads in flight per destination
   std::atomic<uint64_t>* bytes_verified = nullptr;  // progress, summed over destinations
   const std::atomic<bool>* cancel = nullptr;
 };

@@ -278,7 +278,7 @@ void Checker::CheckPad(const std::string& peer, const ContactMeta& meta, const S
   };
   ScanStats stats;
   Status s = ScanFile(
-      pad_path, extents, options_.scan,
+      env_, pad_path, extents, options_.scan,
       [&](uint64_t offset, std::span<const uint8_t> bytes) -> Status {
         while (!bytes.empty()) {
           uint64_t chunk = offset / manifest->chunk_size;

@@ -10,6 +10,7 @@
 
 #include "chat/protocol/protocol.h"
 #include "common/encoding.h"
+#include "common/fault_injection_env.h"
 #include "padgen/job.h"
 #include "padgen/stream_source.h"
 #include "padstore/fsck.h"
@@ -134,10 +135,10 @@ TEST_F(PairTest, Otc1ProtocolIsRecorded) {
 }
 
 TEST_F(PairTest, FailureMidRunRegistersNothingAndResumeRegistersBoth) {
+  FaultInjectionEnv env;  // bob's drive has a bad region at 1 MiB (only the pad is as long)
+  env.FailWritesInRange(1 << 20, (1 << 20) + 1, EIO, "bob-drive");
   JobHooks hooks;
-  hooks.io.on_complete = [](IoOp op, size_t dest, uint64_t offset, int res) {
-    return op == IoOp::kWrite && dest == 1 && offset == (1 << 20) ? -EIO : res;
-  };
+  hooks.env = &env;
   JobOutcome out = Run(Pair(4 << 20), hooks);
   ASSERT_EQ(out.exit_code, kExitFailed);
   EXPECT_NE(out.status.message().find("bob"), std::string::npos) << out.status.message();

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
+
+#include "common/fault_injection_env.h"
+
 #include "tests/padstore/test_pad.h"
 
 namespace otc::padstore {
@@ -30,7 +34,7 @@ TEST(PadScannerTest, DeliversTheExtentsInOrderWithEveryBackend) {
       size_t extent = 0;
       ScanStats stats;
       Status s = ScanFile(
-          dir.File("pad"), extents, o,
+          *Env::Default(), dir.File("pad"), extents, o,
           [&](uint64_t offset, std::span<const uint8_t> bytes) {
             if (offset == extents[extent].hi) expect_offset = extents[++extent].lo;
             if (expect_offset >= extents[extent].hi) expect_offset = extents[++extent].lo;
@@ -60,7 +64,7 @@ TEST(PadScannerTest, StopsOnAConsumerErrorAndReportsMissingFiles) {
   ScanOptions o;
   o.block_size = 64 << 10;
   Status s = ScanFile(
-      dir.File("pad"), {{0, 1 << 20}}, o,
+      *Env::Default(), dir.File("pad"), {{0, 1 << 20}}, o,
       [&](uint64_t, std::span<const uint8_t>) {
         return ++calls == 3 ? Status::Corruption("stop") : Status::Ok();
       },
@@ -68,10 +72,37 @@ TEST(PadScannerTest, StopsOnAConsumerErrorAndReportsMissingFiles) {
   EXPECT_EQ(s.code(), Status::Code::kCorruption);
   EXPECT_EQ(calls, 3);
   EXPECT_EQ(ScanFile(
-                dir.File("missing"), {{0, 1}}, o,
+                *Env::Default(), dir.File("missing"), {{0, 1}}, o,
                 [](uint64_t, std::span<const uint8_t>) { return Status::Ok(); }, nullptr)
                 .code(),
             Status::Code::kNotFound);
+}
+
+// A read error from the drive (injected by the Env the scan opens the pad through) stops
+// the scan with an I/O error, with io_uring and with pread, O_DIRECT or not.
+TEST(PadScannerTest, AReadErrorFromTheEnvStopsTheScan) {
+  TestDir dir;
+  testing::WritePad(dir.File("pad"), dir.File("m"), 1 << 20, 3, 1 << 20);
+  for (int backend = 0; backend < 4; ++backend) {
+    FaultInjectionEnv env;
+    env.FailNthRead(3, EIO, dir.File("pad"), FaultFiles::kBulk);
+    ScanOptions o;
+    o.block_size = 64 << 10;
+    o.queue_depth = 4;
+    o.use_io_uring = backend & 1;
+    o.direct = backend & 2;
+    uint64_t consumed = 0;
+    Status s = ScanFile(
+        env, dir.File("pad"), {{0, 1 << 20}}, o,
+        [&](uint64_t, std::span<const uint8_t> bytes) {
+          consumed += bytes.size();
+          return Status::Ok();
+        },
+        nullptr);
+    EXPECT_EQ(s.code(), Status::Code::kIOError) << "backend " << backend << ": " << s.ToString();
+    EXPECT_NE(s.message().find(dir.File("pad")), std::string::npos) << s.message();
+    EXPECT_LE(consumed, uint64_t{2} << 16) << "nothing after the failed read is handed on";
+  }
 }
 
 }  // namespace
