@@ -188,10 +188,10 @@ TEST_F(PairTest, ASecondRunForThePairAddsTheNextPadGenerationToBothStores) {
 
 TEST_F(PairTest, AnInterruptedRenewalResumesIntoTheSameGeneration) {
   ASSERT_EQ(Run(Pair(1 << 20)).exit_code, kExitOk);
+  FaultInjectionEnv env;  // bob's drive has a bad region at 1 MiB (only the pad is as long)
+  env.FailWritesInRange(1 << 20, (1 << 20) + 1, EIO, "bob-drive");
   JobHooks hooks;
-  hooks.io.on_complete = [](IoOp op, size_t dest, uint64_t offset, int res) {
-    return op == IoOp::kWrite && dest == 1 && offset == (1 << 20) ? -EIO : res;
-  };
+  hooks.env = &env;
   JobOutcome out = Run(Pair(4 << 20), hooks);
   ASSERT_EQ(out.exit_code, kExitFailed);
   const padstore::StorePaths a(StoreA()), b(StoreB());
