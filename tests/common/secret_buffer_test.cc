@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "common/secret_memory.h"
+#include "tests/common/sanitizers.h"
 
 namespace otc {
 namespace {
@@ -39,11 +40,11 @@ TEST(SecretBufferTest, UnprotectedSmallBuffersUseTheOrdinaryHeap) {
 
 // A device process: every secret buffer is excluded from core dumps and locked in memory.
 TEST(SecretBufferTest, ProtectedBuffersAreLockedAndNotDumped) {
-#if defined(__SANITIZE_ADDRESS__)
-  // AddressSanitizer's allocator and shadow mappings change what is locked: the VmFlags
-  // this test reads describe ASan's memory, not ours. The normal build runs it.
-  GTEST_SKIP() << "not meaningful under AddressSanitizer";
-#endif
+  if (testing::kUnderAddressSanitizer) {
+    // AddressSanitizer's allocator and shadow mappings change what is locked: the VmFlags
+    // this test reads describe ASan's memory, not ours. The normal build runs it.
+    GTEST_SKIP() << "not meaningful under AddressSanitizer";
+  }
   const std::string warning = ProtectSecretMemory();
   const bool can_lock = warning.empty();
   SecretBuffer small(100);
