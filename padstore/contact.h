@@ -97,6 +97,10 @@ class Contact {
   void QueueBurnLocked(const IndexRange& indices);
   Status FlushBurnsLocked();
   Status RotateLocked(uint64_t own_mark);
+  // Moves the own stream position forward to `new_mark` (recover, a witness): durable
+  // first (one new journal), then the mark mirror, then the skipped pad is destroyed (a
+  // crash before that burns it at open). contact_copies.cc.
+  Status SkipOwnStreamToLocked(uint64_t new_mark);
   Status MaybeCheckpointLocked();
   // Compares the journal file's identity with the one it records (copy_state.h).
   // Returns the reason when it is a copy, empty when it is the store's own file (or the

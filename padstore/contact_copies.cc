@@ -81,26 +81,13 @@ Result<RecoverReport> Contact::Recover(uint64_t margin, bool force) {
   report.new_mark = base + std::min(margin, half - base);
   CopyState recovered = copies_;
   recovered.Recover();
-  // The new position and the cleared state become durable together, in one new journal;
-  // only then may the skipped pad be destroyed (a crash before that burns it at open).
-  IndexRange skipped =
-      layout_.StreamToIndices(meta_.direction, own_next_, report.new_mark - own_next_);
+  // The new position and the cleared state become durable together, in one new journal.
   const CopyState before = copies_;
   copies_ = recovered;
-  if (Status s = RotateLocked(report.new_mark); !s.ok()) {
+  if (Status s = SkipOwnStreamToLocked(report.new_mark); !s.ok()) {
     copies_ = before;
     return s;
   }
-  own_next_ = own_limit_ = report.new_mark;
-  if (mirror_) {
-    if (Status s = mirror_->Write(report.new_mark); !s.ok()) return FailLocked(s);
-    mirror_mark_ = report.new_mark;
-    mirror_written_ = true;
-  }
-  if (!skipped.empty()) {
-    for (const IndexRange& g : burned_.Gaps(skipped.lo, skipped.hi)) QueueBurnLocked(g);
-  }
-  if (Status s = FlushBurnsLocked(); !s.ok()) return s;
   if (audit_) {
     Status s = audit_->Append("RECOVERED", Who() + " old_mark=" + std::to_string(report.old_mark) +
                                                " new_mark=" + std::to_string(report.new_mark) +
@@ -108,6 +95,22 @@ Result<RecoverReport> Contact::Recover(uint64_t margin, bool force) {
     if (!s.ok()) return FailLocked(s);
   }
   return report;
+}
+
+Status Contact::SkipOwnStreamToLocked(uint64_t new_mark) {
+  const IndexRange skipped =
+      layout_.StreamToIndices(meta_.direction, own_next_, new_mark - own_next_);
+  if (Status s = RotateLocked(new_mark); !s.ok()) return s;
+  own_next_ = own_limit_ = new_mark;
+  if (mirror_ && new_mark >= mirror_mark_) {
+    if (Status s = mirror_->Write(new_mark); !s.ok()) return FailLocked(s);
+    mirror_mark_ = new_mark;
+    mirror_written_ = true;
+  }
+  if (!skipped.empty()) {
+    for (const IndexRange& g : burned_.Gaps(skipped.lo, skipped.hi)) QueueBurnLocked(g);
+  }
+  return FlushBurnsLocked();
 }
 
 }  // namespace otc::padstore

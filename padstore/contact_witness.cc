@@ -26,21 +26,7 @@ Result<RecoverReport> Contact::MovePastWitness(uint64_t witness, uint64_t margin
   const uint64_t half = layout_.OwnHalf().size();
   const uint64_t seen = std::min(witness, half);  // a witness past the half still ends there
   report.new_mark = std::max(own_limit_, seen + std::min(margin, half - seen));
-  // The new position is durable (one new journal) before anything else happens; only then
-  // may the skipped pad be destroyed (a crash before that burns it at open).
-  const IndexRange skipped =
-      layout_.StreamToIndices(meta_.direction, own_next_, report.new_mark - own_next_);
-  if (Status s = RotateLocked(report.new_mark); !s.ok()) return s;
-  own_next_ = own_limit_ = report.new_mark;
-  if (mirror_ && report.new_mark > mirror_mark_) {
-    if (Status s = mirror_->Write(report.new_mark); !s.ok()) return FailLocked(s);
-    mirror_mark_ = report.new_mark;
-    mirror_written_ = true;
-  }
-  if (!skipped.empty()) {
-    for (const IndexRange& g : burned_.Gaps(skipped.lo, skipped.hi)) QueueBurnLocked(g);
-  }
-  if (Status s = FlushBurnsLocked(); !s.ok()) return s;
+  if (Status s = SkipOwnStreamToLocked(report.new_mark); !s.ok()) return s;
   if (audit_) {
     Status s = audit_->Append(
         "ROLLBACK", Who() + " witness=" + std::to_string(witness) +
