@@ -1,6 +1,6 @@
 // Writes the binary seed inputs of tests/fuzz/corpus/ with the formats' own encoders:
 // a journal, a complete manifest, snapshots, and otc1/otc2 packages from the targets'
-// test pad. Run once by hand after a format change (build-fuzz/tests/fuzz/make_seeds
+// test pad. Run once by hand after a format change (build-asan/tests/fuzz/make_seeds
 // tests/fuzz/corpus); the seeds are small and committed.
 #include <cstdio>
 #include <fstream>
