@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/common/test_dir.h"
 #include "tests/e2e/cluster.h"
 
 namespace otc::e2e {
@@ -27,7 +28,13 @@ std::vector<Program> AllPrograms() {
           {"otc-entropy", OTC_ENTROPY_BIN}};
 }
 
-std::string Scratch() { return ::testing::TempDir(); }
+// A directory of this test process's own: Run() names its capture files run0.out, run1.out,
+// ... by a per-process counter, so test processes sharing one directory (ctest -j) would
+// read each other's output.
+std::string Scratch() {
+  static const TestDir dir;  // removed when the process exits
+  return dir.path();
+}
 
 TEST(CliConventionTest, EveryProgramAnswersVersion) {
   for (const Program& p : AllPrograms()) {
