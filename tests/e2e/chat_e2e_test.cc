@@ -17,14 +17,6 @@ namespace {
 
 using nlohmann::json;
 
-std::vector<json> JsonLines(const std::string& out) {
-  std::vector<json> v;
-  for (const std::string& l : Lines(out)) {
-    if (!l.empty()) v.push_back(json::parse(l));
-  }
-  return v;
-}
-
 // "n100", "n101", ...: numbered messages for the ordering check.
 std::string Numbered(int i) {
   char buf[16];

@@ -24,14 +24,6 @@ namespace {
 
 using nlohmann::json;
 
-std::vector<json> JsonLines(const std::string& out) {
-  std::vector<json> v;
-  for (const std::string& l : Lines(out)) {
-    if (!l.empty()) v.push_back(json::parse(l));
-  }
-  return v;
-}
-
 bool LongProfile() {
   const char* p = std::getenv("OTC_TEST_PROFILE");
   return p != nullptr && std::string(p) == "long";

@@ -202,4 +202,12 @@ std::vector<std::string> Lines(const std::string& text) {
   return out;
 }
 
+std::vector<nlohmann::json> JsonLines(const std::string& text) {
+  std::vector<nlohmann::json> out;
+  for (const std::string& line : Lines(text)) {
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  }
+  return out;
+}
+
 }  // namespace otc::e2e

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace otc::e2e {
 
 struct SpawnOptions {
@@ -66,5 +68,7 @@ bool WaitForFileContaining(const std::string& path, const std::string& needle,
 
 // Lines of a text ("a\nb\n" -> {"a","b"}).
 std::vector<std::string> Lines(const std::string& text);
+// The JSON documents of a JSON-lines output (`otc recv --json`), blank lines skipped.
+std::vector<nlohmann::json> JsonLines(const std::string& text);
 
 }  // namespace otc::e2e
