@@ -90,6 +90,7 @@ int RunRecv(const CommonFlags& flags, const RecvFlags& recv) {
     std::fprintf(stderr, "%s\n", FormatWarning(w, std::time(nullptr)).c_str());
   };
   sink.on_delivery = [&](Delivery&& d) {
+    if (d.control && d.warnings.empty()) return;  // nothing to show (receiver.h)
     if (recv.json) {
       nlohmann::json j;
       j["from"] = d.from;

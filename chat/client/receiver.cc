@@ -117,7 +117,12 @@ bool Receiver::Process(const RelayMessage& m, const std::atomic<bool>& stop) {
       d.index = r->index;
       d.already_read = r->already_read;
       d.sent_ms = r->sent_ms;
-      if (!r->already_read) d.text = std::move(r->message);
+      d.control = r->control;
+      if (!r->already_read && !r->control) d.text = std::move(r->message);
+      if (!r->reply_package_b64.empty()) {
+        // Best effort: the device announces its grant again if the peer keeps asking.
+        (void)relay_.Send(options_.user, m.sender, r->reply_package_b64);
+      }
       if (r->rollback) d.warnings.push_back({WarningKind::kRollback, m.sender, ""});
       if (r->skipped) d.warnings.push_back({WarningKind::kSkipped, m.sender, ""});
       if (r->late) d.warnings.push_back({WarningKind::kLate, m.sender, ""});

@@ -14,6 +14,11 @@
 // ROLLBACK comes from the device too: the message's witness showed that our own store had
 // been restored from an older copy, and the device moved past the pad in question.
 //
+// Control packages (moving the split, chat/protocol/envelope.h) are unpackaged like any
+// message but never shown; when the device answers a request for pad with a control
+// package of its own, the receiver sends it to the sender through the relay (once: a lost
+// one is announced again when the peer asks again).
+//
 // SKIPPED and LATE come from the device, which knows every pad byte it has decrypted:
 // skipped = never-seen pad lies before this message (earlier ones may be lost), late =
 // the message lies behind pad already decrypted (reordered in transit, fills a gap).
@@ -55,6 +60,9 @@ struct Delivery {
   // The device decrypted this exact package before, for another client of this account
   // (which showed it): no text here, and no alarm.
   bool already_read = false;
+  // A control package (the peer's device announcing pad it granted ours): no text, never
+  // shown; only its warnings, if any, are.
+  bool control = false;
 };
 
 struct ReceiverOptions {

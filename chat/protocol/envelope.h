@@ -14,10 +14,24 @@
 //                             n-1-k (chat/protocol/pad_stream.h), so the value compares
 //                             directly with the recipient's own stream position.
 //
+// Moving the split (padstore/split_grants.h), all about the package's own pad generation:
+//   type 3  given      len 8  u64: the total the sender has granted the recipient from the
+//                             far end of its own stream (cumulative: the recipient keeps
+//                             the maximum, so a lost or repeated package does no harm).
+//   type 4  request    len 8  u64: the sender asks for more: the total it would like to have
+//                             been granted (cumulative like `given`).
+//   type 5  received   len 8  u64: the highest `given` total the sender has heard from the
+//                             recipient: a witness of the recipient's own ledger (a restored
+//                             recipient that finds it above its `given` raises it).
+//   type 6  control    len 0: a control package: it carries no text and is never shown;
+//                             it exists to announce a grant.
+//
 // Unknown types are skipped, so later fields need no new version. A known type with another
 // length, a type that appears twice, or a field running past env_len is garbled
-// (kInvalidArgument). The device always sends both fields: kStandardEnvelopeSize = 21
-// bytes, which is what each message costs in pad on top of the otc2 formula.
+// (kInvalidArgument). The device always sends the sent time and the witness:
+// kStandardEnvelopeSize = 21 bytes, which is what each message costs in pad on top of the
+// otc2 formula; 10 more for each split field while the split has moved or is being asked
+// to move.
 #pragma once
 
 #include <cstddef>
@@ -30,13 +44,21 @@
 namespace otc::protocol {
 
 struct Envelope {
-  std::optional<int64_t> sent_ms;   // type 1
-  std::optional<uint64_t> witness;  // type 2
+  std::optional<int64_t> sent_ms = std::nullopt;    // type 1
+  std::optional<uint64_t> witness = std::nullopt;   // type 2
+  std::optional<uint64_t> given = std::nullopt;     // type 3
+  std::optional<uint64_t> request = std::nullopt;   // type 4
+  std::optional<uint64_t> received = std::nullopt;  // type 5
+  bool control = false;                             // type 6
   bool operator==(const Envelope&) const = default;
 };
 
 inline constexpr uint8_t kEnvelopeSentTime = 1;
 inline constexpr uint8_t kEnvelopeWitness = 2;
+inline constexpr uint8_t kEnvelopeGiven = 3;
+inline constexpr uint8_t kEnvelopeRequest = 4;
+inline constexpr uint8_t kEnvelopeReceived = 5;
+inline constexpr uint8_t kEnvelopeControl = 6;
 // env_len is a u8: an envelope is at most 1 + 255 bytes.
 inline constexpr size_t kMaxEnvelopeSize = 256;
 // env_len + (type, len, 8-byte value) for the sent time and the witness.

@@ -290,6 +290,10 @@ std::string EncodeUnpackageReply(std::span<const uint8_t> plaintext, const Unpac
          ",\"late\":" + (facts.late ? "true" : "false");
   if (facts.sent_ms) out += ",\"sent\":" + std::to_string(*facts.sent_ms);
   if (facts.rollback) out += ",\"rollback\":true";
+  if (facts.control) out += ",\"control\":true";
+  if (!facts.reply_package_b64.empty()) {
+    out += ",\"reply_package\":\"" + facts.reply_package_b64 + "\"";
+  }
   out += facts.already_read ? ",\"already_read\":true}" : "}";
   return out;
 }
@@ -450,6 +454,15 @@ Result<UnpackageReply> ParseUnpackageReply(std::string_view body) {
   r.late = ReplyBool(j->doc, "late");
   r.already_read = ReplyBool(j->doc, "already_read");
   r.rollback = ReplyBool(j->doc, "rollback");
+  r.control = ReplyBool(j->doc, "control");
+  if (auto reply = j->doc.find("reply_package"); reply != j->doc.end()) {
+    if (!reply->is_string() || reply->get_ref<const std::string&>().empty() ||
+        !Base64Decode(reply->get_ref<const std::string&>()).ok()) {
+      WipeString(r.message);
+      return BadReply("bad reply_package");
+    }
+    r.reply_package_b64 = reply->get<std::string>();
+  }
   if (auto sent = j->doc.find("sent"); sent != j->doc.end()) {
     const bool fits = sent->is_number_integer() &&
                       (!sent->is_number_unsigned() ||

@@ -93,6 +93,11 @@ struct UnpackageReply {
   // The package's witness proved this device's store was rolled back (a restored
   // snapshot): the device moved its own pad position past what the peer has seen.
   bool rollback = false;
+  // A control package (moving the split, envelope.h): no message; never show it.
+  bool control = false;
+  // A control package the device made in answer (it granted the sender pad): the client
+  // sends it to the sender like any package, and never shows it. Empty when none.
+  std::string reply_package_b64;
 };
 
 struct ContactInfo {

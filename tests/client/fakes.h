@@ -64,6 +64,11 @@ class FakeDevice : public DeviceApi {
     half.decrypted.insert(begin);
     r.sent_ms = sent_ms;
     r.rollback = std::exchange(rollback_next, false);
+    if (std::exchange(control_next, false)) {
+      r.control = true;
+      r.message.clear();  // the device's control packages carry no text
+    }
+    r.reply_package_b64 = std::exchange(reply_package_next, "");
     return r;
   }
   Result<std::vector<ContactInfo>> Contacts() override {
@@ -104,6 +109,9 @@ class FakeDevice : public DeviceApi {
   std::optional<int64_t> sent_ms;
   // Put into the next unpackage reply: the device found its store rolled back.
   bool rollback_next = false;
+  // The next unpackage is a control package / comes with a control package to send back.
+  bool control_next = false;
+  std::string reply_package_next;
 };
 
 class FakeRelay : public RelayApi {

@@ -259,5 +259,32 @@ TEST_F(ReceiverTest, SentTimeAndRollbackComeFromTheDevice) {
   EXPECT_TRUE(deliveries_[1].warnings.empty());
 }
 
+TEST_F(ReceiverTest, ControlPackagesAreNeverShownAndReplyPackagesGoToTheSender) {
+  // bob's message asks for pad: the device answers with a control package for bob.
+  device_.reply_package_next = "UkVQTFk=";
+  Queue("bob", "PKG:alice:0:hello");
+  Receiver r = Make();
+  ASSERT_TRUE(r.Start(stop_));
+  EXPECT_EQ(r.PollOnce(stop_), 1);
+  ASSERT_EQ(deliveries_.size(), 1u);
+  EXPECT_EQ(*deliveries_[0].text, "hello");
+  EXPECT_FALSE(deliveries_[0].control);
+  const auto sent = std::find_if(relay_.messages.begin(), relay_.messages.end(),
+                                 [](const RelayMessage& m) { return m.recipient == "bob"; });
+  ASSERT_NE(sent, relay_.messages.end());
+  EXPECT_EQ(sent->sender, "alice");
+  EXPECT_EQ(sent->contents, "UkVQTFk=");
+  // A control package from bob: unpackaged (the cursor moves past it), no text.
+  device_.control_next = true;
+  Queue("bob", "PKG:alice:100:");
+  EXPECT_EQ(r.PollOnce(stop_), 1);
+  ASSERT_EQ(deliveries_.size(), 2u);
+  EXPECT_TRUE(deliveries_[1].control);
+  EXPECT_FALSE(deliveries_[1].text.has_value());
+  EXPECT_EQ(std::count_if(relay_.messages.begin(), relay_.messages.end(),
+                          [](const RelayMessage& m) { return m.recipient == "bob"; }),
+            1);  // nothing sent back without a reply package
+}
+
 }  // namespace
 }  // namespace otc::client

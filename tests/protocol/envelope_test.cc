@@ -92,6 +92,67 @@ TEST(EnvelopeParseTest, GarbledEnvelopesAreInvalidArgument) {
   EXPECT_EQ(ParseCode(both), Code::kOk);
 }
 
+// ---- the split fields (types 3-6) ----
+
+TEST(EnvelopeParseTest, SplitFieldsRoundTripInTheirDocumentedLayout) {
+  Envelope e;
+  e.given = 0x0102;
+  e.request = 7;
+  e.received = 1;
+  e.control = true;
+  ASSERT_EQ(EnvelopeSize(e), 1u + 3 * 10 + 2);
+  std::vector<uint8_t> bytes(EnvelopeSize(e));
+  EncodeEnvelope(e, bytes);
+  // Hand-written: env_len 32; given (3), request (4), received (5): len 8, u64 LE each;
+  // control (6) with length 0.
+  const std::vector<uint8_t> expected = {
+      32,                            // env_len
+      3, 8, 2, 1, 0, 0, 0, 0, 0, 0,  // given 0x0102
+      4, 8, 7, 0, 0, 0, 0, 0, 0, 0,  // request 7
+      5, 8, 1, 0, 0, 0, 0, 0, 0, 0,  // received 1
+      6, 0};                         // control
+  EXPECT_EQ(bytes, expected);
+  Envelope parsed;
+  auto size = ParseEnvelope(bytes, &parsed);
+  ASSERT_TRUE(size.ok()) << size.status().ToString();
+  EXPECT_EQ(*size, bytes.size());
+  EXPECT_EQ(parsed, e);
+  // With the standard fields too, in any order on the wire.
+  const std::vector<uint8_t> reordered = {22, 6, 0, 3, 8, 9, 0, 0, 0, 0, 0, 0,
+                                          0,  2, 8, 5, 0, 0, 0, 0, 0, 0, 0};
+  ASSERT_TRUE(ParseEnvelope(reordered, &parsed).ok());
+  EXPECT_TRUE(parsed.control);
+  EXPECT_EQ(parsed.given, std::optional<uint64_t>(9));
+  EXPECT_EQ(parsed.witness, std::optional<uint64_t>(5));
+  EXPECT_FALSE(parsed.request.has_value());
+  EXPECT_FALSE(parsed.received.has_value());
+}
+
+TEST(EnvelopeParseTest, GarbledSplitFieldsAreInvalidArgument) {
+  EXPECT_EQ(ParseCode({3, 6, 1, 0}), Code::kInvalidArgument);           // control with a value
+  EXPECT_EQ(ParseCode({4, 6, 0, 6, 0}), Code::kInvalidArgument);        // control twice
+  EXPECT_EQ(ParseCode({6, 3, 4, 0, 0, 0, 0}), Code::kInvalidArgument);  // given len 4
+  for (uint8_t type : {uint8_t{3}, uint8_t{4}, uint8_t{5}}) {
+    SCOPED_TRACE(static_cast<int>(type));
+    std::vector<uint8_t> twice = {20,   type, 8, 1, 0, 0, 0, 0, 0, 0, 0,
+                                  type, 8,    2, 0, 0, 0, 0, 0, 0, 0};
+    EXPECT_EQ(ParseCode(twice), Code::kInvalidArgument);
+    twice[12] = 7;  // the second one with a length other than 8
+    EXPECT_EQ(ParseCode(twice), Code::kInvalidArgument);
+  }
+}
+
+TEST(EnvelopeCostTest, EachSplitFieldCostsTenBytesAndTheControlFlagTwo) {
+  Options o = Standard();
+  o.envelope->given = 1;
+  EXPECT_EQ(*PadCost(Format::kOtc2, 100, o), 163u);
+  o.envelope->request = 1;
+  o.envelope->received = 1;
+  EXPECT_EQ(*PadCost(Format::kOtc2, 100, o), 183u);
+  o.envelope->control = true;
+  EXPECT_EQ(*PadCost(Format::kOtc2, 0, o), 85u);  // a control package: 32 + 53
+}
+
 // ---- pad cost and package size (docs/PROTOCOL.md: e = 21 for the device's envelope) ----
 
 TEST(EnvelopeCostTest, MatchesTheDocumentedFormulas) {
@@ -150,6 +211,30 @@ TEST(EnvelopeRoundTripTest, BothDirectionsWithAndWithoutLengthHiding) {
         EXPECT_EQ(got, (Envelope{sent, witness}));
       }
     }
+  }
+}
+
+TEST(EnvelopeRoundTripTest, AControlPackageCarriesTheSplitFieldsAndNoText) {
+  const auto pad = RandomBytes(4096, 5);
+  for (Direction d : {Direction::kUp, Direction::kDown}) {
+    Options opts = Standard(false, 12345, 678);
+    opts.envelope->given = 1u << 20;
+    opts.envelope->received = 99;
+    opts.envelope->request = 3u << 20;
+    opts.envelope->control = true;
+    const uint64_t index = d == Direction::kUp ? 100 : pad.size() - 101;
+    MemoryPadStream send_pad(pad, index, d);
+    auto package = Package(Format::kOtc2, {}, index, d, send_pad, opts);
+    ASSERT_TRUE(package.ok()) << package.status().ToString();
+    EXPECT_EQ(send_pad.consumed(), 85u);
+    auto header = ParsePackageHeader(Format::kOtc2, *package);
+    ASSERT_TRUE(header.ok());
+    MemoryPadStream recv_pad(pad, index, d);
+    Envelope got;
+    auto plain = Unpackage(Format::kOtc2, *package, d, recv_pad, {}, &got);
+    ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+    EXPECT_TRUE(ToVector(*plain).empty());
+    EXPECT_EQ(got, *opts.envelope);
   }
 }
 
