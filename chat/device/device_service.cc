@@ -74,6 +74,8 @@ rpc::UnpackageReply ReplyFacts(const UnpackageResult& result) {
   facts.already_read = result.already_read;
   facts.sent_ms = result.sent_ms;
   facts.rollback = result.rollback;
+  facts.control = result.control;
+  if (!result.reply_package.empty()) facts.reply_package_b64 = Base64Encode(result.reply_package);
   return facts;
 }
 
@@ -192,6 +194,7 @@ Result<PackageResult> DeviceService::Package(std::string_view to,
     // Our clock, and how far we have decrypted the peer's stream: if the peer's store is
     // ever rolled back, this tells its device (envelope.h).
     options.envelope = protocol::Envelope{options_.clock_ms(), info->peer_frontier};
+    AddSplitFields(*info, &*options.envelope);
   }
   auto cost = protocol::PadCost(format, message.size(), options);
   if (!cost.ok()) return Refuse(kOp, to, cost.status());
@@ -210,9 +213,9 @@ Result<PackageResult> DeviceService::Package(std::string_view to,
   if (!reservation.ok()) return Refuse(kOp, to, reservation.status());
   const padstore::OwnRange range = reservation->range;
   if (options.envelope) {
-    // The witness speaks of the pad this package uses: Reserve may have fallen back to an
-    // older generation than the one Info() described.
-    options.envelope->witness = PeerFrontier(to, range.generation);
+    // The witness and the split fields speak of the pad this package uses: Reserve may
+    // have fallen back to an older generation than the one Info() described.
+    FillEnvelopeFor(to, range.generation, &*options.envelope);
   }
   // The reservation's pad is in stream order: a forward stream from its first byte.
   protocol::MemoryPadStream stream(reservation->pad.span(), 0, protocol::Direction::kUp);
@@ -319,6 +322,8 @@ Result<UnpackageResult> DeviceService::Unpackage(std::string_view from,
   if (Status s = HeedWitness(from, GenerationOfIndex(header->index), envelope, &result); !s.ok()) {
     return Refuse(kOp, from, s);
   }
+  // The peer's grant, made durable before any of its pad is used, and its witness of ours.
+  HeedSplit(from, GenerationOfIndex(header->index), envelope);
   // Persist the decrypt before the plaintext leaves this function.
   auto committed = store_->CommitDecrypt(*range);
   if (!committed.ok()) {
@@ -329,6 +334,8 @@ Result<UnpackageResult> DeviceService::Unpackage(std::string_view from,
     return Refuse(kOp, from, committed.status());
   }
   recent_.Remember(from, header->index, digest);
+  AnswerRequest(from, GenerationOfIndex(header->index), envelope, &result);
+  result.control = envelope.control;
   result.sent_ms = envelope.sent_ms;
   result.plaintext = std::move(*plaintext);
   result.index = header->index;
@@ -362,15 +369,6 @@ Status DeviceService::HeedWitness(std::string_view from, uint32_t generation,
                                "store was rolled back (restored from a snapshot) and moved past it")
       .ok();
   return Status::Ok();
-}
-
-uint64_t DeviceService::PeerFrontier(std::string_view peer, uint32_t generation) const {
-  auto all = store_->Generations(peer);
-  if (!all.ok()) return 0;
-  for (const padstore::ContactState& g : *all) {
-    if (g.meta.generation == generation) return g.peer_frontier;
-  }
-  return 0;
 }
 
 Result<std::vector<rpc::ContactInfo>> DeviceService::Contacts() {

@@ -30,6 +30,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -63,6 +64,9 @@ struct DeviceOptions {
   // default (empty): the system clock. Only tests set it (a fixed clock); no command-line
   // option exposes it.
   std::function<int64_t()> clock_ms;
+  // Moving the split: a peer that keeps asking for pad without having heard our last
+  // grant is sent the grant again at most this often (device_split.cc).
+  std::chrono::milliseconds split_reannounce{10000};
 };
 
 struct PackageResult {
@@ -88,6 +92,11 @@ struct UnpackageResult {
   // it (durably, before this result exists) by rollback_skipped bytes.
   bool rollback = false;
   uint64_t rollback_skipped = 0;
+  // A control package (envelope.h): no text; the client never shows it.
+  bool control = false;
+  // A control package for the sender, made because it asked for pad (device_split.cc):
+  // the client sends it on; empty when none.
+  std::vector<uint8_t> reply_package;
 };
 
 // The device RPC's view of the results (the daemon and the offline CLI both print it).
@@ -140,9 +149,25 @@ class DeviceService {
   // package whose tag verified.
   Status HeedWitness(std::string_view from, uint32_t generation, const protocol::Envelope& envelope,
                      UnpackageResult* result);
-  // How far this device has decrypted `peer`'s stream of pad generation `generation` (the
-  // witness its packages on that pad carry); 0 when unknown.
-  uint64_t PeerFrontier(std::string_view peer, uint32_t generation) const;
+  // Moving the split (device_split.cc, split_policy.h).
+  // The split fields an outgoing package on `state`'s pad carries.
+  static void AddSplitFields(const padstore::ContactState& state, protocol::Envelope* envelope);
+  // One generation's state, if the contact holds it.
+  std::optional<padstore::ContactState> GenerationState(std::string_view peer,
+                                                        uint32_t generation) const;
+  // Sets the witness and the present split fields' values for the generation a
+  // reservation really used.
+  void FillEnvelopeFor(std::string_view peer, uint32_t generation,
+                       protocol::Envelope* envelope) const;
+  // An authentic package's split fields: the peer's grant total (durable before its pad is
+  // used) and its witness of our own ledger. Failures are audited, never refuse the message.
+  void HeedSplit(std::string_view from, uint32_t generation, const protocol::Envelope& envelope);
+  // The peer asked for pad: grant some (durable before it is announced) and make the
+  // control package announcing it, into result->reply_package.
+  void AnswerRequest(std::string_view from, uint32_t generation, const protocol::Envelope& envelope,
+                     UnpackageResult* result);
+  Result<std::vector<uint8_t>> MakeControlPackage(std::string_view to);
+  uint64_t ControlPackageCost() const;
 
   DeviceOptions options_;
   protocol::Options protocol_options_;
@@ -154,6 +179,8 @@ class DeviceService {
   RecentDecrypts recent_;
   std::mutex low_mu_;
   std::set<std::string> low_reported_;  // contacts whose PAD_LOW is already logged
+  std::mutex split_mu_;                 // one grant decision at a time
+  std::map<std::string, std::chrono::steady_clock::time_point> announced_;  // under split_mu_
 };
 
 }  // namespace otc::device

@@ -300,5 +300,31 @@ TEST(Replies, SentTimeAndRollbackBothWays) {
   EXPECT_TRUE(ParseUnpackageReply(R"({"message":"x","index":3,"sent":9223372036854775807})").ok());
 }
 
+TEST(Replies, ControlAndReplyPackageBothWays) {
+  using nlohmann::json;
+  UnpackageReply facts;
+  facts.index = 9;
+  facts.control = true;
+  facts.reply_package_b64 = "AAEC";
+  EXPECT_EQ(json::parse(EncodeUnpackageReply({}, facts)),
+            json::parse(R"({"message":"","index":9,"skipped":false,"late":false,
+                            "control":true,"reply_package":"AAEC"})"));
+  auto parsed = ParseUnpackageReply(EncodeUnpackageReply({}, facts));
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_TRUE(parsed->control);
+  EXPECT_EQ(parsed->reply_package_b64, "AAEC");
+  auto plain = ParseUnpackageReply(R"({"message":"x","index":3})");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->control);
+  EXPECT_TRUE(plain->reply_package_b64.empty());
+  // A reply package that is not canonical base64 (or not a string, or empty) is a bad reply.
+  for (const char* bad : {R"({"message":"","index":3,"reply_package":"AAE"})",
+                          R"({"message":"","index":3,"reply_package":"AA EC"})",
+                          R"({"message":"","index":3,"reply_package":7})",
+                          R"({"message":"","index":3,"reply_package":""})"}) {
+    EXPECT_EQ(ParseUnpackageReply(bad).status().code(), Code::kInternal) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace otc::rpc

@@ -39,6 +39,12 @@ inline int FuzzPackage(protocol::Format format, const uint8_t* data, size_t size
     if (auto used = ParseEnvelope(input, &envelope); used.ok()) {
       FuzzCheck(*used >= 1 && *used <= input.size() && *used == size_t{1} + input[0],
                 "an envelope spans env_len + 1 bytes inside the plaintext");
+      // What was understood encodes canonically and reads back the same.
+      std::vector<uint8_t> again(EnvelopeSize(envelope));
+      EncodeEnvelope(envelope, again);
+      Envelope reparsed;
+      FuzzCheck(ParseEnvelope(again, &reparsed).ok() && reparsed == envelope,
+                "a parsed envelope round-trips");
     }
   }
   if (format == Format::kOtc2 && (data[0] & 4)) {
@@ -48,6 +54,15 @@ inline int FuzzPackage(protocol::Format format, const uint8_t* data, size_t size
     for (size_t i = 8; i < input.size() && i < 16; ++i) b |= uint64_t{input[i]} << (8 * (i - 8));
     envelope.sent_ms = static_cast<int64_t>(a);
     envelope.witness = b;
+    if (data[0] & 8) {  // the split fields, from the next bytes
+      uint64_t v[3] = {0, 0, 0};
+      for (size_t i = 16; i < input.size() && i < 40; ++i)
+        v[(i - 16) / 8] |= uint64_t{input[i]} << (8 * (i % 8));
+      envelope.given = v[0];
+      envelope.request = v[1];
+      envelope.received = v[2];
+      envelope.control = (data[0] & 16) != 0;
+    }
     options.envelope = envelope;
   }
 
