@@ -48,7 +48,10 @@ Contact::Contact(Env& env, const StorePaths& paths, const ContactMeta& meta,
       fail_(fail) {}
 
 Contact::~Contact() {
-  if (!closed_) Close().ok();  // errors were reported by Close callers; nothing to add
+  // Only a contact that finished opening may write on its way out: one whose recovery
+  // failed has an empty state, and its clean-close snapshot would replace the journal it
+  // refused (and with it the record of every byte used).
+  if (opened_ && !closed_) Close().ok();  // errors were reported by Close callers
 }
 
 Result<std::unique_ptr<Contact>> Contact::Open(Env& env, const StorePaths& paths,
@@ -115,7 +118,10 @@ Result<std::unique_ptr<Contact>> Contact::OpenOnce(Env& env, const StorePaths& p
   }
   if (!copy_evidence.empty() && !options.adopt_moved) c->copies_.Detect();
   *copy_seen = !copy_evidence.empty();
-  if (options.read_only) return c;
+  if (options.read_only) {
+    c->opened_ = true;
+    return c;
+  }
 
   Result<std::unique_ptr<AuditLog>> audit =
       AuditLog::Open(env, paths.ContactAudit(meta.peer, meta.generation), c->clock_, kBoundedAudit);
@@ -175,6 +181,7 @@ Result<std::unique_ptr<Contact>> Contact::OpenOnce(Env& env, const StorePaths& p
     c->mirror_written_ = true;
   }
   if (Status s = c->FlushBurnsLocked(); !s.ok()) return s;
+  c->opened_ = true;
   return c;
 }
 

@@ -166,6 +166,7 @@ class Contact {
   std::shared_ptr<JournalWriter> journal_;
   std::unique_ptr<AuditLog> audit_;
   bool closed_ = false;
+  bool opened_ = false;         // Open finished (the destructor closes only such a contact)
   uint64_t next_seq_ = 1;       // read-only mode: the recovered next seq
   uint64_t checkpoint_at_ = 0;  // compact when the journal grows past this
   uint64_t journal_bytes_ = 0;  // read-only mode: size of the journal on disk
