@@ -6,9 +6,10 @@
 //   2026-11-26T06:09:46Z REPLAY peer=bob first_index=139 length=40 range=[100, 140): ...
 //
 // Events: REGISTER (also for imports: with the initial usage), JOURNAL_DAMAGE, REPLAY,
-// SKIP, LATE, INTEGRITY, RANGE (pad range outside the sender's half), OWNER_CLAIM,
-// UNKNOWN_PEER, FAIL_STOP. Lines never contain pad bytes or plaintext: only uids, indices, lengths
-// and counts. Thread-safe.
+// SKIP, LATE, INTEGRITY, RANGE (pad range outside the sender's part of the pad),
+// OWNER_CLAIM, UNKNOWN_PEER, FAIL_STOP, SPLIT_GRANT and SPLIT_RECEIVED (the moved split:
+// amounts and totals), ROLLBACK (a witness showed the store was restored). Lines never contain pad
+// bytes or plaintext: only uids, indices, lengths and counts. Thread-safe.
 //
 // Bounded (AuditLimits, off by default): a flood of one kind of event cannot grow the log
 // without limit. Within a window (60 s), after the first few lines of one event from one

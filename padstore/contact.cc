@@ -48,7 +48,10 @@ Contact::Contact(Env& env, const StorePaths& paths, const ContactMeta& meta,
       fail_(fail) {}
 
 Contact::~Contact() {
-  if (!closed_) Close().ok();  // errors were reported by Close callers; nothing to add
+  // Only a contact that finished opening may write on its way out: one whose recovery
+  // failed has an empty state, and its clean-close snapshot would replace the journal it
+  // refused (and with it the record of every byte used).
+  if (opened_ && !closed_) Close().ok();  // errors were reported by Close callers
 }
 
 Result<std::unique_ptr<Contact>> Contact::Open(Env& env, const StorePaths& paths,
@@ -99,6 +102,8 @@ Result<std::unique_ptr<Contact>> Contact::OpenOnce(Env& env, const StorePaths& p
   c->next_seq_ = rec->next_seq;
   c->journal_bytes_ = scan->file_size;
   c->copies_ = rec->copies;
+  c->grants_ = SplitGrants{c->layout_.OwnHalf().size(), c->layout_.PeerHalf().size(),
+                           rec->split.given, rec->split.received};
   if (!options.mark_mirror_dir.empty()) {
     c->mirror_ =
         std::make_unique<MarkMirror>(env, options.mark_mirror_dir, options.store_instance, meta);
@@ -113,7 +118,10 @@ Result<std::unique_ptr<Contact>> Contact::OpenOnce(Env& env, const StorePaths& p
   }
   if (!copy_evidence.empty() && !options.adopt_moved) c->copies_.Detect();
   *copy_seen = !copy_evidence.empty();
-  if (options.read_only) return c;
+  if (options.read_only) {
+    c->opened_ = true;
+    return c;
+  }
 
   Result<std::unique_ptr<AuditLog>> audit =
       AuditLog::Open(env, paths.ContactAudit(meta.peer, meta.generation), c->clock_, kBoundedAudit);
@@ -173,6 +181,7 @@ Result<std::unique_ptr<Contact>> Contact::OpenOnce(Env& env, const StorePaths& p
     c->mirror_written_ = true;
   }
   if (Status s = c->FlushBurnsLocked(); !s.ok()) return s;
+  c->opened_ = true;
   return c;
 }
 
@@ -197,17 +206,17 @@ ContactState Contact::Info() {
   ContactState info;
   info.meta = meta_;
   info.own_half = layout_.OwnHalf().size();
+  info.own_capacity = grants_.OwnCapacity();
   info.own_used = own_next_;
-  info.own_left = info.own_half - own_next_;
-  IndexRange peer = layout_.PeerHalf();
-  info.peer_half = peer.size();
+  info.own_left = info.own_capacity - own_next_;
+  info.own_spare = info.own_capacity - own_limit_;
+  info.peer_half = layout_.PeerHalf().size();
+  info.peer_capacity = grants_.PeerCapacity();
+  info.split_given = grants_.given;
+  info.split_received = grants_.received;
   info.decrypted = decrypted_.Measure();
-  if (!decrypted_.empty()) {
-    uint64_t frontier = layout_.peer_direction() == Direction::kUp ? *decrypted_.End() - peer.lo
-                                                                   : peer.hi - *decrypted_.Min();
-    info.peer_skipped = frontier - info.decrypted;
-    info.peer_frontier = frontier;
-  }
+  info.peer_frontier = PeerFrontierLocked();
+  info.peer_skipped = info.peer_frontier - info.decrypted;
   info.burned = burned_.Measure();
   info.pending_burn = pending_burn_.Measure();
   info.last_activity = last_activity_;
@@ -217,14 +226,21 @@ ContactState Contact::Info() {
   info.replays = replays_;
   info.integrity_failures = integrity_failures_;
   info.needs_recovery = copies_.needs_recovery();
-  info.all_own_half = info.own_half;
+  info.all_own_half = info.own_capacity;
   info.all_own_left = info.own_left;
   return info;
 }
 
+uint64_t Contact::PeerFrontierLocked() const {
+  if (decrypted_.empty()) return 0;
+  // Peer stream offsets count from the peer's end of the pad, past the split too.
+  return layout_.peer_direction() == Direction::kUp ? *decrypted_.End()
+                                                    : layout_.pad_size() - *decrypted_.Min();
+}
+
 uint64_t Contact::OwnLeft() {
   std::lock_guard lock(mu_);
-  return layout_.OwnHalf().size() - own_next_;
+  return grants_.OwnCapacity() - own_next_;
 }
 
 Result<OwnRange> Contact::Reserve(uint64_t length) {
@@ -238,19 +254,22 @@ Result<OwnRange> Contact::Reserve(uint64_t length) {
                           "reuse pad; run padstore recover --store " +
                           paths_.root + " (it skips past anything the original may have used)");
   }
-  const uint64_t half = layout_.OwnHalf().size();
-  const uint64_t left = half - own_next_;
+  const uint64_t capacity = grants_.OwnCapacity();
+  const uint64_t left = capacity - own_next_;
   if (length > left) {
     return Status::Exhausted("pad for " + meta_.peer + " is exhausted: " + std::to_string(left) +
                              " bytes (" + FormatByteSize(left) +
-                             ") of the own half are left, the message needs " +
+                             ") of the own pad are left, the message needs " +
                              std::to_string(length) + "; make a new pad with padgen");
   }
   if (length > own_limit_ - own_next_) {
     if (Status s = CheckMirrorNotAheadLocked(); !s.ok()) return s;
     // Move the durable mark ahead BEFORE handing out any byte below it.
+    // The batch is capped at 1/64 of the capacity: a mark far ahead would leave nothing
+    // to grant the peer (grants never give below the durable mark).
     const uint64_t end = own_next_ + length;
-    const uint64_t new_limit = end + std::min(options_.reserve_batch, half - end);
+    const uint64_t batch = std::min(options_.reserve_batch, std::max<uint64_t>(capacity / 64, 1));
+    const uint64_t new_limit = end + std::min(batch, capacity - end);
     Status s = journal_->Append(RecordType::kMark, Now(), EncodeU64(new_limit));
     if (s.ok()) s = journal_->Sync();
     if (s.ok() && mirror_) s = mirror_->Write(new_limit);
@@ -292,7 +311,7 @@ Result<SecretBuffer> Contact::ReadOwn(const OwnRange& range) {
   {
     std::lock_guard lock(mu_);
     if (Status s = CheckUsableLocked(); !s.ok()) return s;
-    if (range.length != range.indices.size() || !layout_.OwnHalf().Contains(range.indices) ||
+    if (range.length != range.indices.size() || !OwnStreamLocked().Contains(range.indices) ||
         range.indices.empty() ||
         layout_.StreamBegin(meta_.direction, range.indices) + range.length > own_next_) {
       return Status::InvalidArgument("range " + ToString(range.indices) +
@@ -309,7 +328,7 @@ Result<SecretBuffer> Contact::ReadOwn(const OwnRange& range) {
 Status Contact::MarkUsed(const OwnRange& range) {
   std::lock_guard lock(mu_);
   if (Status s = CheckUsableLocked(); !s.ok()) return s;
-  if (!layout_.OwnHalf().Contains(range.indices) || range.indices.empty() ||
+  if (!OwnStreamLocked().Contains(range.indices) || range.indices.empty() ||
       layout_.StreamBegin(meta_.direction, range.indices) + range.indices.size() > own_next_) {
     return Status::InvalidArgument("range " + ToString(range.indices) +
                                    " was not handed out by Reserve for " + meta_.peer);
@@ -322,11 +341,12 @@ Status Contact::MarkUsed(const OwnRange& range) {
 Result<PeerRange> Contact::BeginDecrypt(uint64_t first_index, uint64_t length) {
   std::lock_guard lock(mu_);
   if (Status s = CheckUsableLocked(); !s.ok()) return s;
-  Result<IndexRange> indices = layout_.PeerPackageRange(first_index, length);
+  Result<IndexRange> indices =
+      layout_.PeerPackageRange(first_index, length, grants_.PeerCapacity());
   if (!indices.ok()) {
     Status a = audit_->Append("RANGE", RangeDetails(Who(), first_index, length, nullptr) +
-                                           ": not inside the sender's half " +
-                                           ToString(layout_.PeerHalf()) + "; refused, no pad read");
+                                           ": not inside the sender's part of the pad " +
+                                           ToString(PeerStreamLocked()) + "; refused, no pad read");
     if (!a.ok()) return FailLocked(a);
     return indices.status();
   }
@@ -345,7 +365,8 @@ Result<SecretBuffer> Contact::ReadPeer(const PeerRange& range) {
   {
     std::lock_guard lock(mu_);
     if (Status s = CheckUsableLocked(); !s.ok()) return s;
-    Result<IndexRange> indices = layout_.PeerPackageRange(range.first_index, range.length);
+    Result<IndexRange> indices =
+        layout_.PeerPackageRange(range.first_index, range.length, grants_.PeerCapacity());
     if (!indices.ok() || !(*indices == range.indices)) {
       return Status::InvalidArgument("peer range was not produced by BeginDecrypt");
     }
@@ -356,7 +377,8 @@ Result<SecretBuffer> Contact::ReadPeer(const PeerRange& range) {
 Result<DecryptResult> Contact::CommitDecrypt(const PeerRange& range) {
   std::unique_lock lock(mu_);
   if (Status s = CheckUsableLocked(); !s.ok()) return s;
-  Result<IndexRange> indices = layout_.PeerPackageRange(range.first_index, range.length);
+  Result<IndexRange> indices =
+      layout_.PeerPackageRange(range.first_index, range.length, grants_.PeerCapacity());
   if (!indices.ok() || !(*indices == range.indices)) {
     return Status::InvalidArgument("peer range was not produced by BeginDecrypt");
   }
@@ -372,12 +394,7 @@ Result<DecryptResult> Contact::CommitDecrypt(const PeerRange& range) {
   }
   DecryptResult result;
   const Direction peer_dir = layout_.peer_direction();
-  const IndexRange half = layout_.PeerHalf();
-  uint64_t frontier = 0;  // peer stream offset one past the furthest decrypted byte
-  if (!decrypted_.empty()) {
-    frontier =
-        peer_dir == Direction::kUp ? *decrypted_.End() - half.lo : half.hi - *decrypted_.Min();
-  }
+  const uint64_t frontier = PeerFrontierLocked();
   const uint64_t begin = layout_.StreamBegin(peer_dir, r);
   if (begin >= frontier) {
     result.skipped = begin - frontier;
@@ -491,7 +508,7 @@ Status Contact::RotateLocked(uint64_t own_mark) {
   uint64_t seq = journal_ ? journal_->next_seq() : next_seq_;
   Result<std::unique_ptr<JournalWriter>> w =
       JournalWriter::Create(env_, paths_.Journal(meta_.peer, meta_.generation), seq, Now(),
-                            meta_bytes_, EncodeSnapshot(snap), copies_);
+                            meta_bytes_, EncodeSnapshot(snap), copies_, grants_.totals());
   if (!w.ok()) return FailLocked(w.status().WithContext("compacting the journal of " + meta_.peer));
   journal_ = std::move(*w);
   journal_commit_.CoverAll();  // the new journal was synced with every record in it

@@ -23,6 +23,7 @@
 #include "padstore/journal.h"
 #include "padstore/mark_mirror.h"
 #include "padstore/recovery.h"
+#include "padstore/split_grants.h"
 #include "padstore/store_paths.h"
 #include "padstore/store_types.h"
 
@@ -62,16 +63,34 @@ class Contact {
   void Abandon();
 
   // Moves the own stream position `margin` bytes past everything counted as used (capped
-  // at the end of the half), durably, burns what it skipped, and clears the "needs
+  // at the own capacity), durably, burns what it skipped, and clears the "needs
   // recovery" state of a detected copy. Only when the contact needs recovery, or `force`.
   Result<RecoverReport> Recover(uint64_t margin, bool force);
 
   // The peer's witness (an authenticated package says the peer has decrypted our stream up
   // to offset `witness`): when that lies beyond our own stream position, this store was
-  // rolled back; moves the position `margin` bytes past the witness (capped at the end of
-  // the half), durably, burns what it skipped and writes a ROLLBACK audit line.
+  // rolled back; moves the position `margin` bytes past the witness (capped at the own
+  // capacity), durably, burns what it skipped and writes a ROLLBACK audit line.
   // report.needed tells whether it moved. contact_witness.cc.
   Result<RecoverReport> MovePastWitness(uint64_t witness, uint64_t margin);
+  // Moving the split (split_grants.h; contact_split.cc). Each writes a kSplit record and
+  // syncs it before returning (fail-stop on error), and an audit line.
+  //
+  // Gives `amount` bytes from the far end of the own stream to the peer, keeping at
+  // least `keep` unused bytes above the durable mark. Returns the new `given` total (to
+  // announce). Exhausted if the contact cannot spare that much; Denied while it needs
+  // recovery (a copy).
+  Result<uint64_t> Grant(uint64_t amount, uint64_t keep);
+  // The peer announced (authenticated) granting `total` bytes in all. Returns whether
+  // the ledger changed (false for a repeated or lower total). InvalidArgument, nothing
+  // written, for a total that could not be true (past the whole pad, or reaching peer
+  // pad already decrypted).
+  Result<bool> ReceiveGrant(uint64_t total);
+  // The peer says it has heard this side give `peer_received` in total: more than our
+  // `given` means this store was rolled back; `given` is raised to it durably (ROLLBACK
+  // audit line). Returns whether it changed.
+  Result<bool> HeedGrantWitness(uint64_t peer_received);
+
   // Retirement (Store::Retire): destroys every byte of the pad not yet destroyed, used or
   // not, syncs it, records the burns, removes the mark mirror, and closes the contact.
   Status DestroyPadAndClose();
@@ -102,6 +121,12 @@ class Contact {
   // crash before that burns it at open). contact_copies.cc.
   Status SkipOwnStreamToLocked(uint64_t new_mark);
   Status MaybeCheckpointLocked();
+  // Makes the ledger `next` durable (a kSplit record, synced) and adopts it.
+  Status WriteSplitLocked(const SplitGrants& next);
+  // " given=... received=... own_capacity=... peer_capacity=..." for audit lines.
+  std::string LedgerDetails() const;
+  // Peer stream offset one past the furthest byte decrypted (0: none).
+  uint64_t PeerFrontierLocked() const;
   // Compares the journal file's identity with the one it records (copy_state.h).
   // Returns the reason when it is a copy, empty when it is the store's own file (or the
   // journal records none, or the Env cannot tell).
@@ -111,6 +136,14 @@ class Contact {
   // Before moving the mark: refuses (and records a detected copy) when the mirror on
   // disk is ahead of what this contact wrote, i.e. another copy is packaging too.
   Status CheckMirrorNotAheadLocked();
+  // Pad indices of the own stream [0, own capacity) and of the peer's [0, peer
+  // capacity): the halves, moved by any grants.
+  IndexRange OwnStreamLocked() const {
+    return layout_.StreamToIndices(meta_.direction, 0, grants_.OwnCapacity());
+  }
+  IndexRange PeerStreamLocked() const {
+    return layout_.StreamToIndices(layout_.peer_direction(), 0, grants_.PeerCapacity());
+  }
   uint64_t Now() const { return clock_(); }
   std::string Who() const {
     return "peer=" + meta_.peer +
@@ -133,11 +166,13 @@ class Contact {
   std::shared_ptr<JournalWriter> journal_;
   std::unique_ptr<AuditLog> audit_;
   bool closed_ = false;
+  bool opened_ = false;         // Open finished (the destructor closes only such a contact)
   uint64_t next_seq_ = 1;       // read-only mode: the recovered next seq
   uint64_t checkpoint_at_ = 0;  // compact when the journal grows past this
   uint64_t journal_bytes_ = 0;  // read-only mode: size of the journal on disk
   uint64_t own_next_ = 0;       // next own stream offset to hand out
   uint64_t own_limit_ = 0;      // durable mark: offsets below may be handed out
+  SplitGrants grants_;          // the moved split: own stream runs to OwnCapacity()
   IntervalSet decrypted_;       // peer pad indices decrypted
   IntervalSet burned_;          // pad indices destroyed
   IntervalSet pending_burn_;    // pad indices used, waiting for the next burn batch

@@ -75,10 +75,11 @@ Result<RecoverReport> Contact::Recover(uint64_t margin, bool force) {
   report.old_mark = own_limit_;
   report.new_mark = own_limit_;
   if (!report.needed) return report;
-  const uint64_t half = layout_.OwnHalf().size();
-  // The mirror, when ahead, knows how far the original went: start from there.
-  const uint64_t base = std::max(own_limit_, mirror_mark_);
-  report.new_mark = base + std::min(margin, half - base);
+  const uint64_t capacity = grants_.OwnCapacity();
+  // The mirror, when ahead, knows how far the original went: start from there (never
+  // past the own capacity: what lies beyond belongs to the peer now).
+  const uint64_t base = std::min(std::max(own_limit_, mirror_mark_), capacity);
+  report.new_mark = std::max(own_limit_, base + std::min(margin, capacity - base));
   CopyState recovered = copies_;
   recovered.Recover();
   // The new position and the cleared state become durable together, in one new journal.

@@ -205,7 +205,8 @@ Result<ContactState> Store::AddContact(const ContactSpec& spec) {
     if (old && SameRegistration(*old, meta)) {
       meta = *old;  // keep its creation time: the journal's copy must match the file
       write_journal = false;
-    } else if (!rec.ok() || rec->state.own_mark > 0 || !rec->state.decrypted.empty()) {
+    } else if (!rec.ok() || rec->state.own_mark > 0 || !rec->state.decrypted.empty() ||
+               !rec->split.empty()) {
       return Status::AlreadyExists(journal_path +
                                    " holds the usage history of another pad; refusing to "
                                    "replace it (run padstore fsck)");

@@ -23,9 +23,10 @@ Result<RecoverReport> Contact::MovePastWitness(uint64_t witness, uint64_t margin
   report.new_mark = own_next_;
   if (witness <= own_next_) return report;  // the normal case: the peer saw no more than we used
   report.needed = true;
-  const uint64_t half = layout_.OwnHalf().size();
-  const uint64_t seen = std::min(witness, half);  // a witness past the half still ends there
-  report.new_mark = std::max(own_limit_, seen + std::min(margin, half - seen));
+  const uint64_t capacity = grants_.OwnCapacity();
+  // A witness past the own capacity still ends there.
+  const uint64_t seen = std::min(witness, capacity);
+  report.new_mark = std::max(own_limit_, seen + std::min(margin, capacity - seen));
   if (Status s = SkipOwnStreamToLocked(report.new_mark); !s.ok()) return s;
   if (audit_) {
     Status s = audit_->Append(

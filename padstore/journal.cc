@@ -84,7 +84,8 @@ Result<std::unique_ptr<JournalWriter>> JournalWriter::Create(Env& env, const std
                                                              uint64_t first_seq, uint64_t time,
                                                              std::span<const uint8_t> meta,
                                                              std::span<const uint8_t> snapshot,
-                                                             const CopyState& copies) {
+                                                             const CopyState& copies,
+                                                             const SplitTotals& split) {
   const std::string tmp = path + ".tmp";
   Result<std::unique_ptr<File>> tmp_file =
       env.OpenFile(tmp, {.write = true, .create = true, .truncate = true, .mode = 0600});
@@ -106,6 +107,7 @@ Result<std::unique_ptr<JournalWriter>> JournalWriter::Create(Env& env, const std
   add(RecordType::kSnapshot, snapshot);
   if (identity.ok()) add(RecordType::kIdentity, EncodeIdentity(*identity));
   if (!copies.empty()) add(RecordType::kCopyState, EncodeCopyState(copies));
+  if (!split.empty()) add(RecordType::kSplit, EncodeSplitTotals(split));
   {
     Status s = WriteFully(**tmp_file, 0, buf);
     if (s.ok()) s = (*tmp_file)->Sync();

@@ -14,6 +14,7 @@
 #include "padstore/copy_state.h"
 #include "padstore/journal_format.h"
 #include "padstore/pad_layout.h"
+#include "padstore/split_grants.h"
 
 namespace otc::padstore {
 
@@ -55,14 +56,15 @@ std::vector<uint8_t> EncodeRecord(RecordType type, uint8_t copy, uint64_t seq, u
 class JournalWriter {
  public:
   // Writes a new journal holding the meta, the snapshot, the new file's own identity
-  // (when the Env can tell it) and `copies` (when not empty) to `path`.tmp, fsyncs it,
-  // renames it over `path` and fsyncs the directory; then returns a writer appending to
-  // it. `first_seq` numbers the meta record; the following records get the next numbers.
+  // (when the Env can tell it), `copies` and `split` (each when not empty) to `path`.tmp, fsyncs
+  // it, renames it over `path` and fsyncs the directory; then returns a writer appending to it.
+  // `first_seq` numbers the meta record; the following records get the next numbers.
   static Result<std::unique_ptr<JournalWriter>> Create(Env& env, const std::string& path,
                                                        uint64_t first_seq, uint64_t time,
                                                        std::span<const uint8_t> meta,
                                                        std::span<const uint8_t> snapshot,
-                                                       const CopyState& copies = {});
+                                                       const CopyState& copies = {},
+                                                       const SplitTotals& split = {});
 
   // Writes both copies of a record in one write, without syncing.
   Status Append(RecordType type, uint64_t time, std::span<const uint8_t> payload);

@@ -20,7 +20,8 @@
 //              record{kSnapshot} record{kSnapshot}     the folded state (snapshot.h)
 //              [ record{kIdentity} x2 ]                which file this journal is
 //              [ record{kCopyState} x2 ]               copies detected / recovered
-//              ( record{kMark|kDecrypt|kBurn|kCopyState} x2 )*
+//              [ record{kSplit} x2 ]                   the moved split's totals
+//              ( record{kMark|kDecrypt|kBurn|kCopyState|kSplit} x2 )*
 //
 // Payloads:
 //   kMeta     : the meta file, byte for byte (contact_meta.h), so fsck --repair can
@@ -40,6 +41,18 @@
 //   kCopyState: detected u64, recovered u64 -- copies of the store detected and recovered
 //               (copy_state.h); combined by max. Packaging is refused while
 //               detected > recovered.
+//   kSplit    : given u64, received u64 -- the contact's split ledger (split_grants.h):
+//               own pad granted to the peer in total, and the highest total the peer
+//               announced granting this side; combined by max of each. A new journal
+//               carries it after kCopyState whenever either is non-zero. `given` is
+//               written and fsync'd before any package announcing it leaves the device;
+//               `received` before any byte of the grant is handed out. The marks and
+//               decrypt ranges are checked against the capacities this gives (own mark
+//               <= own half + received - given; decrypt ranges inside the peer stream
+//               [0, peer half + given - received)) after the whole journal is folded.
+//               A build older than this record refuses such a journal ("unknown record
+//               type"), which is the safe outcome: it would check against the original
+//               halves.
 //
 // Every record is idempotent (marks combine by max, ranges by union), so recovery
 // folds every valid copy of every record in any order: it never stops at the first bad
@@ -74,6 +87,7 @@ enum class RecordType : uint8_t {
   kBurn = 5,
   kIdentity = 6,
   kCopyState = 7,
+  kSplit = 8,
 };
 
 inline constexpr uint32_t kJournalMagic = 0x4a43544f;  // bytes "OTCJ"

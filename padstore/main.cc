@@ -42,7 +42,7 @@ int Fail(const Status& s, bool json = false) {
 }
 
 protocol::PadLeft PadLeftOf(const ContactState& i) {
-  return protocol::EstimatePadLeft(i.meta.format, i.own_left, i.own_half);
+  return protocol::EstimatePadLeft(i.meta.format, i.own_left, i.own_capacity);
 }
 
 nlohmann::json InfoJson(const ContactState& i) {
@@ -57,6 +57,10 @@ nlohmann::json InfoJson(const ContactState& i) {
       {"imported_legacy", (i.meta.flags & ContactMeta::kImportedLegacy) != 0},
       {"created", FormatUtc(i.meta.created_unix)},
       {"own_half", i.own_half},
+      {"own_capacity", i.own_capacity},
+      {"split_given", i.split_given},
+      {"split_received", i.split_received},
+      {"peer_capacity", i.peer_capacity},
       {"own_used", i.own_used},
       {"own_left", i.own_left},
       {"decrypted", i.decrypted},
@@ -87,6 +91,13 @@ void PrintInfo(const ContactState& i, bool name_generation = false) {
               protocol::FormatPadBytes(i.peer_skipped).c_str(),
               protocol::FormatPadBytes(i.burned).c_str(),
               i.last_activity ? FormatUtc(i.last_activity).c_str() : "never");
+  if (i.split_given != 0 || i.split_received != 0) {
+    std::printf("  split moved: gave %s, received %s (own %s of %s original)\n",
+                protocol::FormatPadBytes(i.split_given).c_str(),
+                protocol::FormatPadBytes(i.split_received).c_str(),
+                protocol::FormatPadBytes(i.own_capacity).c_str(),
+                protocol::FormatPadBytes(i.own_half).c_str());
+  }
   if (i.needs_recovery) {
     std::printf(
         "  !! this store is a copy or was restored from one: packaging is refused until "

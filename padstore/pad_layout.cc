@@ -32,20 +32,21 @@ uint64_t PadLayout::StreamBegin(Direction d, const IndexRange& r) const {
   return d == Direction::kUp ? r.lo - half.lo : half.hi - r.hi;
 }
 
-Result<IndexRange> PadLayout::PeerPackageRange(uint64_t first_index, uint64_t length) const {
-  IndexRange half = PeerHalf();
+Result<IndexRange> PadLayout::PeerPackageRange(uint64_t first_index, uint64_t length,
+                                               uint64_t peer_capacity) const {
+  const IndexRange part = StreamToIndices(peer_direction(), 0, peer_capacity);
   auto outside = [&]() {
-    return Status::InvalidArgument("pad range (first index " + std::to_string(first_index) +
-                                   ", length " + std::to_string(length) +
-                                   ") is not inside the sender's half " + ToString(half));
+    return Status::InvalidArgument(
+        "pad range (first index " + std::to_string(first_index) + ", length " +
+        std::to_string(length) + ") is not inside the sender's part of the pad " + ToString(part));
   };
   if (length == 0) return Status::InvalidArgument("pad range has length 0");
-  if (first_index < half.lo || first_index >= half.hi) return outside();
+  if (first_index < part.lo || first_index >= part.hi) return outside();
   if (peer_direction() == Direction::kUp) {
-    if (length > half.hi - first_index) return outside();
+    if (length > part.hi - first_index) return outside();
     return IndexRange{first_index, first_index + length};
   }
-  if (length > first_index - half.lo + 1) return outside();
+  if (length > first_index - part.lo + 1) return outside();
   return IndexRange{first_index + 1 - length, first_index + 1};
 }
 

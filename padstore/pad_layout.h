@@ -65,11 +65,12 @@ class PadLayout {
   IndexRange OwnHalf() const { return HalfOf(own_); }
   IndexRange PeerHalf() const { return HalfOf(peer_direction()); }
 
-  // Pad indices covered by stream offsets [offset, offset+length) of direction d.
-  // Requires offset + length <= half size.
+  // Pad indices covered by stream offsets [offset, offset+length) of direction d. A
+  // stream may run past its half once the split has moved (split_grants.h): direction +1
+  // still counts from index 0, -1 from index n-1. Requires offset + length <= pad size.
   IndexRange StreamToIndices(Direction d, uint64_t offset, uint64_t length) const;
   // Stream offset of the first byte of `r` in direction d's stream (the lowest offset
-  // any of its bytes has). Requires r inside HalfOf(d).
+  // any of its bytes has). Requires r inside the pad.
   uint64_t StreamBegin(Direction d, const IndexRange& r) const;
   // The package's first index for indices `r` sent in direction d.
   static uint64_t FirstIndex(Direction d, const IndexRange& r) {
@@ -78,8 +79,11 @@ class PadLayout {
 
   // The indices a package from the peer covers, given its first index and length.
   // InvalidArgument if the length is zero or the range is not wholly inside the peer's
-  // half (checked without overflow for any 64-bit input).
-  Result<IndexRange> PeerPackageRange(uint64_t first_index, uint64_t length) const;
+  // stream [0, peer_capacity) (indices [0, cap) for direction +1, [n - cap, n) for -1;
+  // the capacity is the peer's half moved by any grants, split_grants.h), checked
+  // without overflow for any 64-bit input. Requires peer_capacity <= pad size.
+  Result<IndexRange> PeerPackageRange(uint64_t first_index, uint64_t length,
+                                      uint64_t peer_capacity) const;
 
  private:
   uint64_t pad_size_ = 0;

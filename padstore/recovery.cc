@@ -3,6 +3,36 @@
 #include <algorithm>
 
 namespace otc::padstore {
+namespace {
+
+// The geometry checks that depend on the split ledger, on the folded state.
+Status CheckAgainstSplit(const RecoveredState& rec, const PadLayout& layout,
+                         const std::string& what) {
+  const SplitGrants grants{layout.OwnHalf().size(), layout.PeerHalf().size(), rec.split.given,
+                           rec.split.received};
+  const std::string ledger = " (split moved: given " + std::to_string(grants.given) +
+                             ", received " + std::to_string(grants.received) + ")";
+  if (!grants.Consistent()) {
+    return Status::Corruption(what + ": split totals do not fit the pad" + ledger);
+  }
+  if (rec.state.own_mark > grants.OwnCapacity()) {
+    return Status::Corruption(what + ": mark " + std::to_string(rec.state.own_mark) +
+                              " is past the own capacity " + std::to_string(grants.OwnCapacity()) +
+                              ledger);
+  }
+  const IndexRange peer_stream =
+      layout.StreamToIndices(layout.peer_direction(), 0, grants.PeerCapacity());
+  for (const IndexRange& d : rec.state.decrypted.Intervals()) {
+    if (!peer_stream.Contains(d)) {
+      return Status::Corruption(what + ": decrypted range " + ToString(d) +
+                                " is outside the peer's part of the pad " + ToString(peer_stream) +
+                                ledger);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 Result<RecoveredState> RecoverJournal(const JournalScan& scan, const PadLayout& layout,
                                       const std::string& what) {
@@ -12,8 +42,6 @@ Result<RecoveredState> RecoverJournal(const JournalScan& scan, const PadLayout& 
   };
   RecoveredState out;
   bool have_snapshot = false;
-  const IndexRange own_half = layout.OwnHalf();
-  const IndexRange peer_half = layout.PeerHalf();
   const IndexRange whole{0, layout.pad_size()};
   for (const JournalRecord& r : scan.records) {
     out.next_seq = std::max(out.next_seq, r.seq + 1);
@@ -28,10 +56,6 @@ Result<RecoveredState> RecoverJournal(const JournalScan& scan, const PadLayout& 
       case RecordType::kSnapshot: {
         Result<Snapshot> s = DecodeSnapshot(r.payload);
         if (!s.ok()) return corrupt(r, s.status().message());
-        if (s->own_mark > own_half.size()) return corrupt(r, "snapshot mark past the own half");
-        for (const IndexRange& d : s->decrypted.Intervals()) {
-          if (!peer_half.Contains(d)) return corrupt(r, "decrypted range outside the peer half");
-        }
         for (const IndexRange& b : s->burned.Intervals()) {
           if (!whole.Contains(b)) return corrupt(r, "burned range outside the pad");
           out.state.burned.Insert(b);
@@ -45,14 +69,12 @@ Result<RecoveredState> RecoverJournal(const JournalScan& scan, const PadLayout& 
       case RecordType::kMark: {
         uint64_t mark;
         if (!DecodeU64(r.payload, &mark)) return corrupt(r, "malformed mark");
-        if (mark > own_half.size()) return corrupt(r, "mark past the own half");
         out.state.own_mark = std::max(out.state.own_mark, mark);
         break;
       }
       case RecordType::kDecrypt: {
         IndexRange range;
         if (!DecodeRange(r.payload, &range)) return corrupt(r, "malformed decrypt range");
-        if (!peer_half.Contains(range)) return corrupt(r, "decrypt range outside the peer half");
         out.state.decrypted.Insert(range);
         break;
       }
@@ -76,6 +98,12 @@ Result<RecoveredState> RecoverJournal(const JournalScan& scan, const PadLayout& 
         out.copies.Merge(c);
         break;
       }
+      case RecordType::kSplit: {
+        SplitTotals t;
+        if (!DecodeSplitTotals(r.payload, &t)) return corrupt(r, "malformed split totals");
+        out.split.Merge(t);
+        break;
+      }
       default:
         return corrupt(r, "unknown record type " + std::to_string(static_cast<int>(r.type)));
     }
@@ -83,6 +111,7 @@ Result<RecoveredState> RecoverJournal(const JournalScan& scan, const PadLayout& 
   if (!have_snapshot) {
     return Status::Corruption(what + ": no valid snapshot record (both copies damaged or missing)");
   }
+  if (Status s = CheckAgainstSplit(out, layout, what); !s.ok()) return s;
   return out;
 }
 

@@ -4,8 +4,11 @@
 // the own mark is the maximum over the snapshot and all kMark records, the decrypt and
 // burn logs are unions. Damage never stops the fold (journal_format.h explains why).
 // Recovery refuses (Corruption) only when it cannot be sure of a safe state: no valid
-// snapshot, a record whose contents violate the pad geometry (a mark past the end of the
-// owner's half, a decrypt range outside the peer's half), or an unknown record type.
+// snapshot, a record whose contents violate the pad geometry, or an unknown record type.
+// Marks and decrypt ranges are checked after the fold, against the capacities of the
+// folded split ledger (split_grants.h): the own mark must not pass the own capacity, and
+// decrypt ranges must lie inside the peer's stream [0, peer capacity); a record alone
+// cannot tell, because a kSplit record anywhere in the journal moves both limits.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +20,7 @@
 #include "padstore/journal.h"
 #include "padstore/pad_layout.h"
 #include "padstore/snapshot.h"
+#include "padstore/split_grants.h"
 
 namespace otc::padstore {
 
@@ -28,6 +32,7 @@ struct RecoveredState {
   std::optional<FileIdentity> identity;
   bool identity_conflict = false;  // two different identities: it cannot be trusted
   CopyState copies;                // folded kCopyState records
+  SplitTotals split;               // folded kSplit records (the moved split)
 };
 
 Result<RecoveredState> RecoverJournal(const JournalScan& scan, const PadLayout& layout,

@@ -3,7 +3,23 @@
 #include <algorithm>
 #include <string>
 
+#include "common/coding.h"
+
 namespace otc::padstore {
+
+std::vector<uint8_t> EncodeSplitTotals(const SplitTotals& totals) {
+  std::vector<uint8_t> out(16);
+  EncodeFixed64(&out[0], totals.given);
+  EncodeFixed64(&out[8], totals.received);
+  return out;
+}
+
+bool DecodeSplitTotals(std::span<const uint8_t> payload, SplitTotals* totals) {
+  if (payload.size() != 16) return false;
+  totals->given = DecodeFixed64(&payload[0]);
+  totals->received = DecodeFixed64(&payload[8]);
+  return true;
+}
 
 Result<uint64_t> SplitGrants::Grant(uint64_t amount, uint64_t own_used, uint64_t keep) const {
   const uint64_t capacity = OwnCapacity();

@@ -30,19 +30,48 @@
 // `received` that may lag the truth: it is never smaller than what the peer may really
 // use, so a genuine package is never refused for lying outside it; and it never reaches
 // a byte this side may use, because own capacity + peer capacity = n.
+//
+// Durable form: the journal's kSplit record (journal_format.h) holds both totals,
+//
+//   split totals := given u64 | received u64                            (16 bytes)
+//
+// combined by max of each (both only grow), so a repeated or stale record is harmless.
 #pragma once
 
 #include <cstdint>
+#include <span>
+#include <vector>
 
 #include "common/status.h"
 
 namespace otc::padstore {
+
+// The two durable counters of a contact's ledger (a kSplit record's payload).
+struct SplitTotals {
+  uint64_t given = 0;
+  uint64_t received = 0;
+
+  bool empty() const { return given == 0 && received == 0; }
+  void Merge(const SplitTotals& other) {
+    if (other.given > given) given = other.given;
+    if (other.received > received) received = other.received;
+  }
+  bool operator==(const SplitTotals&) const = default;
+};
+
+std::vector<uint8_t> EncodeSplitTotals(const SplitTotals& totals);
+bool DecodeSplitTotals(std::span<const uint8_t> payload, SplitTotals* totals);
 
 struct SplitGrants {
   uint64_t own_half = 0;   // bytes of the original own half (s or n - s)
   uint64_t peer_half = 0;  // the peer's original half
   uint64_t given = 0;      // total this side granted the peer (durable before announced)
   uint64_t received = 0;   // highest total the peer announced granting this side
+
+  SplitTotals totals() const { return {given, received}; }
+  // True when the counters fit the pad: each side's capacity is well defined (no
+  // underflow). A ledger read from disk that fails this is corrupt.
+  bool Consistent() const { return given <= own_half + received && received <= peer_half + given; }
 
   // How far this side's stream may run (stream offsets [0, OwnCapacity())).
   uint64_t OwnCapacity() const { return own_half + received - given; }

@@ -261,7 +261,7 @@ Result<ContactState> Store::Info(std::string_view peer) const {
   info.all_own_half = 0;
   info.all_own_left = 0;
   for (const ContactState& g : *all) {
-    info.all_own_half += g.own_half;
+    info.all_own_half += g.own_capacity;
     info.all_own_left += g.own_left;
   }
   return info;
@@ -376,6 +376,26 @@ Result<RecoverReport> Store::MovePastWitness(std::string_view peer, uint32_t gen
   if (!c.ok()) return c.status();
   const uint64_t half = (*c)->Info().own_half;
   return (*c)->MovePastWitness(witness, std::max(kMinRecoverMargin, half / 100));
+}
+
+Result<uint64_t> Store::Grant(std::string_view peer, uint32_t generation, uint64_t amount,
+                              uint64_t keep) {
+  Result<Contact*> c = Find(peer, generation, false);
+  if (!c.ok()) return c.status();
+  return (*c)->Grant(amount, keep);
+}
+
+Result<bool> Store::ReceiveGrant(std::string_view peer, uint32_t generation, uint64_t total) {
+  Result<Contact*> c = Find(peer, generation, true);
+  if (!c.ok()) return c.status();
+  return (*c)->ReceiveGrant(total);
+}
+
+Result<bool> Store::HeedGrantWitness(std::string_view peer, uint32_t generation,
+                                     uint64_t peer_received) {
+  Result<Contact*> c = Find(peer, generation, true);
+  if (!c.ok()) return c.status();
+  return (*c)->HeedGrantWitness(peer_received);
 }
 
 Result<std::vector<RecoverReport>> Store::Recover(const RecoverOptions& options) {

@@ -155,6 +155,26 @@ class Store {
   // witness speaks of the pad the package was made with.
   Result<RecoverReport> MovePastWitness(std::string_view peer, uint32_t generation,
                                         uint64_t witness);
+  // Moving the split (split_grants.h). `generation`: the pad concerned; Unsupported for
+  // one the contact does not hold. Each is durable (a kSplit journal record, synced)
+  // before it returns, and writes an audit line.
+  //
+  // Gives `amount` bytes from the far end of the own stream (the pad next to the split)
+  // to the peer, leaving at least `keep` unused own bytes. Returns the new total given,
+  // which the caller then announces. Exhausted if there is not that much to spare;
+  // Denied while the contact needs recovery.
+  Result<uint64_t> Grant(std::string_view peer, uint32_t generation, uint64_t amount,
+                         uint64_t keep);
+  // An authenticated package from the peer announced granting `total` bytes in all:
+  // the own stream may run that much further (once this returns). Returns whether it
+  // changed anything (a repeated or lower total does not); InvalidArgument, nothing
+  // written, for a total that cannot be true.
+  Result<bool> ReceiveGrant(std::string_view peer, uint32_t generation, uint64_t total);
+  // An authenticated package from the peer says it has heard this side grant
+  // `peer_received` in all. More than this store's ledger records means the store was
+  // rolled back: the ledger is raised to it (ROLLBACK audit line). Returns whether it
+  // changed.
+  Result<bool> HeedGrantWitness(std::string_view peer, uint32_t generation, uint64_t peer_received);
   // Registers a contact (see ContactSpec). Idempotent for the same pad. For a contact
   // that already holds other pads, the new pad becomes its next generation (a renewal;
   // refused for otc1 contacts, whose index cannot name a generation). The meta file is

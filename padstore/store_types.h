@@ -22,6 +22,9 @@ struct StoreOptions {
   Env* env = nullptr;  // nullptr = Env::Default()
   // Reservation batch: the durable mark is moved this far ahead of the bytes handed out,
   // so most reservations cost no fsync. After a crash up to this much own pad is skipped.
+  // Capped at 1/64 of the contact's own capacity (at least 1 byte): pad below the durable
+  // mark can never be granted to the peer (split_grants.h), so a 1 MiB batch on a 32 KiB
+  // half would leave nothing to give from the first message on.
   uint64_t reserve_batch = uint64_t{1} << 20;
   // Used pad is destroyed in batches of this many bytes (and on Flush/Close/open).
   uint64_t burn_batch = uint64_t{1} << 20;
@@ -109,12 +112,20 @@ struct DecryptResult {
 
 struct ContactState {
   ContactMeta meta;
-  uint64_t own_half = 0;      // bytes in the owner's half
-  uint64_t own_used = 0;      // own bytes handed out or counted as used
-  uint64_t own_left = 0;      // own bytes that can still be handed out
-  uint64_t peer_half = 0;     // bytes in the peer's half
-  uint64_t decrypted = 0;     // peer bytes decrypted
-  uint64_t peer_skipped = 0;  // never-seen peer bytes behind the furthest decrypted byte
+  uint64_t own_half = 0;  // bytes in the owner's original half
+  // Own stream length after any move of the split (split_grants.h):
+  // own_half + split_received - split_given.
+  uint64_t own_capacity = 0;
+  uint64_t own_used = 0;   // own bytes handed out or counted as used
+  uint64_t own_left = 0;   // own bytes that can still be handed out (own_capacity - own_used)
+  uint64_t own_spare = 0;  // own bytes above the durable mark: what a grant could give
+  uint64_t peer_half = 0;  // bytes in the peer's original half
+  // The peer's stream length this side accepts: peer_half + split_given - split_received.
+  uint64_t peer_capacity = 0;
+  uint64_t split_given = 0;     // own pad granted to the peer, in total
+  uint64_t split_received = 0;  // pad the peer announced granting this side, in total
+  uint64_t decrypted = 0;       // peer bytes decrypted
+  uint64_t peer_skipped = 0;    // never-seen peer bytes behind the furthest decrypted byte
   // Peer stream offset one past the furthest byte decrypted (0: none): the witness the
   // device sends back in each otc2 envelope (chat/protocol/envelope.h).
   uint64_t peer_frontier = 0;
@@ -129,8 +140,9 @@ struct ContactState {
   // The store was found copied or restored (copy_state.h): packaging is refused until
   // `padstore recover`.
   bool needs_recovery = false;
-  // Store::Info only: the generations the contact holds and the own pad over all of them
-  // (the Contact itself fills these for its one generation).
+  // Store::Info only: the generations the contact holds and the own pad over all of them,
+  // after any move of the split (sums of own_capacity and own_left; the Contact itself
+  // fills these for its one generation).
   uint32_t generations = 1;
   uint64_t all_own_half = 0;
   uint64_t all_own_left = 0;

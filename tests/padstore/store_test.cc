@@ -75,7 +75,7 @@ TEST_F(StoreTest, DirectionMinusOneStreamsDownwardFromTheTop) {
 }
 
 TEST_F(StoreTest, CleanCloseResumesExactlyAndACrashSkipsTheBatch) {
-  MakeStore(10000, Direction::kUp);
+  MakeStore(12800, Direction::kUp);  // a 6400-byte half: the batch of 100 is 1/64, not capped
   StoreOptions options;
   options.reserve_batch = 100;
   {
@@ -99,7 +99,7 @@ TEST_F(StoreTest, CleanCloseResumesExactlyAndACrashSkipsTheBatch) {
     auto info = store->Info("bob");
     ASSERT_TRUE(info.ok());
     EXPECT_EQ(info->own_used, 130u);
-    EXPECT_EQ(info->own_left, 5000u - 130u);
+    EXPECT_EQ(info->own_left, 6400u - 130u);
   }
 }
 
@@ -304,23 +304,23 @@ TEST_F(StoreTest, PunchHoleModeDeallocatesUsedPad) {
 }
 
 TEST_F(StoreTest, ACrashBeforeBurningIsBurnedOnReopen) {
-  MakeStore(4000, Direction::kDown);
+  MakeStore(12800, Direction::kDown);  // a 6400-byte half: the batch of 100 is not capped
   StoreOptions options;
   options.reserve_batch = 100;
   {
     auto store = OpenStore(options);
-    auto r = store->Reserve("bob", 10);  // [3990, 4000), mark 110 -> [3890, 4000) used
+    auto r = store->Reserve("bob", 10);  // [12790, 12800), mark 110 -> [12690, 12800) used
     ASSERT_TRUE(r.ok());
     auto p = store->BeginDecrypt("bob", 0, 30);
     ASSERT_TRUE(p.ok());
     ASSERT_TRUE(store->CommitDecrypt(*p).ok());
     store->AbandonForTesting();
   }
-  EXPECT_EQ(ReadRaw(pad_path(), 3990, 4000), PadBytes(kSeed, 3990, 4000));
+  EXPECT_EQ(ReadRaw(pad_path(), 12790, 12800), PadBytes(kSeed, 12790, 12800));
   auto store = OpenStore(options);
-  EXPECT_TRUE(testing::AllZero(ReadRaw(pad_path(), 3890, 4000)));
+  EXPECT_TRUE(testing::AllZero(ReadRaw(pad_path(), 12690, 12800)));
   EXPECT_TRUE(testing::AllZero(ReadRaw(pad_path(), 0, 30)));
-  EXPECT_EQ(ReadRaw(pad_path(), 30, 3890), PadBytes(kSeed, 30, 3890));
+  EXPECT_EQ(ReadRaw(pad_path(), 30, 12690), PadBytes(kSeed, 30, 12690));
   EXPECT_EQ(store->Info("bob")->burned, 140u);
 }
 
