@@ -97,7 +97,7 @@ struct UnpackageReply {
   bool control = false;
   // A control package the device made in answer (it granted the sender pad): the client
   // sends it to the sender like any package, and never shows it. Empty when none.
-  std::string reply_package_b64;
+  std::string reply_package_b64 = {};
 };
 
 struct ContactInfo {
