@@ -158,8 +158,8 @@ TEST_F(SplitTest, GrantedPadIsTheGiversBytesAndBobCannotUseItAnyMore) {
       const auto pad = PadBytes(kSeed, 0, kPadSize);
       protocol::MemoryPadStream stream(pad, header->index, protocol::Direction::kUp, 0);
       protocol::Envelope envelope;
-      auto plain = protocol::Unpackage(Format::kOtc2, p->package, protocol::Direction::kUp,
-                                       stream, {}, &envelope);
+      auto plain = protocol::Unpackage(Format::kOtc2, p->package, protocol::Direction::kUp, stream,
+                                       {}, &envelope);
       ASSERT_TRUE(plain.ok()) << plain.status().ToString();
       EXPECT_EQ(Text(*plain), Message(i));
     }

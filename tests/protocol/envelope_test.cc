@@ -105,12 +105,11 @@ TEST(EnvelopeParseTest, SplitFieldsRoundTripInTheirDocumentedLayout) {
   EncodeEnvelope(e, bytes);
   // Hand-written: env_len 32; given (3), request (4), received (5): len 8, u64 LE each;
   // control (6) with length 0.
-  const std::vector<uint8_t> expected = {
-      32,                            // env_len
-      3, 8, 2, 1, 0, 0, 0, 0, 0, 0,  // given 0x0102
-      4, 8, 7, 0, 0, 0, 0, 0, 0, 0,  // request 7
-      5, 8, 1, 0, 0, 0, 0, 0, 0, 0,  // received 1
-      6, 0};                         // control
+  const std::vector<uint8_t> expected = {32,                             // env_len
+                                         3,  8, 2, 1, 0, 0, 0, 0, 0, 0,  // given 0x0102
+                                         4,  8, 7, 0, 0, 0, 0, 0, 0, 0,  // request 7
+                                         5,  8, 1, 0, 0, 0, 0, 0, 0, 0,  // received 1
+                                         6,  0};                         // control
   EXPECT_EQ(bytes, expected);
   Envelope parsed;
   auto size = ParseEnvelope(bytes, &parsed);
