@@ -131,6 +131,13 @@ SecretBuffer& SecretBuffer::operator=(SecretBuffer&& other) noexcept {
   return *this;
 }
 
+SecretBuffer SecretBuffer::ForBulkIo(size_t size) {
+  SecretBuffer b;
+  b.data_ = Allocate(size);
+  b.capacity_ = b.size_ = size;
+  return b;
+}
+
 void SecretBuffer::Resize(size_t size) {
   if (size <= capacity_) {
     Wipe({data_, capacity_});

@@ -5,28 +5,21 @@
 #include <nlohmann/json.hpp>
 
 #include "common/byte_size.h"
+#include "padstore/cli_failure.h"
 #include "padstore/mark_mirror.h"
 #include "padstore/store.h"
 #include "padstore/store_move.h"
 
 namespace otc::padstore {
-namespace {
-
-int Fail(const Status& s) {
-  std::fprintf(stderr, "padstore: %s\n", s.message().c_str());
-  return 1;
-}
-
-}  // namespace
 
 int RecoverCmd(const std::string& dir, const RecoverOptions& options, bool json) {
   StoreOptions store_options;
   store_options.mark_mirror_dir = DefaultMarkMirrorDir();
   Result<std::unique_ptr<Store>> store = Store::Open(dir, store_options);
-  if (!store.ok()) return Fail(store.status());
+  if (!store.ok()) return Fail(store.status(), json);
   Result<std::vector<RecoverReport>> reports = (*store)->Recover(options);
-  if (!reports.ok()) return Fail(reports.status());
-  if (Status s = (*store)->Close(); !s.ok()) return Fail(s);
+  if (!reports.ok()) return Fail(reports.status(), json);
+  if (Status s = (*store)->Close(); !s.ok()) return Fail(s, json);
   nlohmann::json out = nlohmann::json::array();
   for (const RecoverReport& r : *reports) {
     const std::string who =
@@ -52,7 +45,7 @@ int RecoverCmd(const std::string& dir, const RecoverOptions& options, bool json)
 }
 
 int MoveCmd(const std::string& from, const std::string& to) {
-  if (Status s = MoveStore(from, to, DefaultMarkMirrorDir()); !s.ok()) return Fail(s);
+  if (Status s = MoveStore(from, to, DefaultMarkMirrorDir()); !s.ok()) return Fail(s, false);
   std::printf("moved the store %s to %s\n", from.c_str(), to.c_str());
   return 0;
 }

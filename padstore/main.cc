@@ -15,6 +15,7 @@
 #include "common/cli/exit_codes.h"
 #include "common/encoding.h"
 #include "padstore/audit_log.h"
+#include "padstore/cli_failure.h"
 #include "padstore/cli_progress.h"
 #include "padstore/fsck.h"
 #include "padstore/legacy_import.h"
@@ -24,22 +25,6 @@
 
 namespace otc::padstore {
 namespace {
-
-int ExitCodeFor(const Status& s) {
-  switch (s.code()) {
-    case Status::Code::kBusy:
-      return cli::kExitInUse;
-    case Status::Code::kInvalidArgument:
-      return cli::kExitUsage;
-    default:
-      return cli::kExitFailed;
-  }
-}
-
-// Status messages already say what to do ("...; run padstore fsck"): no separate fix.
-int Fail(const Status& s, bool json = false) {
-  return cli::ReportFailure("padstore", {ExitCodeFor(s), s.message(), ""}, json);
-}
 
 protocol::PadLeft PadLeftOf(const ContactState& i) {
   return protocol::EstimatePadLeft(i.meta.format, i.own_left, i.own_capacity);
@@ -107,7 +92,7 @@ void PrintInfo(const ContactState& i, bool name_generation = false) {
 
 int Init(const std::string& store, const std::string& user) {
   Status s = Store::Init(store, user);
-  if (!s.ok()) return Fail(s);
+  if (!s.ok()) return Fail(s, false);
   std::printf("store %s is ready for %s\n", store.c_str(), user.c_str());
   return 0;
 }
@@ -318,7 +303,7 @@ int main(int argc, char** argv) {
                {cli::kExitDenied, "retire was not confirmed (or has no terminal and no --yes)"},
                {cli::kExitInUse,
                 "a running otc-device holds the store: stop it "
-                "for add, import-legacy and fsck"},
+                "for add, import-legacy, fsck, recover and retire"},
                {cli::kExitDamaged, "fsck found errors it left uncorrected"},
                {cli::kExitRepaired, "fsck --repair corrected every error"}}));
   app.require_subcommand(1);
@@ -433,7 +418,7 @@ int main(int argc, char** argv) {
   if (*recover) {
     if (!margin.empty()) {
       otc::Result<uint64_t> m = otc::ParseByteSize(margin);
-      if (!m.ok()) return Fail(m.status());
+      if (!m.ok()) return Fail(m.status(), false);
       recover_options.margin = *m;
     }
     return RecoverCmd(store, recover_options, json);

@@ -74,8 +74,8 @@ Status ScanFile(Env& env, const std::string& path, const std::vector<IndexRange>
   // Twice as many buffers as reads in flight: this thread keeps `depth` reads queued while
   // a consumer thread digests completed buffers in file order, so a slow or preempted
   // digest does not let the disk's queue run dry.
-  std::vector<SecretBuffer> buffers(2 * depth);
-  for (SecretBuffer& b : buffers) b.Resize(block);
+  std::vector<SecretBuffer> buffers;
+  for (unsigned i = 0; i < 2 * depth; ++i) buffers.push_back(SecretBuffer::ForBulkIo(block));
   std::mutex mu;
   std::condition_variable cv;
   std::deque<size_t> ready;  // requests completed and in order, for the consumer

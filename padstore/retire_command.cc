@@ -10,31 +10,13 @@
 #include "common/byte_size.h"
 #include "common/cli/exit_codes.h"
 #include "common/cli/failure.h"
+#include "padstore/cli_failure.h"
 #include "padstore/lifecycle_commands.h"
 #include "padstore/mark_mirror.h"
 #include "padstore/store.h"
 
 namespace otc::padstore {
 namespace {
-
-int ExitCodeFor(const Status& s) {
-  switch (s.code()) {
-    case Status::Code::kBusy:
-      return cli::kExitInUse;
-    case Status::Code::kInvalidArgument:
-      return cli::kExitUsage;
-    case Status::Code::kNotFound:
-      return cli::kExitUnknownContact;
-    case Status::Code::kDenied:
-      return cli::kExitDenied;
-    default:
-      return cli::kExitFailed;
-  }
-}
-
-int Fail(const Status& s, bool json, const std::string& fix = "") {
-  return cli::ReportFailure("padstore", {ExitCodeFor(s), s.message(), fix}, json);
-}
 
 // Asks on the terminal; true only for "yes".
 bool Confirm(const std::string& question) {
@@ -51,14 +33,14 @@ int RetireCmd(const RetireArgs& a) {
   if (!a.yes && ::isatty(STDIN_FILENO) != 1) {
     return Fail(Status::Denied("retire destroys pad and needs a confirmation, but standard input "
                                "is not a terminal"),
-                a.json, "run it on a terminal, or add --yes");
+                a.json, NotFoundIs::kFailure, "run it on a terminal, or add --yes");
   }
   StoreOptions options;
   options.mark_mirror_dir = DefaultMarkMirrorDir();
   Result<std::unique_ptr<Store>> store = Store::Open(a.store, options);
   if (!store.ok()) return Fail(store.status(), a.json);
   Result<std::vector<ContactState>> gens = (*store)->Generations(a.peer);
-  if (!gens.ok()) return Fail(gens.status(), a.json);
+  if (!gens.ok()) return Fail(gens.status(), a.json, NotFoundIs::kUnknownContact);
   const uint32_t generation = a.generation.value_or(gens->front().meta.generation);
   if (!a.yes) {
     const ContactState* g = nullptr;
@@ -77,7 +59,7 @@ int RetireCmd(const RetireArgs& a) {
     }
   }
   Result<RetireReport> r = (*store)->Retire(a.peer, generation);
-  if (!r.ok()) return Fail(r.status(), a.json);
+  if (!r.ok()) return Fail(r.status(), a.json, NotFoundIs::kUnknownContact);
   if (Status s = (*store)->Close(); !s.ok()) return Fail(s, a.json);
   if (a.json) {
     std::cout << nlohmann::json{{"store", a.store},

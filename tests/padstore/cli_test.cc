@@ -139,6 +139,17 @@ TEST_F(CliTest, InitAddStatusAndFsck) {
   EXPECT_EQ(busy.code, 10);
   EXPECT_NE(busy.out.find("in use by PID " + std::to_string(getpid())), std::string::npos)
       << busy.out;
+  // Every command that needs the store exits the same way: recover and retire too, with
+  // --json the one error object naming in_use.
+  for (const std::string cmd : {"recover", "retire --contact bob --yes"}) {
+    CliRun busy_too = Cli(cmd + S() + " --json");
+    EXPECT_EQ(busy_too.code, 10) << cmd << ": " << busy_too.out;
+    EXPECT_NE(busy_too.out.find("\"error\":\"in_use\""), std::string::npos) << busy_too.out;
+  }
+  // A missing store is a failure (1), not an unknown contact, for every command.
+  for (const std::string cmd : {"recover", "retire --contact bob --yes", "status"}) {
+    EXPECT_EQ(Cli(cmd + " --store " + dir_.File("no-such-store")).code, 1) << cmd;
+  }
   CliRun busy_status = Cli("status" + S() + " --json");
   EXPECT_EQ(busy_status.code, 0) << busy_status.out;
   EXPECT_EQ(nlohmann::json::parse(busy_status.out)["contacts"][0]["own_used"], 1000);
