@@ -78,6 +78,21 @@ TEST(SecretBufferTest, StartsZeroedAndHoldsBytes) {
   EXPECT_EQ(b[99], 0xAB);
 }
 
+TEST(SecretBufferTest, BulkIoBuffersArePageAlignedNotDumpedAndMovable) {
+  constexpr size_t kSize = size_t{8} << 20;
+  SecretBuffer b = SecretBuffer::ForBulkIo(kSize);
+  ASSERT_EQ(b.size(), kSize);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(b.data()) % 4096, 0u);  // usable for O_DIRECT
+  if (!testing::kUnderAddressSanitizer) {
+    EXPECT_NE(VmFlagsOf(b.data()).find(" dd "), std::string::npos);
+  }
+  std::memset(b.data(), 0xEE, kSize);  // as a read would fill it
+  EXPECT_EQ(b[kSize - 1], 0xEE);
+  SecretBuffer moved = std::move(b);  // a vector of them moves them around
+  EXPECT_EQ(moved[0], 0xEE);
+  EXPECT_EQ(b.size(), 0u);
+}
+
 TEST(SecretBufferTest, ResizeWipesOldContentsInPlace) {
   SecretBuffer b(64);
   std::memset(b.data(), 0xCD, 64);
