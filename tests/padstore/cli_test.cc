@@ -5,27 +5,14 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "tests/padstore/padstore_tool.h"
 #include "tests/padstore/test_pad.h"
 
 namespace otc::padstore {
 namespace {
 
-struct CliRun {
-  int code = -1;
-  std::string out;  // stdout and stderr
-};
-
-CliRun Cli(const std::string& args) {
-  std::string cmd = std::string(OTC_PADSTORE_BIN) + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  CliRun r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
+using CliRun = testing::ToolRun;
+CliRun Cli(const std::string& args) { return testing::RunPadstore(args); }
 
 class CliTest : public testing::StoreFixture {
  protected:

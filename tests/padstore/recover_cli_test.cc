@@ -7,31 +7,18 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "tests/padstore/padstore_tool.h"
 #include "tests/padstore/test_pad.h"
 
 namespace otc::padstore::testing {
 namespace {
-
-struct ToolRun {
-  int code = -1;
-  std::string out;
-};
 
 class RecoverCliTest : public StoreFixture {
  protected:
   void SetUp() override { ::setenv("OTC_MARK_MIRROR", dir_.File("marks").c_str(), 1); }
   void TearDown() override { ::unsetenv("OTC_MARK_MIRROR"); }
 
-  ToolRun Padstore(const std::string& args) {
-    std::string cmd = std::string(OTC_PADSTORE_BIN) + " " + args + " 2>&1";
-    FILE* p = ::popen(cmd.c_str(), "r");
-    ToolRun r;
-    char buf[4096];
-    for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
-    int status = ::pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-  }
+  ToolRun Padstore(const std::string& args) { return RunPadstore(args); }
 
   // Packages `n` bytes with the store as the device would (mirror on), then closes it.
   void Use(uint64_t n) {

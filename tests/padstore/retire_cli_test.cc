@@ -7,15 +7,11 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "tests/padstore/padstore_tool.h"
 #include "tests/padstore/test_pad.h"
 
 namespace otc::padstore::testing {
 namespace {
-
-struct ToolRun {
-  int code = -1;
-  std::string out;
-};
 
 class RetireCliTest : public StoreFixture {
  protected:
@@ -36,16 +32,7 @@ class RetireCliTest : public StoreFixture {
   void TearDown() override { ::unsetenv("OTC_MARK_MIRROR"); }
 
   // Standard input is /dev/null: never a terminal.
-  ToolRun Padstore(const std::string& args) {
-    std::string cmd = std::string(OTC_PADSTORE_BIN) + " " + args + " </dev/null 2>&1";
-    FILE* p = ::popen(cmd.c_str(), "r");
-    ToolRun r;
-    char buf[4096];
-    for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
-    int status = ::pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-  }
+  ToolRun Padstore(const std::string& args) { return RunPadstore(args); }
 };
 
 TEST_F(RetireCliTest, StatusListsEachGenerationWithWhatIsLeft) {

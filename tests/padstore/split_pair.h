@@ -13,6 +13,7 @@
 
 #include "padstore/journal.h"
 #include "padstore/snapshot.h"
+#include "tests/padstore/padstore_tool.h"
 #include "tests/padstore/test_pad.h"
 
 namespace otc::padstore::testing {
@@ -74,20 +75,7 @@ class SplitPairTest : public ::testing::Test {
     ASSERT_TRUE(WriteFully(**f, scan->file_size, bytes).ok());
   }
 
-  struct ToolRun {
-    int code = -1;
-    std::string out;
-  };
-  ToolRun Padstore(const std::string& args) {
-    std::string cmd = std::string(OTC_PADSTORE_BIN) + " " + args + " 2>&1";
-    FILE* p = ::popen(cmd.c_str(), "r");
-    ToolRun r;
-    char buf[4096];
-    for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
-    int status = ::pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-  }
+  ToolRun Padstore(const std::string& args) { return RunPadstore(args); }
 
   TestDir dir_;
 };
