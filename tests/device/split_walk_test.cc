@@ -1,19 +1,20 @@
 // Moving the split with the real device and store code, through seeded random walks: two
-// DeviceServices (alice +1, bob -1) on a small pad, an in-memory relay that delivers in
-// any order, drops and duplicates packages, and crashes of either device both between
-// operations (a kill, then a power cut) and inside them (a failed fsync: the operation
-// fails, the store stops, then the power is cut). alice sends about four times as often
-// as bob, so her half runs out and bob's device grants her pad from his.
+// DeviceServices (alice +1, bob -1) on a small pad (8K or 16K), an in-memory relay that
+// delivers in any order, drops and duplicates packages, and crashes of either device both
+// between operations (a kill, then a power cut) and inside them (a failed fsync or write:
+// the operation fails, the store stops, then the power is cut). alice sends about four
+// times as often as bob, so her half runs out and bob's device grants her pad from his.
 //
 // Checked after every step: no pad index is used by two packages ever made (THE
 // invariant: a package made after a crash never reuses pad of one made before, and the
 // two sides never meet); every package decrypts, at most once, to exactly the text it was
 // made from (control packages: no text); a duplicate is refused as a replay or answered
-// "already read"; a genuine package is never refused for its range and a power cut never
-// looks like a rollback. At the end (everything still queued delivered, clean close), the
+// "already read"; a genuine package is never refused for its range; a power cut never
+// looks like a rollback; a failed durable step fails its operation. At the end, everything
+// still queued is delivered, then both sides package until their pad is gone (pad a crash
+// made a side forget it gave away would now be used by both), and after a clean close the
 // two ledgers agree: what each side heard granted is at most what the other gave, and the
-// two capacities sum to at most the pad; then both sides package until their pad is gone,
-// so that pad a crash made a side forget it gave away would be used by both.
+// two capacities sum to at most the pad.
 //
 // CI: 20 seeds x 300 steps. OTC_TEST_PROFILE=long: 2,000 seeds x 1,000 steps. A failure
 // names its seed; OTC_SPLIT_WALK_SEED=N runs that one seed alone (with the long profile's
@@ -44,8 +45,6 @@ using testing::kStorePlace;
 using testing::Pair;
 using testing::StoreDir;
 
-constexpr uint64_t kPadSize = 16 << 10;  // 8K each way
-constexpr uint64_t kHalf = kPadSize / 2;
 constexpr int kAlice = 0;
 constexpr int kBob = 1;
 constexpr size_t kMaxText = 200;
@@ -91,7 +90,7 @@ class Walk {
 
   // Returns false (with a gtest failure) when setting up failed.
   bool Start() {
-    if (!testing::MakeStores(dir_, {Pair{"alice", "bob", Format::kOtc2, kPadSize, seed_}})) {
+    if (!testing::MakeStores(dir_, {Pair{"alice", "bob", Format::kOtc2, pad_size_, seed_}})) {
       return false;
     }
     side_[kAlice].name = "alice";
@@ -142,7 +141,7 @@ class Walk {
     const padstore::ContactState b = Ledger(kBob);
     EXPECT_LE(a.split_received, b.split_given);
     EXPECT_LE(b.split_received, a.split_given);
-    EXPECT_LE(a.own_capacity + b.own_capacity, kPadSize)
+    EXPECT_LE(a.own_capacity + b.own_capacity, pad_size_)
         << "alice " << a.own_capacity << " + bob " << b.own_capacity;
     stats_.bob_given = b.split_given;
   }
@@ -210,9 +209,16 @@ class Walk {
     } else if (r < 96) {
       Crash(side_[Pick(2)]);
     } else {
-      // The Nth fsync of the store's contact files (journals, their audit logs) fails:
-      // the operation that needs it must fail and stop the store ("before" a durable step).
-      side_[Pick(2)].env->FailNthSync(static_cast<int>(1 + Pick(3)), 5 /* EIO */, "/contacts/");
+      // The Nth fsync (or write) of the store's contact files (journals, their audit logs,
+      // the pad's burns) fails: the operation that needs it must fail and stop the store
+      // ("before" a durable step).
+      FaultInjectionEnv& env = *side_[Pick(2)].env;
+      const int n = static_cast<int>(1 + Pick(3));
+      if (Pick(4) == 0) {
+        env.FailNthWrite(n, 28 /* ENOSPC */, "/contacts/");
+      } else {
+        env.FailNthSync(n, 5 /* EIO */, "/contacts/");
+      }
     }
   }
 
@@ -235,6 +241,8 @@ class Walk {
     Trace(s.name + " packages " + std::to_string(text.size()) +
           " bytes: " + (p.ok() ? "#" + std::to_string(made_.size()) : p.status().ToString()));
     if (p.ok()) {
+      // Every durable step of packaging comes before the package: a failed fsync fails it.
+      EXPECT_TRUE(s.service->Healthy()) << s.name << ": a package from a store that stopped";
       Record(from, p->package, text, false);
       queue_[from].push_back(made_.size() - 1);
     } else if (p.status().code() == Status::Code::kExhausted && s.service->Healthy()) {
@@ -301,12 +309,12 @@ class Walk {
     const padstore::IndexRange range =
         from == kAlice ? padstore::IndexRange{first, first + header->pad_length}
                        : padstore::IndexRange{first + 1 - header->pad_length, first + 1};
-    ASSERT_LE(range.hi, kPadSize) << side_[from].name << " packaged outside the pad";
+    ASSERT_LE(range.hi, pad_size_) << side_[from].name << " packaged outside the pad";
     EXPECT_FALSE(used_.Overlaps(range))
         << side_[from].name << (control ? " (control package)" : "") << " reused pad "
         << padstore::ToString(range) << " at step " << step_;
     used_.Insert(range);
-    if (from == kAlice && range.hi > kHalf) stats_.alice_past_half = true;
+    if (from == kAlice && range.hi > pad_size_ / 2) stats_.alice_past_half = true;
     Made m;
     m.from = from;
     m.bytes = package;
@@ -342,6 +350,9 @@ class Walk {
         if (m.control) ++stats_.grants_delivered;
       }
       granted = !u->reply_package.empty();
+      // The decrypt was durable before the store stopped, so its text may be shown; but a
+      // grant whose record failed must never be announced.
+      EXPECT_TRUE(to.service->Healthy() || !granted) << what << ": announced after a failure";
       if (granted) {
         const int replier = 1 - from;
         std::vector<uint8_t> reply = std::move(u->reply_package);
@@ -382,6 +393,8 @@ class Walk {
   }
 
   const uint64_t seed_;
+  // Small pads, so that both halves run out: 16K (8K each way), every third seed 8K.
+  const uint64_t pad_size_ = seed_ % 3 == 0 ? 8 << 10 : 16 << 10;
   std::mt19937_64 rng_;
   TestDir dir_{kStorePlace};
   Side side_[2];
@@ -427,8 +440,8 @@ TEST(SplitWalkTest, RandomSendsLossCrashesAndGrantsNeverReusePad) {
     total.grants_delivered += walk.stats().grants_delivered;
   }
   std::printf(
-      "split walk: %llu seeds x %d steps, split moved in %llu, %d crashes (%d after a failed "
-      "fsync), %d control packages delivered\n",
+      "split walk: %llu seeds x %d steps, split moved in %llu, %d crashes (%d after a failed fsync "
+      "or write), %d control packages delivered\n",
       static_cast<unsigned long long>(seeds), steps, static_cast<unsigned long long>(moved),
       total.crashes, total.faults_fired, total.grants_delivered);
   // The walks reached the paths they are meant to test.
