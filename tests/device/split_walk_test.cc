@@ -10,7 +10,9 @@
 // two sides never meet); every package decrypts, at most once, to exactly the text it was
 // made from (control packages: no text); a duplicate is refused as a replay or answered
 // "already read"; a genuine package is never refused for its range; a power cut never
-// looks like a rollback; a failed durable step fails its operation. At the end, everything
+// looks like a rollback; a failed durable step fails its operation; after each power cut
+// the store still holds every grant total it announced and its position past every
+// package it made (packages are read with the pad itself for that). At the end, everything
 // still queued is delivered, then both sides package until their pad is gone (pad a crash
 // made a side forget it gave away would now be used by both), and after a clean close the
 // two ledgers agree: what each side heard granted is at most what the other gave, and the
@@ -21,6 +23,7 @@
 // steps if OTC_TEST_PROFILE=long), OTC_SPLIT_WALK_TRACE=1 prints its steps.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -71,7 +74,12 @@ struct Made {
 
 // One device: its own fault-injecting Env (its "disk") and the service running on it.
 struct Side {
+  int who = kAlice;
   std::string name, peer;
+  // From the packages it made, read with the pad itself: the highest grant total it
+  // announced, and how far into its own stream it has used pad.
+  uint64_t announced_given = 0;
+  uint64_t used_end = 0;
   std::unique_ptr<FaultInjectionEnv> env;
   std::unique_ptr<DeviceService> service;
 };
@@ -93,6 +101,7 @@ class Walk {
     if (!testing::MakeStores(dir_, {Pair{"alice", "bob", Format::kOtc2, pad_size_, seed_}})) {
       return false;
     }
+    side_[kBob].who = kBob;
     side_[kAlice].name = "alice";
     side_[kAlice].peer = "bob";
     side_[kBob].name = "bob";
@@ -177,6 +186,19 @@ class Walk {
                                           : FaultInjectionEnv::PowerLossMode::kTearLastWrite);
     ++stats_.crashes;
     ASSERT_TRUE(Open(s));
+    CheckDurable(s);
+  }
+
+  // What a side did before a power cut that others could see must have been durable:
+  // every grant total it announced, and its position past every package it made.
+  void CheckDurable(const Side& s) {
+    const padstore::ContactState ledger = Ledger(s.who);
+    EXPECT_GE(ledger.split_given, s.announced_given)
+        << s.name << " announced a grant that the power cut took from its ledger";
+    EXPECT_GE(ledger.own_used, s.used_end)
+        << s.name << "'s store would hand out pad it used before the power cut";
+    EXPECT_GE(ledger.own_capacity, s.used_end)
+        << s.name << " used pad its durable ledger does not give it";
   }
 
   // After each operation on a side: a store that stopped (an injected fsync failure)
@@ -315,6 +337,18 @@ class Walk {
         << padstore::ToString(range) << " at step " << step_;
     used_.Insert(range);
     if (from == kAlice && range.hi > pad_size_ / 2) stats_.alice_past_half = true;
+    // Read it with the pad itself (the test made the pad): the text and the envelope's
+    // grant total, independently of the devices.
+    const Direction direction = from == kAlice ? Direction::kUp : Direction::kDown;
+    protocol::MemoryPadStream stream(pad_, first, direction);
+    protocol::Envelope envelope;
+    auto plain = protocol::Unpackage(Format::kOtc2, package, direction, stream, {}, &envelope);
+    ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+    EXPECT_TRUE(Text(*plain) == text) << side_[from].name << " packaged another text";
+    EXPECT_EQ(envelope.control, control);
+    Side& s = side_[from];
+    s.announced_given = std::max(s.announced_given, envelope.given.value_or(0));
+    s.used_end = std::max(s.used_end, from == kAlice ? range.hi : pad_size_ - range.lo);
     Made m;
     m.from = from;
     m.bytes = package;
@@ -395,6 +429,7 @@ class Walk {
   const uint64_t seed_;
   // Small pads, so that both halves run out: 16K (8K each way), every third seed 8K.
   const uint64_t pad_size_ = seed_ % 3 == 0 ? 8 << 10 : 16 << 10;
+  const std::vector<uint8_t> pad_ = testing::PadBytes(seed_, 0, pad_size_);
   std::mt19937_64 rng_;
   TestDir dir_{kStorePlace};
   Side side_[2];
