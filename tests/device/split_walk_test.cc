@@ -127,6 +127,7 @@ class Walk {
 
   // Delivers everything still queued, closes both devices cleanly and checks both ledgers.
   void Finish() {
+    ++step_;  // failures and traces from here on name the step after the last
     for (Side& s : side_) {
       if (!s.service->Healthy()) Crash(s);
       s.env->ClearFaults();
