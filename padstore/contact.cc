@@ -411,11 +411,12 @@ Result<DecryptResult> Contact::CommitDecrypt(const PeerRange& range) {
   last_activity_ = Now();
   if (Status d = WaitDurableLocked(lock); !d.ok()) return d;
   if (Status u = CheckUsableLocked(); !u.ok()) return u;  // closed while it waited
+  // The decrypt is durable now, so a retry would be a replay: a failure of the work after
+  // it (burning, compacting, the audit line) stops the store (each calls FailLocked), but
+  // the result is still returned, or the message would be lost for good.
   QueueBurnLocked(r);
-  if (pending_burn_.Measure() >= options_.burn_batch) {
-    if (Status b = FlushBurnsLocked(); !b.ok()) return b;
-  }
-  if (Status c = MaybeCheckpointLocked(); !c.ok()) return c;
+  if (pending_burn_.Measure() >= options_.burn_batch) FlushBurnsLocked().ok();
+  if (!fail_->failed()) MaybeCheckpointLocked().ok();
   if (result.skipped == 0 && !result.late) return result;
   // Audit outside the contact's lock, so that concurrent out-of-order decrypts (common
   // with several clients) share the audit log's syncs instead of queueing on this lock.
@@ -429,7 +430,7 @@ Result<DecryptResult> Contact::CommitDecrypt(const PeerRange& range) {
                  : audit->Append("LATE", details + ": out-of-order message filled a gap");
   if (!a.ok()) {
     lock.lock();
-    return FailLocked(a);
+    FailLocked(a).ok();  // stops the store; the decrypt stands
   }
   return result;
 }

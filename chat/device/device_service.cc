@@ -127,8 +127,13 @@ DeviceService::~DeviceService() { Close().ok(); }
 const std::string& DeviceService::owner() const { return store_->owner(); }
 
 Status DeviceService::Close() {
-  if (!store_) return Status::Ok();
+  if (!store_ || abandoned_) return Status::Ok();
   return store_->Close();
+}
+
+void DeviceService::AbandonForTesting() {
+  abandoned_ = true;
+  if (store_) store_->AbandonForTesting();
 }
 
 void DeviceService::Audit(std::string_view event, std::string_view details) {

@@ -136,6 +136,10 @@ class DeviceService {
   // Burns pending used pad and closes the store (the daemon calls it after the server
   // stopped). Later calls fail.
   Status Close();
+  // Tests only: drops the store without burning or writing anything, as if the process
+  // had been killed (padstore::Store::AbandonForTesting), so that a test can then cut the
+  // power (FaultInjectionEnv) and reopen; Close and the destructor then do nothing.
+  void AbandonForTesting();
 
  private:
   DeviceService(DeviceOptions options, std::unique_ptr<padstore::Store> store,
@@ -174,6 +178,7 @@ class DeviceService {
   rpc::SchemaLimits limits_;
   Confirmer confirmer_;
   std::unique_ptr<padstore::Store> store_;
+  bool abandoned_ = false;  // AbandonForTesting: Close writes nothing
   std::unique_ptr<DeviceAudit> audit_;
   std::unique_ptr<CursorStore> cursors_;
   RecentDecrypts recent_;
