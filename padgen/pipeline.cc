@@ -373,7 +373,7 @@ Status Pipeline::Prepare() {
   digests_.resize(chunk_count_);
   slots_.resize(depth);
   for (size_t i = 0; i < depth; ++i) {
-    slots_[i].buffer = SecretBuffer::ForBulkIo(config_.chunk_size);  // the source fills it
+    slots_[i].buffer.Resize(config_.chunk_size);
     slots_[i].done.assign(dests, 0);
     free_slots_.push_back(i);
   }

@@ -72,7 +72,7 @@ Result<padstore::Digest128> VerifyPads(Env& env, const std::vector<DestinationSp
   const uint64_t chunk_size = sources[0].manifest.chunk_size;
   const size_t depth = std::max<size_t>(1, options.queue_depth);
   std::vector<ReadSlot> slots(depth * sources.size());
-  for (auto& slot : slots) slot.buffer = SecretBuffer::ForBulkIo(chunk_size);  // reads fill them
+  for (auto& slot : slots) slot.buffer.Resize(chunk_size);
   IoRing ring;  // after the buffers: torn down first
   Status s = ring.Init(static_cast<unsigned>(depth * sources.size() + 4));
   if (!s.ok()) return s;
