@@ -45,18 +45,10 @@ Status RestrictMode(const std::string& path) {
   return Status::Ok();
 }
 
-}  // namespace
-
-Result<ContactState> Store::AddContact(const ContactSpec& spec) {
-  std::unique_lock guard(mu_);
-  Env& env = this->env();
-  if (closed_) return Status::Failed("store " + paths_.root + " is closed");
-  if (Status s = fail_.status(); !s.ok()) return s;
-  if (options_.read_only) return Status::Denied("the store was opened read-only");
-  if (Status s = ValidateUid(spec.peer, "peer uid"); !s.ok()) return s;
-  if (spec.peer == owner_) {
-    return Status::InvalidArgument(owner_ + " owns this store and cannot be a contact of it");
-  }
+// The contact's meta for `spec`, from its complete manifest, checked against the pad file
+// and the pad geometry (the generation is the caller's to choose).
+Result<ContactMeta> MetaFor(Env& env, const ContactSpec& spec, const std::string& owner,
+                            const StorePaths& paths, uint64_t now) {
   Result<Manifest> manifest = ReadManifest(env, spec.manifest_path);
   if (!manifest.ok()) return manifest.status().WithContext("reading the manifest");
   if (!manifest->complete) {
@@ -69,7 +61,7 @@ Result<ContactState> Store::AddContact(const ContactSpec& spec) {
     Result<std::unique_ptr<File>> pad = env.OpenFile(spec.pad_path, {});
     if (!pad.ok()) {
       return pad.status().WithContext("opening the pad (if an earlier add moved it, pass --pad " +
-                                      paths_.Pad(spec.peer) + ")");
+                                      paths.Pad(spec.peer) + ")");
     }
     Result<uint64_t> size = (*pad)->Size();
     if (!size.ok()) return size.status();
@@ -82,14 +74,14 @@ Result<ContactState> Store::AddContact(const ContactSpec& spec) {
     }
   }
   ContactMeta meta;
-  meta.owner = owner_;
+  meta.owner = owner;
   meta.peer = spec.peer;
   meta.pad_size = manifest->pad_size;
   meta.split = spec.split != 0 ? spec.split : manifest->pad_size / 2;
   meta.direction = spec.direction;
   meta.format = spec.format;
   meta.pad_id = manifest->pad_id;
-  meta.created_unix = options_.clock();
+  meta.created_unix = now;
   meta.flags = spec.flags;
   if (Status s = PadLayout::Validate(meta.pad_size, meta.split); !s.ok()) return s;
   if (meta.pad_size > kMaxPadSize) {
@@ -108,6 +100,129 @@ Result<ContactState> Store::AddContact(const ContactSpec& spec) {
                                      ToString(layout.PeerHalf()));
     }
   }
+
+  return meta;
+}
+
+// Moves (or links) the pad into the generation's directory, durably; 0600.
+Status PlacePad(Env& env, const StorePaths& paths, const ContactSpec& spec, const ContactMeta& meta,
+                FailStop& fail) {
+  const std::string contact_dir = paths.GenerationDir(spec.peer, meta.generation);
+  const std::string pad_path = paths.Pad(spec.peer, meta.generation);
+  if (!SameFile(spec.pad_path, pad_path)) {
+    if (env.FileExists(pad_path) || std::filesystem::is_symlink(pad_path)) {
+      return Status::AlreadyExists(pad_path +
+                                   " already exists (left by an unfinished add?); "
+                                   "pass it as --pad or remove it");
+    }
+    if (spec.placement == PadPlacement::kSymlink) {
+      std::error_code ec;
+      std::string target = std::filesystem::absolute(spec.pad_path, ec).string();
+      if (ec) return Status::InvalidArgument("cannot resolve " + spec.pad_path);
+      if (Status s = env.CreateSymlink(target, pad_path); !s.ok()) return s;
+    } else {
+      Status s = env.RenameFile(spec.pad_path, pad_path);
+      if (!s.ok()) {
+        if (s.message().find("cross-device") != std::string::npos) {
+          return Status::InvalidArgument("cannot move pad " + spec.pad_path +
+                                         " into the store: it is on another file system; use "
+                                         "--link to leave it there, or copy it next to the store");
+        }
+        return s;
+      }
+      if (Status d = env.SyncDir(DirName(spec.pad_path)); !d.ok()) return fail.Fail(d);
+    }
+    if (Status s = env.SyncDir(contact_dir); !s.ok()) return fail.Fail(s);
+  }
+  if (Status s = RestrictMode(pad_path); !s.ok()) return s;
+
+  return Status::Ok();
+}
+
+// Copies the manifest into the generation's directory (atomically, durably).
+Status PlaceManifest(Env& env, const StorePaths& paths, const ContactSpec& spec,
+                     const ContactMeta& meta, FailStop& fail) {
+  const std::string manifest_path = paths.Manifest(spec.peer, meta.generation);
+  if (!SameFile(spec.manifest_path, manifest_path)) {
+    Result<std::string> bytes = ReadFileToString(env, spec.manifest_path);
+    if (!bytes.ok()) return bytes.status();
+    if (Status s = WriteFileAtomically(env, manifest_path, AsBytes(*bytes)); !s.ok()) {
+      return fail.Fail(s);
+    }
+  }
+
+  return Status::Ok();
+}
+
+// Writes the journal (meta copy + initial snapshot), or keeps one an unfinished add of the
+// same pad left (then `meta` takes that journal's creation time); refuses to replace one
+// holding another pad's usage history.
+Status PlaceJournal(Env& env, const StorePaths& paths, const ContactSpec& spec, ContactMeta& meta,
+                    FailStop& fail) {
+  const PadLayout layout = meta.layout();
+  // Journal: keep one left by an unfinished add of the same pad; never drop the usage
+  // history of another pad.
+  const std::string journal_path = paths.Journal(spec.peer, meta.generation);
+  bool write_journal = true;
+  if (env.FileExists(journal_path)) {
+    Result<JournalScan> scan = ScanJournal(env, journal_path);
+    if (!scan.ok()) return scan.status();
+    Result<RecoveredState> rec = RecoverJournal(*scan, layout, journal_path);
+    std::optional<ContactMeta> old;
+    if (rec.ok() && rec->meta_bytes) {
+      Result<ContactMeta> m = DecodeContactMeta(*rec->meta_bytes, journal_path);
+      if (m.ok()) old = *m;
+    }
+    if (old && SameRegistration(*old, meta)) {
+      meta = *old;  // keep its creation time: the journal's copy must match the file
+      write_journal = false;
+    } else if (!rec.ok() || rec->state.own_mark > 0 || !rec->state.decrypted.empty() ||
+               !rec->split.empty()) {
+      return Status::AlreadyExists(journal_path +
+                                   " holds the usage history of another pad; refusing to "
+                                   "replace it (run padstore fsck)");
+    }
+  }
+  if (write_journal) {
+    Snapshot snap;
+    snap.own_mark = spec.initial_own_used;
+    for (const IndexRange& r : spec.initial_decrypted) snap.decrypted.Insert(r);
+    Result<std::unique_ptr<JournalWriter>> w = JournalWriter::Create(
+        env, journal_path, 1, meta.created_unix, EncodeContactMeta(meta), EncodeSnapshot(snap));
+    if (!w.ok()) return fail.Fail(w.status());
+  }
+  return Status::Ok();
+}
+
+// The REGISTER audit line's details.
+std::string RegisterDetails(const ContactSpec& spec, const ContactMeta& meta) {
+  std::string details = "generation=" + std::to_string(meta.generation) +
+                        " pad_id=" + IdHex(meta.pad_id) + " size=" + std::to_string(meta.pad_size) +
+                        " split=" + std::to_string(meta.split) +
+                        " direction=" + std::string(DirectionName(meta.direction)) +
+                        " protocol=" + std::string(FormatName(meta.format));
+  if (spec.initial_own_used > 0 || !spec.initial_decrypted.empty()) {
+    details += " initial_own_used=" + std::to_string(spec.initial_own_used) +
+               " initial_decrypted_ranges=" + std::to_string(spec.initial_decrypted.size());
+  }
+  return details;
+}
+
+}  // namespace
+
+Result<ContactState> Store::AddContact(const ContactSpec& spec) {
+  std::unique_lock guard(mu_);
+  Env& env = this->env();
+  if (closed_) return Status::Failed("store " + paths_.root + " is closed");
+  if (Status s = fail_.status(); !s.ok()) return s;
+  if (options_.read_only) return Status::Denied("the store was opened read-only");
+  if (Status s = ValidateUid(spec.peer, "peer uid"); !s.ok()) return s;
+  if (spec.peer == owner_) {
+    return Status::InvalidArgument(owner_ + " owns this store and cannot be a contact of it");
+  }
+  Result<ContactMeta> made = MetaFor(env, spec, owner_, paths_, options_.clock());
+  if (!made.ok()) return made.status();
+  ContactMeta meta = *made;
 
   // Already registered (idempotent), or a renewal?
   if (auto known = contacts_.find(spec.peer); known != contacts_.end()) {
@@ -150,76 +265,9 @@ Result<ContactState> Store::AddContact(const ContactSpec& spec) {
     if (Status s = env.SyncDir(paths_.ContactDir(spec.peer)); !s.ok()) return fail_.Fail(s);
   }
 
-  // Pad.
-  const std::string pad_path = paths_.Pad(spec.peer, meta.generation);
-  if (!SameFile(spec.pad_path, pad_path)) {
-    if (env.FileExists(pad_path) || std::filesystem::is_symlink(pad_path)) {
-      return Status::AlreadyExists(pad_path +
-                                   " already exists (left by an unfinished add?); "
-                                   "pass it as --pad or remove it");
-    }
-    if (spec.placement == PadPlacement::kSymlink) {
-      std::error_code ec;
-      std::string target = std::filesystem::absolute(spec.pad_path, ec).string();
-      if (ec) return Status::InvalidArgument("cannot resolve " + spec.pad_path);
-      if (Status s = env.CreateSymlink(target, pad_path); !s.ok()) return s;
-    } else {
-      Status s = env.RenameFile(spec.pad_path, pad_path);
-      if (!s.ok()) {
-        if (s.message().find("cross-device") != std::string::npos) {
-          return Status::InvalidArgument("cannot move pad " + spec.pad_path +
-                                         " into the store: it is on another file system; use "
-                                         "--link to leave it there, or copy it next to the store");
-        }
-        return s;
-      }
-      if (Status d = env.SyncDir(DirName(spec.pad_path)); !d.ok()) return fail_.Fail(d);
-    }
-    if (Status s = env.SyncDir(contact_dir); !s.ok()) return fail_.Fail(s);
-  }
-  if (Status s = RestrictMode(pad_path); !s.ok()) return s;
-
-  // Manifest.
-  const std::string manifest_path = paths_.Manifest(spec.peer, meta.generation);
-  if (!SameFile(spec.manifest_path, manifest_path)) {
-    Result<std::string> bytes = ReadFileToString(env, spec.manifest_path);
-    if (!bytes.ok()) return bytes.status();
-    if (Status s = WriteFileAtomically(env, manifest_path, AsBytes(*bytes)); !s.ok()) {
-      return fail_.Fail(s);
-    }
-  }
-
-  // Journal: keep one left by an unfinished add of the same pad; never drop the usage
-  // history of another pad.
-  const std::string journal_path = paths_.Journal(spec.peer, meta.generation);
-  bool write_journal = true;
-  if (env.FileExists(journal_path)) {
-    Result<JournalScan> scan = ScanJournal(env, journal_path);
-    if (!scan.ok()) return scan.status();
-    Result<RecoveredState> rec = RecoverJournal(*scan, layout, journal_path);
-    std::optional<ContactMeta> old;
-    if (rec.ok() && rec->meta_bytes) {
-      Result<ContactMeta> m = DecodeContactMeta(*rec->meta_bytes, journal_path);
-      if (m.ok()) old = *m;
-    }
-    if (old && SameRegistration(*old, meta)) {
-      meta = *old;  // keep its creation time: the journal's copy must match the file
-      write_journal = false;
-    } else if (!rec.ok() || rec->state.own_mark > 0 || !rec->state.decrypted.empty() ||
-               !rec->split.empty()) {
-      return Status::AlreadyExists(journal_path +
-                                   " holds the usage history of another pad; refusing to "
-                                   "replace it (run padstore fsck)");
-    }
-  }
-  if (write_journal) {
-    Snapshot snap;
-    snap.own_mark = spec.initial_own_used;
-    for (const IndexRange& r : spec.initial_decrypted) snap.decrypted.Insert(r);
-    Result<std::unique_ptr<JournalWriter>> w = JournalWriter::Create(
-        env, journal_path, 1, meta.created_unix, EncodeContactMeta(meta), EncodeSnapshot(snap));
-    if (!w.ok()) return fail_.Fail(w.status());
-  }
+  if (Status s = PlacePad(env, paths_, spec, meta, fail_); !s.ok()) return s;
+  if (Status s = PlaceManifest(env, paths_, spec, meta, fail_); !s.ok()) return s;
+  if (Status s = PlaceJournal(env, paths_, spec, meta, fail_); !s.ok()) return s;
   // Commit point.
   if (Status s = WriteContactMeta(env, meta_path, meta); !s.ok()) return fail_.Fail(s);
 
@@ -231,15 +279,7 @@ Result<ContactState> Store::AddContact(const ContactSpec& spec) {
   Contact* c = opened->get();
   contacts_[spec.peer][meta.generation] = std::move(*opened);
   broken_.erase(spec.peer);
-  std::string details = "generation=" + std::to_string(meta.generation) +
-                        " pad_id=" + IdHex(meta.pad_id) + " size=" + std::to_string(meta.pad_size) +
-                        " split=" + std::to_string(meta.split) +
-                        " direction=" + std::string(DirectionName(meta.direction)) +
-                        " protocol=" + std::string(FormatName(meta.format));
-  if (spec.initial_own_used > 0 || !spec.initial_decrypted.empty()) {
-    details += " initial_own_used=" + std::to_string(spec.initial_own_used) +
-               " initial_decrypted_ranges=" + std::to_string(spec.initial_decrypted.size());
-  }
+  const std::string details = RegisterDetails(spec, meta);
   if (Status s = c->Audit("REGISTER", details); !s.ok()) return s;
   return c->Info();
 }
