@@ -25,52 +25,38 @@ struct Request {
 
 }  // namespace
 
-Status ScanFile(Env& env, const std::string& path, const std::vector<IndexRange>& extents,
-                const ScanOptions& options,
-                const std::function<Status(uint64_t, std::span<const uint8_t>)>& consume,
-                ScanStats* stats) {
-  ScanStats local;
-  if (stats == nullptr) stats = &local;
-  *stats = ScanStats{};
-  if (extents.empty()) return Status::Ok();
-  const size_t block = std::max<size_t>(kPage, options.block_size / kPage * kPage);
-
-  BulkOpenOptions open_options;
-  open_options.direct = options.direct;
-  open_options.direct_unit = kPage;
-  Result<std::unique_ptr<BulkFile>> opened = env.OpenBulkFile(path, open_options);
-  if (!opened.ok()) return opened.status();
-  BulkFile& file = **opened;
-  stats->used_direct = file.direct();
-  // An O_DIRECT read of an aligned start is rounded up to whole blocks (the kernel stops
-  // at end of file) and only the wanted bytes are handed on; others read buffered.
-  const uint64_t align = file.offset_align();
-  auto read_length = [&](const Request& r) -> size_t {
-    if (!file.direct() || r.offset % align != 0) return r.length;
-    return (r.length + align - 1) / align * align;
-  };
-
+// The reads a scan of `extents` makes, in file order: at most `block` bytes each.
+std::vector<Request> SplitIntoRequests(const std::vector<IndexRange>& extents, size_t block) {
   std::vector<Request> requests;
   for (const IndexRange& e : extents) {
     for (uint64_t at = e.lo; at < e.hi; at += block) {
       requests.push_back({at, static_cast<size_t>(std::min<uint64_t>(block, e.hi - at))});
     }
   }
-  const unsigned depth = std::max(1u, options.queue_depth);
-  IoRing ring;
-  const bool uring = options.use_io_uring && ring.Init(depth).ok();
-  stats->used_io_uring = uring;
-  // Scan buffers hold pad: SecretBuffers are page-aligned and wiped when freed.
-  if (!uring) {
-    SecretBuffer buffer(block);
-    for (const Request& r : requests) {
-      std::span<uint8_t> out(buffer.data(), r.length);
-      if (Status s = ReadFully(file, r.offset, out); !s.ok()) return s;
-      stats->bytes_read += r.length;
-      if (Status s = consume(r.offset, out); !s.ok()) return s;
-    }
-    return Status::Ok();
+  return requests;
+}
+
+using Consumer = std::function<Status(uint64_t, std::span<const uint8_t>)>;
+
+// Without io_uring: one buffer, pread after pread.
+Status ScanSynchronously(BulkFile& file, const std::vector<Request>& requests, size_t block,
+                         const Consumer& consume, ScanStats* stats) {
+  SecretBuffer buffer(block);
+  for (const Request& r : requests) {
+    std::span<uint8_t> out(buffer.data(), r.length);
+    if (Status s = ReadFully(file, r.offset, out); !s.ok()) return s;
+    stats->bytes_read += r.length;
+    if (Status s = consume(r.offset, out); !s.ok()) return s;
   }
+  return Status::Ok();
+}
+
+// With io_uring: `depth` reads in flight, digested by a consumer thread in file order.
+// `read_length` is what to ask the kernel for (O_DIRECT rounds a request up).
+Status ScanWithRing(IoRing& ring, BulkFile& file, const std::string& path,
+                    const std::vector<Request>& requests, size_t block, unsigned depth,
+                    const std::function<size_t(const Request&)>& read_length,
+                    const Consumer& consume, ScanStats* stats) {
   // Twice as many buffers as reads in flight: this thread keeps `depth` reads queued while
   // a consumer thread digests completed buffers in file order, so a slow or preempted
   // digest does not let the disk's queue run dry.
@@ -168,6 +154,41 @@ Status ScanFile(Env& env, const std::string& path, const std::vector<IndexRange>
     }
   }
   return finish(Status::Ok());
+}
+
+Status ScanFile(Env& env, const std::string& path, const std::vector<IndexRange>& extents,
+                const ScanOptions& options,
+                const std::function<Status(uint64_t, std::span<const uint8_t>)>& consume,
+                ScanStats* stats) {
+  ScanStats local;
+  if (stats == nullptr) stats = &local;
+  *stats = ScanStats{};
+  if (extents.empty()) return Status::Ok();
+  const size_t block = std::max<size_t>(kPage, options.block_size / kPage * kPage);
+
+  BulkOpenOptions open_options;
+  open_options.direct = options.direct;
+  open_options.direct_unit = kPage;
+  Result<std::unique_ptr<BulkFile>> opened = env.OpenBulkFile(path, open_options);
+  if (!opened.ok()) return opened.status();
+  BulkFile& file = **opened;
+  stats->used_direct = file.direct();
+  // An O_DIRECT read of an aligned start is rounded up to whole blocks (the kernel stops
+  // at end of file) and only the wanted bytes are handed on; others read buffered.
+  const uint64_t align = file.offset_align();
+  auto read_length = [&](const Request& r) -> size_t {
+    if (!file.direct() || r.offset % align != 0) return r.length;
+    return (r.length + align - 1) / align * align;
+  };
+
+  const std::vector<Request> requests = SplitIntoRequests(extents, block);
+  const unsigned depth = std::max(1u, options.queue_depth);
+  IoRing ring;
+  const bool uring = options.use_io_uring && ring.Init(depth).ok();
+  stats->used_io_uring = uring;
+  // Scan buffers hold pad: SecretBuffers are page-aligned and wiped when freed.
+  if (!uring) return ScanSynchronously(file, requests, block, consume, stats);
+  return ScanWithRing(ring, file, path, requests, block, depth, read_length, consume, stats);
 }
 
 }  // namespace otc::padstore
