@@ -22,11 +22,14 @@
 
 #include <memory>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include <boost/asio/thread_pool.hpp>
 
 #include "chat/device/bearer_token.h"
 #include "chat/device/device_service.h"
+#include "common/http/json_util.h"
 #include "common/http/server.h"
 
 namespace otc::device {
@@ -47,7 +50,21 @@ class RpcHandler : public http::Handler {
   void Drain();
 
  private:
+  // Routes an authorized request to the Serve* function of its endpoint.
   void Dispatch(const std::shared_ptr<http::Exchange>& exchange);
+  void ServeHealth(const std::shared_ptr<http::Exchange>& exchange, const http::Target& target);
+  void ServeContacts(const std::shared_ptr<http::Exchange>& exchange, const http::Target& target);
+  // Package and unpackage: the caller has checked the method (POST) and the content type.
+  void ServePackage(const std::shared_ptr<http::Exchange>& exchange, const http::Target& target);
+  void ServeUnpackage(const std::shared_ptr<http::Exchange>& exchange, const http::Target& target);
+  void ServeCursor(const std::shared_ptr<http::Exchange>& exchange, const http::Target& target);
+  // Answers 4xx bad_request with `message`, wiping the body first; the audit write (an
+  // fsync) goes to the pool.
+  void BadRequest(const std::shared_ptr<http::Exchange>& exchange, std::string_view path,
+                  int status, const std::string& message);
+  // True when the request uses `wanted`; otherwise answers 405 and returns false.
+  bool ExpectVerb(const std::shared_ptr<http::Exchange>& exchange, std::string_view path,
+                  http::Verb wanted);
   void Fail(const std::shared_ptr<http::Exchange>& exchange, int http_status,
             std::string_view category, std::string_view message);
   void Refuse(const std::shared_ptr<http::Exchange>& exchange, const Status& status);
