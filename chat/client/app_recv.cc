@@ -25,6 +25,45 @@
 
 namespace otc::client {
 
+namespace {
+
+// One delivery as the JSON line --json prints. A rollback warning also goes to stderr
+// (under out_mu, so it does not interleave with other output).
+std::string DeliveryJson(const Delivery& d, std::mutex& out_mu) {
+  nlohmann::json j;
+  j["from"] = d.from;
+  j["ref"] = d.ref;
+  j["index"] = d.index ? nlohmann::json(*d.index) : nlohmann::json(nullptr);
+  // "time" (the arrival) is kept for scripts written before "received" existed.
+  j["time"] = Rfc3339(d.time);
+  j["received"] = Rfc3339(d.time);
+  std::optional<std::string> sent = d.sent_ms ? Rfc3339FromMs(*d.sent_ms) : std::nullopt;
+  j["sent"] = sent ? nlohmann::json(*sent) : nlohmann::json(nullptr);
+  if (d.already_read) j["already_read"] = true;
+  if (!d.text) {
+    j["text"] = nullptr;
+  } else if (IsValidUtf8(*d.text)) {
+    j["text"] = *d.text;
+  } else {
+    j["text"] = nullptr;
+    j["text_b64"] = Base64Encode(AsBytes(*d.text));
+  }
+  nlohmann::json w = nlohmann::json::array();
+  for (const Warning& x : d.warnings) {
+    w.push_back(std::string(WarningCode(x.kind)));
+    // Too important for a code in a field only: the person running the script must
+    // see what to do.
+    if (x.kind == WarningKind::kRollback) {
+      std::lock_guard<std::mutex> lock(out_mu);
+      std::fprintf(stderr, "%s\n", FormatWarning(x, d.time).c_str());
+    }
+  }
+  j["warnings"] = w;
+  return j.dump();
+}
+
+}  // namespace
+
 int RunRecv(const CommonFlags& flags, const RecvFlags& recv) {
   sigset_t set;
   sigemptyset(&set);
@@ -92,36 +131,7 @@ int RunRecv(const CommonFlags& flags, const RecvFlags& recv) {
   sink.on_delivery = [&](Delivery&& d) {
     if (d.control && d.warnings.empty()) return;  // nothing to show (receiver.h)
     if (recv.json) {
-      nlohmann::json j;
-      j["from"] = d.from;
-      j["ref"] = d.ref;
-      j["index"] = d.index ? nlohmann::json(*d.index) : nlohmann::json(nullptr);
-      // "time" (the arrival) is kept for scripts written before "received" existed.
-      j["time"] = Rfc3339(d.time);
-      j["received"] = Rfc3339(d.time);
-      std::optional<std::string> sent = d.sent_ms ? Rfc3339FromMs(*d.sent_ms) : std::nullopt;
-      j["sent"] = sent ? nlohmann::json(*sent) : nlohmann::json(nullptr);
-      if (d.already_read) j["already_read"] = true;
-      if (!d.text) {
-        j["text"] = nullptr;
-      } else if (IsValidUtf8(*d.text)) {
-        j["text"] = *d.text;
-      } else {
-        j["text"] = nullptr;
-        j["text_b64"] = Base64Encode(AsBytes(*d.text));
-      }
-      nlohmann::json w = nlohmann::json::array();
-      for (const Warning& x : d.warnings) {
-        w.push_back(std::string(WarningCode(x.kind)));
-        // Too important for a code in a field only: the person running the script must
-        // see what to do.
-        if (x.kind == WarningKind::kRollback) {
-          std::lock_guard<std::mutex> lock(out_mu);
-          std::fprintf(stderr, "%s\n", FormatWarning(x, d.time).c_str());
-        }
-      }
-      j["warnings"] = w;
-      print(j.dump());
+      print(DeliveryJson(d, out_mu));
     } else {
       for (const Warning& w : d.warnings) print(FormatWarning(w, d.time));
       if (d.text) print(FormatIncoming(d.from, *d.text, d.time, d.sent_ms));
