@@ -28,13 +28,10 @@ void AddCommon(CLI::App* cmd, otc::client::CommonFlags& f) {
                   "~/.config/otc)");
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// Names the program and ends --help with where settings come from, where the outbox lives
+// and the exit codes.
+void ConfigureTopLevel(CLI::App& app) {
   namespace cli = otc::cli;
-  CLI::App app{
-      "otc: One Time Chat client. Messages are encrypted by your pad device (otc-device);\n"
-      "this program never sees pad."};
   cli::ConfigureApp(
       app, "otc",
       "Settings: flags > environment (OTC_USER, OTC_DEVICE, OTC_TOKEN_FILE, OTC_RELAY,\n"
@@ -63,17 +60,9 @@ int main(int argc, char** argv) {
                               {cli::kExitQueued,
                                "the relay could not be reached: the message is "
                                "queued (otc flush sends it)"}}));
-  app.require_subcommand(1);
-  otc::client::CommonFlags common;
+}
 
-  CLI::App* chat = app.add_subcommand(
-      "chat", "interactive chat: messages appear as they arrive; type help for commands");
-  AddCommon(chat, common);
-  chat->add_option("--history", common.values.history,
-                   "keep a transcript in FILE (mode 0600); off by default: plaintext at rest "
-                   "is a risk");
-
-  otc::client::SendFlags send;
+CLI::App* AddSend(CLI::App& app, otc::client::CommonFlags& common, otc::client::SendFlags& send) {
   CLI::App* send_cmd = app.add_subcommand("send", "send one message and exit");
   AddCommon(send_cmd, common);
   send_cmd->add_option("to", send.to, "recipient, or several as bob,carol (one package each)")
@@ -86,8 +75,10 @@ int main(int argc, char** argv) {
                    "is queued (exit 75) or, if the device was unreachable, not sent (exit 11)")
       ->capture_default_str()
       ->check(CLI::Range(0, 3600));
+  return send_cmd;
+}
 
-  otc::client::RecvFlags recv;
+CLI::App* AddRecv(CLI::App& app, otc::client::CommonFlags& common, otc::client::RecvFlags& recv) {
   CLI::App* recv_cmd = app.add_subcommand(
       "recv", "print messages waiting on the relay (all of them), then exit or --follow");
   AddCommon(recv_cmd, common);
@@ -104,8 +95,11 @@ int main(int argc, char** argv) {
                    "before giving up (exit 11)")
       ->capture_default_str()
       ->check(CLI::Range(0, 86400));
+  return recv_cmd;
+}
 
-  otc::client::FlushFlags flush;
+CLI::App* AddFlush(CLI::App& app, otc::client::CommonFlags& common,
+                   otc::client::FlushFlags& flush) {
   CLI::App* flush_cmd = app.add_subcommand(
       "flush",
       "send the messages queued in the outbox while the relay was unreachable, oldest first "
@@ -120,6 +114,35 @@ int main(int argc, char** argv) {
   flush_cmd->add_flag("--json", flush.json,
                       "one JSON object: sent, refused, queued, damaged, messages [{to, index, "
                       "queued_unix, sent, ref}]");
+  return flush_cmd;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  namespace cli = otc::cli;
+  CLI::App app{
+      "otc: One Time Chat client. Messages are encrypted by your pad device (otc-device);\n"
+      "this program never sees pad."};
+  ConfigureTopLevel(app);
+  app.require_subcommand(1);
+  otc::client::CommonFlags common;
+
+  CLI::App* chat = app.add_subcommand(
+      "chat", "interactive chat: messages appear as they arrive; type help for commands");
+  AddCommon(chat, common);
+  chat->add_option("--history", common.values.history,
+                   "keep a transcript in FILE (mode 0600); off by default: plaintext at rest "
+                   "is a risk");
+
+  otc::client::SendFlags send;
+  CLI::App* send_cmd = AddSend(app, common, send);
+
+  otc::client::RecvFlags recv;
+  AddRecv(app, common, recv);  // recv is what runs when no other subcommand was parsed
+
+  otc::client::FlushFlags flush;
+  CLI::App* flush_cmd = AddFlush(app, common, flush);
 
   otc::client::ContactsFlags contacts;
   CLI::App* contacts_cmd = app.add_subcommand(
