@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "common/byte_size.h"
 #include "common/cli/command_line.h"
@@ -68,28 +69,28 @@ int UsageError(const std::string& message) {
   return cli::ReportFailure("padgen", {cli::kExitUsage, message, "see padgen --help"}, g_json);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  using otc::padgen::JobOptions;
-  CLI::App app{
-      "padgen: generate a one-time pad from getrandom or hardware RNGs and write verified copies "
-      "to both users' padstores (or to plain files)"};
-  cli::ConfigureApp(app, "padgen", Footer());
-  app.get_formatter()->column_width(34);
-
-  JobOptions o;
+// What the command line says, before the sizes in it are parsed into JobOptions.
+struct CommandLine {
+  otc::padgen::JobOptions options;
   std::string size_text;
   std::string chunk_text = "4M";
   std::string window_text = "1G";
   std::string block_text = "64K";
   std::string sync_text;
+  std::string assess_text = "1M";
   std::vector<std::string> users;
   bool no_verify = false;
+  bool verify_flag = false;
   bool quiet = false;
   bool json = false;
+  CLI::Option* min_entropy_opt = nullptr;
+  CLI::Option* assess_bytes_opt = nullptr;
+};
 
-  app.add_option("--size", size_text, "Pad size, e.g. 64M, 1T (required)")->required();
+// What to generate, from where, to where, and how the run reports.
+void AddRunOptions(CLI::App& app, CommandLine& c) {
+  otc::padgen::JobOptions& o = c.options;
+  app.add_option("--size", c.size_text, "Pad size, e.g. 64M, 1T (required)")->required();
   app.add_option("--hrng", o.hrngs,
                  "Hardware RNG to read (repeatable; read in parallel and concatenated): "
                  "/dev/hwrng, a USB serial HRNG such as /dev/ttyACM0, or a FIFO");
@@ -97,7 +98,7 @@ int main(int argc, char** argv) {
                  "random (getrandom, the kernel CSPRNG; the default without --hrng), drbg "
                  "(OpenSSL's AES-256 CTR_DRBG seeded from getrandom: the same computational "
                  "guarantee at a fraction of the CPU) or file:PATH (a file or pipe)");
-  app.add_option("--user", users,
+  app.add_option("--user", c.users,
                  "NAME=DIR: a user and their padstore directory (exactly two for a pair pad)");
   app.add_option("-o,--output", o.outputs,
                  "Raw mode: write a plain pad FILE with FILE.manifest beside it (repeatable)");
@@ -113,28 +114,32 @@ int main(int argc, char** argv) {
   app.add_flag("--resume", o.resume,
                "Continue an interrupted run (give the same arguments as the first time)");
   auto* no_verify_opt =
-      app.add_flag("--no-verify", no_verify, "Skip reading every copy back after writing");
-  bool verify_flag = false;
-  app.add_flag("--verify", verify_flag,
+      app.add_flag("--no-verify", c.no_verify, "Skip reading every copy back after writing");
+  app.add_flag("--verify", c.verify_flag,
                "Read every copy back and check it against its manifest (the default)")
       ->excludes(no_verify_opt);
-  app.add_flag("-q,--quiet", quiet, "Print only errors");
+  app.add_flag("-q,--quiet", c.quiet, "Print only errors");
   app.add_flag("--dry-run", o.dry_run,
                "Probe the source and print the expected duration, the space needed and the "
                "destinations, without writing anything");
   app.add_flag("--yes", o.yes, "Go ahead with a run expected to take more than 30 days");
-  app.add_flag("--json", json, "Print a JSON summary on stdout at the end");
-  app.add_option("--chunk-size", chunk_text, "Bytes per manifest digest and write")
+  app.add_flag("--json", c.json, "Print a JSON summary on stdout at the end");
+}
+
+// Write, sync and HRNG health-test tuning.
+void AddTuningOptions(CLI::App& app, CommandLine& c) {
+  otc::padgen::JobOptions& o = c.options;
+  app.add_option("--chunk-size", c.chunk_text, "Bytes per manifest digest and write")
       ->capture_default_str();
   app.add_option("--threads", o.threads, "random/drbg generator threads (default: one per CPU)");
   app.add_option("--queue-depth", o.queue_depth,
                  "Chunks in flight between source and disks (each a --chunk-size buffer)")
       ->capture_default_str();
-  app.add_option("--sync-every", sync_text,
+  app.add_option("--sync-every", c.sync_text,
                  "Group commit: fdatasync each copy once this much written data is not yet "
                  "durable (default: every chunk, so a crash loses about one chunk of work; "
                  "raise it on disks whose cache flushes are slow)");
-  auto* min_entropy_opt =
+  c.min_entropy_opt =
       app.add_option("--min-entropy", o.health.min_entropy,
                      "Claimed min-entropy of the source, bits per byte (0, 8]: sets the HRNG "
                      "health-test cut-offs, and is H for --extract (required there)")
@@ -145,13 +150,16 @@ int main(int argc, char** argv) {
   app.add_option("--max-health-failures", o.health.max_failures,
                  "Stop after this many health-test failures of one HRNG ...")
       ->capture_default_str();
-  app.add_option("--health-failure-window", window_text, "... within this many of its bytes")
+  app.add_option("--health-failure-window", c.window_text, "... within this many of its bytes")
       ->capture_default_str();
-  app.add_option("--hrng-block", block_text,
+  app.add_option("--hrng-block", c.block_text,
                  "HRNG read block: the unit that is health-tested and discarded on failure")
       ->capture_default_str();
+}
 
-  std::string assess_text = "1M";
+// Assessing the source and extracting uniform output from it.
+void AddExtractionOptions(CLI::App& app, CommandLine& c) {
+  otc::padgen::JobOptions& o = c.options;
   app.add_option("--extract", o.extract,
                  "Randomness extractor to run on the source: toeplitz (the only one), with "
                  "--min-entropy H; output is epsilon-close to uniform if H is true");
@@ -168,57 +176,62 @@ int main(int argc, char** argv) {
   app.add_flag("--assess", o.assess,
                "First print an entropy report on a sample of the source; warn if "
                "--min-entropy is above its estimate (with --extract, refuse to run then)");
-  auto* assess_bytes_opt = app.add_option("--assess-bytes", assess_text, "Sample size for --assess")
-                               ->capture_default_str();
+  c.assess_bytes_opt = app.add_option("--assess-bytes", c.assess_text, "Sample size for --assess")
+                           ->capture_default_str();
+}
 
-  if (std::optional<int> done = cli::ParseCommandLine(app, argc, argv)) return *done;
-  g_json = json;
-
-  auto size = otc::ParseByteSize(size_text);
+// Parses the sizes and users of the command line into c.options; on a bad one, reports it and
+// returns the exit code.
+std::optional<int> CompleteJobOptions(CommandLine& c) {
+  otc::padgen::JobOptions& o = c.options;
+  auto size = otc::ParseByteSize(c.size_text);
   if (!size.ok()) return UsageError("--size: " + size.status().message());
   o.size = *size;
-  auto chunk = otc::ParseByteSize(chunk_text);
+  auto chunk = otc::ParseByteSize(c.chunk_text);
   if (!chunk.ok()) return UsageError("--chunk-size: " + chunk.status().message());
   o.chunk_size = *chunk;
-  auto window = otc::ParseByteSize(window_text);
+  auto window = otc::ParseByteSize(c.window_text);
   if (!window.ok()) return UsageError("--health-failure-window: " + window.status().message());
   o.health.failure_window = *window;
-  if (!sync_text.empty()) {
-    auto sync_every = otc::ParseByteSize(sync_text);
+  if (!c.sync_text.empty()) {
+    auto sync_every = otc::ParseByteSize(c.sync_text);
     if (!sync_every.ok()) return UsageError("--sync-every: " + sync_every.status().message());
     o.sync_every = *sync_every;
   }
-  auto block = otc::ParseByteSize(block_text);
+  auto block = otc::ParseByteSize(c.block_text);
   if (!block.ok()) return UsageError("--hrng-block: " + block.status().message());
   if (*block > (uint64_t{64} << 20)) return UsageError("--hrng-block must be at most 64M");
   o.hrng_block = static_cast<size_t>(*block);
-  for (const std::string& u : users) {
+  for (const std::string& u : c.users) {
     size_t eq = u.find('=');
     if (eq == std::string::npos) {
       return UsageError("--user '" + u + "' needs the form NAME=DIR, e.g. alice=/media/alice/otc");
     }
     o.users.push_back({u.substr(0, eq), u.substr(eq + 1)});
   }
-  o.verify = !no_verify;
-  o.min_entropy_given = min_entropy_opt->count() > 0;
-  o.assess_bytes_given = assess_bytes_opt->count() > 0;
-  auto assess_bytes = otc::ParseByteSize(assess_text);
+  o.verify = !c.no_verify;
+  o.min_entropy_given = c.min_entropy_opt->count() > 0;
+  o.assess_bytes_given = c.assess_bytes_opt->count() > 0;
+  auto assess_bytes = otc::ParseByteSize(c.assess_text);
   if (!assess_bytes.ok()) return UsageError("--assess-bytes: " + assess_bytes.status().message());
   o.assess_bytes = *assess_bytes;
+  return std::nullopt;
+}
 
+int RunAndReport(const CommandLine& c) {
   otc::padgen::JobUi ui;
-  ui.quiet = quiet;
+  ui.quiet = c.quiet;
   ui.progress = ::isatty(STDERR_FILENO) == 1;
   ui.report_now = &g_report_now;
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGUSR1, OnReportSignal);
-  otc::padgen::JobOutcome out = otc::padgen::RunJob(o, ui, {}, g_cancel);
-  if (!out.status.ok() && !json) {
+  otc::padgen::JobOutcome out = otc::padgen::RunJob(c.options, ui, {}, g_cancel);
+  if (!out.status.ok() && !c.json) {
     cli::ReportFailure("padgen", {out.exit_code, out.status.message(), ""}, false);
   }
-  if (json) {
+  if (c.json) {
     if (!out.status.ok()) {  // the summary, with the error as every program reports it
       if (out.summary.contains("error")) {
         out.summary["error_category"] = out.summary["error"].value("category", "");
@@ -229,4 +242,24 @@ int main(int argc, char** argv) {
     std::cout << out.summary.dump(2) << std::endl;
   }
   return out.exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "padgen: generate a one-time pad from getrandom or hardware RNGs and write verified copies "
+      "to both users' padstores (or to plain files)"};
+  cli::ConfigureApp(app, "padgen", Footer());
+  app.get_formatter()->column_width(34);
+
+  CommandLine c;
+  AddRunOptions(app, c);
+  AddTuningOptions(app, c);
+  AddExtractionOptions(app, c);
+
+  if (std::optional<int> done = cli::ParseCommandLine(app, argc, argv)) return *done;
+  g_json = c.json;
+  if (std::optional<int> usage_error = CompleteJobOptions(c)) return *usage_error;
+  return RunAndReport(c);
 }

@@ -23,6 +23,86 @@ bool ParseU64(std::string_view s, uint64_t* v) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
+// The fields of a 2015 metadata file, before they are checked against each other and the store.
+struct LegacyMetadata {
+  std::string uid, rid, log;
+  int64_t n_bytes = 0, split = 0, direction_value = 0, encrypt_index = 0;
+};
+
+Result<LegacyMetadata> ReadLegacyMetadata(Env& env, const std::string& mfile) {
+  Result<std::string> text = ReadFileToString(env, mfile);
+  if (!text.ok()) return text.status().WithContext("reading the 2015 metadata");
+  nlohmann::json j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return Bad(mfile, "is not a JSON object");
+  auto get_string = [&](const char* key, std::string* out) -> Status {
+    if (!j.contains(key) || !j[key].is_string())
+      return Bad(mfile, std::string("no string field ") + key);
+    *out = j[key].get<std::string>();
+    return Status::Ok();
+  };
+  auto get_int = [&](const char* key, int64_t* out) -> Status {
+    if (!j.contains(key) || !j[key].is_number_integer()) {
+      return Bad(mfile, std::string("no integer field ") + key);
+    }
+    *out = j[key].get<int64_t>();
+    return Status::Ok();
+  };
+  LegacyMetadata m;
+  for (Status s :
+       {get_string("uid", &m.uid), get_string("rid", &m.rid), get_int("n_bytes", &m.n_bytes),
+        get_int("split_index", &m.split), get_int("direction", &m.direction_value),
+        get_int("encrypt_index", &m.encrypt_index)}) {
+    if (!s.ok()) return s;
+  }
+  if (j.contains("decrypt_log") && j["decrypt_log"].is_string()) {
+    m.log = j["decrypt_log"].get<std::string>();
+  } else if (j.contains("decrypt_indexes") && j["decrypt_indexes"].is_string()) {
+    m.log = j["decrypt_indexes"].get<std::string>();  // the earliest 2015 files
+  } else {
+    return Bad(mfile, "no string field decrypt_log");
+  }
+  return m;
+}
+
+// Copies the 2015 store file to the contact's pad file and writes its manifest, computed on the
+// way; both are durable before the contact is registered.
+Status CopyPadIntoPlace(Env& env, const LegacyImportOptions& options, const StorePaths& paths,
+                        const std::string& rid, uint64_t n) {
+  Result<std::unique_ptr<File>> src = env.OpenFile(options.store_file, {});
+  if (!src.ok()) return src.status().WithContext("opening the 2015 store file");
+  Result<uint64_t> size = (*src)->Size();
+  if (!size.ok()) return size.status();
+  if (*size != n) {
+    return Status::InvalidArgument("2015 store file " + options.store_file + " has " +
+                                   std::to_string(*size) + " bytes but its metadata says n_bytes " +
+                                   std::to_string(n));
+  }
+  if (Status s = env.CreateDir(paths.ContactDir(rid), 0700); !s.ok()) return s;
+  Manifest manifest;
+  manifest.pad_size = n;
+  manifest.chunk_size = options.chunk_size;
+  {
+    Result<std::unique_ptr<File>> dst = env.OpenFile(
+        paths.Pad(rid), {.write = true, .create = true, .truncate = true, .mode = 0600});
+    if (!dst.ok()) return dst.status();
+    SecretBuffer chunk(static_cast<size_t>(std::min<uint64_t>(options.chunk_size, n)));
+    for (uint64_t at = 0; at < n; at += options.chunk_size) {
+      const size_t len = static_cast<size_t>(std::min<uint64_t>(options.chunk_size, n - at));
+      for (size_t done = 0; done < len;) {
+        size_t piece = std::min(kCopyBlock, len - done);
+        std::span<uint8_t> buf = chunk.span().subspan(done, piece);
+        if (Status s = ReadFully(**src, at + done, buf); !s.ok()) return s;
+        if (Status s = WriteFully(**dst, at + done, buf); !s.ok()) return s;
+        done += piece;
+      }
+      manifest.chunks.push_back(ChunkDigest(chunk.span().first(len)));
+      if (options.progress) options.progress(at + len, n);
+    }
+    if (Status s = (*dst)->Sync(); !s.ok()) return s;
+  }
+  return WriteFileAtomically(env, paths.Manifest(rid), SerializeManifest(manifest));
+}
+
 }  // namespace
 
 Result<std::vector<IndexRange>> ParseLegacyDecryptLog(std::string_view log, Direction direction) {
@@ -66,37 +146,14 @@ Result<std::vector<IndexRange>> ParseLegacyDecryptLog(std::string_view log, Dire
 Result<LegacyImportResult> ImportLegacy(Store& store, const LegacyImportOptions& options) {
   Env& env = store.env();
   const std::string& mfile = options.metadata_file;
-  Result<std::string> text = ReadFileToString(env, mfile);
-  if (!text.ok()) return text.status().WithContext("reading the 2015 metadata");
-  nlohmann::json j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return Bad(mfile, "is not a JSON object");
-  auto get_string = [&](const char* key, std::string* out) -> Status {
-    if (!j.contains(key) || !j[key].is_string())
-      return Bad(mfile, std::string("no string field ") + key);
-    *out = j[key].get<std::string>();
-    return Status::Ok();
-  };
-  auto get_int = [&](const char* key, int64_t* out) -> Status {
-    if (!j.contains(key) || !j[key].is_number_integer()) {
-      return Bad(mfile, std::string("no integer field ") + key);
-    }
-    *out = j[key].get<int64_t>();
-    return Status::Ok();
-  };
-  std::string uid, rid, log;
-  int64_t n_bytes, split, direction_value, encrypt_index;
-  for (Status s : {get_string("uid", &uid), get_string("rid", &rid), get_int("n_bytes", &n_bytes),
-                   get_int("split_index", &split), get_int("direction", &direction_value),
-                   get_int("encrypt_index", &encrypt_index)}) {
-    if (!s.ok()) return s;
-  }
-  if (j.contains("decrypt_log") && j["decrypt_log"].is_string()) {
-    log = j["decrypt_log"].get<std::string>();
-  } else if (j.contains("decrypt_indexes") && j["decrypt_indexes"].is_string()) {
-    log = j["decrypt_indexes"].get<std::string>();  // the earliest 2015 files
-  } else {
-    return Bad(mfile, "no string field decrypt_log");
-  }
+  Result<LegacyMetadata> metadata = ReadLegacyMetadata(env, mfile);
+  if (!metadata.ok()) return metadata.status();
+  const std::string& uid = metadata->uid;
+  const std::string& rid = metadata->rid;
+  const std::string& log = metadata->log;
+  const int64_t n_bytes = metadata->n_bytes, split = metadata->split;
+  const int64_t direction_value = metadata->direction_value;
+  const int64_t encrypt_index = metadata->encrypt_index;
   if (Status s = ValidateUid(uid, "uid"); !s.ok()) return Bad(mfile, s.message());
   if (Status s = ValidateUid(rid, "rid"); !s.ok()) return Bad(mfile, s.message());
   if (uid != store.owner()) {
@@ -149,43 +206,7 @@ Result<LegacyImportResult> ImportLegacy(Store& store, const LegacyImportOptions&
                                  " has a journal but no meta (an unfinished registration); run "
                                  "padstore fsck --repair first");
   }
-  // Copy the pad into place, computing the manifest on the way.
-  Result<std::unique_ptr<File>> src = env.OpenFile(options.store_file, {});
-  if (!src.ok()) return src.status().WithContext("opening the 2015 store file");
-  Result<uint64_t> size = (*src)->Size();
-  if (!size.ok()) return size.status();
-  if (*size != n) {
-    return Status::InvalidArgument("2015 store file " + options.store_file + " has " +
-                                   std::to_string(*size) + " bytes but its metadata says n_bytes " +
-                                   std::to_string(n));
-  }
-  if (Status s = env.CreateDir(paths.ContactDir(rid), 0700); !s.ok()) return s;
-  Manifest manifest;
-  manifest.pad_size = n;
-  manifest.chunk_size = options.chunk_size;
-  {
-    Result<std::unique_ptr<File>> dst = env.OpenFile(
-        paths.Pad(rid), {.write = true, .create = true, .truncate = true, .mode = 0600});
-    if (!dst.ok()) return dst.status();
-    SecretBuffer chunk(static_cast<size_t>(std::min<uint64_t>(options.chunk_size, n)));
-    for (uint64_t at = 0; at < n; at += options.chunk_size) {
-      const size_t len = static_cast<size_t>(std::min<uint64_t>(options.chunk_size, n - at));
-      for (size_t done = 0; done < len;) {
-        size_t piece = std::min(kCopyBlock, len - done);
-        std::span<uint8_t> buf = chunk.span().subspan(done, piece);
-        if (Status s = ReadFully(**src, at + done, buf); !s.ok()) return s;
-        if (Status s = WriteFully(**dst, at + done, buf); !s.ok()) return s;
-        done += piece;
-      }
-      manifest.chunks.push_back(ChunkDigest(chunk.span().first(len)));
-      if (options.progress) options.progress(at + len, n);
-    }
-    if (Status s = (*dst)->Sync(); !s.ok()) return s;
-  }
-  if (Status s = WriteFileAtomically(env, paths.Manifest(rid), SerializeManifest(manifest));
-      !s.ok()) {
-    return s;
-  }
+  if (Status s = CopyPadIntoPlace(env, options, paths, rid, n); !s.ok()) return s;
   ContactSpec spec;
   spec.peer = rid;
   spec.pad_path = paths.Pad(rid);

@@ -282,6 +282,180 @@ int ImportCmd(const std::string& dir, const std::string& peer, const std::string
   return 0;
 }
 
+std::string Footer() {
+  return "The store directory may also be given as $OTC_STORE. status and fsck --read-only\n"
+         "work beside a running otc-device. Reservation marks are mirrored in $OTC_MARK_MIRROR\n"
+         "(default ~/.local/state/otc/marks; see recover).\n\n" +
+         cli::ExitCodeTable(
+             {{cli::kExitOk},
+              {cli::kExitFailed},
+              {cli::kExitUsage},
+              {cli::kExitUnknownContact, "status --peer or retire --contact names no contact"},
+              {cli::kExitDenied, "retire was not confirmed (or has no terminal and no --yes)"},
+              {cli::kExitInUse,
+               "a running otc-device holds the store: stop it "
+               "for add, import-legacy, fsck, recover and retire"},
+              {cli::kExitDamaged, "fsck found errors it left uncorrected"},
+              {cli::kExitRepaired, "fsck --repair corrected every error"}});
+}
+
+void AddStoreOption(CLI::App* cmd, std::string& store) {
+  cmd->add_option("--store", store, "store directory")
+      ->envname("OTC_STORE")
+      ->type_name("DIR")
+      ->required();
+}
+
+// The options of every subcommand, where the command line parser puts them. Some are shared
+// (--peer, --json) because only one subcommand runs.
+struct CommandLine {
+  std::string store;
+  std::string user;
+  AddArgs add_args;
+  std::string peer;
+  bool json = false, repair = false, quick = false;
+  bool read_only = false;
+  std::string store_file, metadata_file;
+  RecoverOptions recover_options;
+  std::string margin;
+  std::string move_to;
+  RetireArgs retire_args;
+  CLI::App* init = nullptr;
+  CLI::App* add = nullptr;
+  CLI::App* status = nullptr;
+  CLI::App* fsck = nullptr;
+  CLI::App* import = nullptr;
+  CLI::App* recover = nullptr;
+  CLI::App* move = nullptr;
+  CLI::App* retire = nullptr;
+};
+
+void AddInitCommand(CLI::App& app, CommandLine& c) {
+  c.init = app.add_subcommand("init", "create a store for a user (idempotent for the same user)");
+  AddStoreOption(c.init, c.store);
+  c.init->add_option("--user", c.user, "the owner's uid ([a-z0-9_.-], 1-64 chars)")->required();
+}
+
+void AddAddCommand(CLI::App& app, CommandLine& c) {
+  c.add = app.add_subcommand(
+      "add",
+      "register a contact's pad, or a new pad generation of an existing contact (padgen "
+      "normally does this)");
+  AddStoreOption(c.add, c.store);
+  c.add->add_option("--peer", c.add_args.peer, "the contact's uid")->required();
+  c.add->add_option("--pad", c.add_args.pad, "the pad file (moved into the store unless --link)")
+      ->required();
+  c.add->add_option("--manifest", c.add_args.manifest, "its complete manifest (copied)")
+      ->required();
+  c.add
+      ->add_option("--direction", c.add_args.direction,
+                   "your direction: +1 (from index 0 up) or -1 (from the top down)")
+      ->required();
+  c.add->add_option("--protocol", c.add_args.protocol, "otc1 or otc2")->capture_default_str();
+  c.add->add_option("--split", c.add_args.split, "split index (default: half the pad), e.g. 512M");
+  c.add->add_flag("--link", c.add_args.link,
+                  "leave the pad where it is (removable drive, block device) and link to it");
+  c.add->add_flag("--json", c.add_args.json, "print the contact as JSON");
+}
+
+void AddStatusCommand(CLI::App& app, CommandLine& c) {
+  c.status = app.add_subcommand(
+      "status",
+      "per contact: pad size, pad and messages left, used, decrypted, burned (works beside a "
+      "running device: pad it has reserved ahead, up to 1M, counts as used)");
+  AddStoreOption(c.status, c.store);
+  c.status->add_option("--peer", c.peer, "only this contact");
+  c.status->add_flag("--json", c.json, "machine-readable output");
+}
+
+void AddFsckCommand(CLI::App& app, CommandLine& c) {
+  c.fsck = app.add_subcommand("fsck", "check a store (journal, meta, manifest, pad)");
+  AddStoreOption(c.fsck, c.store);
+  c.fsck->add_flag("--repair", c.repair,
+                   "truncate a torn journal tail; rewrite a damaged meta from the journal");
+  c.fsck->add_flag("--quick", c.quick, "do not read the pad (metadata and journal only)");
+  c.fsck
+      ->add_flag("--read-only", c.read_only,
+                 "take no lock: check beside a running device (what changes while it is "
+                 "read is noted, not judged)")
+      ->excludes("--repair");
+  c.fsck->add_flag("--json", c.json, "machine-readable output");
+}
+
+void AddImportCommand(CLI::App& app, CommandLine& c) {
+  c.import = app.add_subcommand("import-legacy", "import a 2015 one-time-chat pad (otc1)");
+  AddStoreOption(c.import, c.store);
+  c.import->add_option("--peer", c.peer, "the contact's uid (must match the metadata's rid)")
+      ->required();
+  c.import->add_option("STOREFILE", c.store_file, "UID.RID.random.store")
+      ->required()
+      ->check(CLI::ExistingFile);
+  c.import->add_option("METADATAFILE", c.metadata_file, "UID.RID.random.metadata")
+      ->required()
+      ->check(CLI::ExistingFile);
+  c.import->add_flag("--json", c.json, "print the contact as JSON");
+}
+
+void AddRecoverCommand(CLI::App& app, CommandLine& c) {
+  c.recover = app.add_subcommand(
+      "recover", "after a copy or restore: skip past pad the original may have used");
+  AddStoreOption(c.recover, c.store);
+  c.recover->add_option("--peer", c.recover_options.peer, "only this contact");
+  c.recover->add_option(
+      "--margin", c.margin,
+      "own pad to skip past the last mark (default: 1% of the half, at least 1M)");
+  c.recover->add_flag("--force", c.recover_options.force,
+                      "also skip ahead for contacts not detected as copied (a block-level "
+                      "restore that copy detection cannot see)");
+  c.recover->add_flag("--json", c.json, "machine-readable output");
+}
+
+void AddMoveCommand(CLI::App& app, CommandLine& c) {
+  c.move = app.add_subcommand("move", "move a store to another directory or drive (not a copy)");
+  AddStoreOption(c.move, c.store);
+  c.move->add_option("--to", c.move_to, "the new store directory (must not exist)")->required();
+}
+
+void AddRetireCommand(CLI::App& app, CommandLine& c) {
+  c.retire = app.add_subcommand(
+      "retire",
+      "destroy and remove an old pad generation of a contact (after a renewal with padgen); "
+      "asks for confirmation");
+  AddStoreOption(c.retire, c.store);
+  c.retire->add_option("--contact", c.retire_args.peer, "the contact's uid")->required();
+  c.retire->add_option("--generation", c.retire_args.generation,
+                       "which generation (default: the oldest); the newest cannot be retired");
+  c.retire->add_flag("--yes", c.retire_args.yes,
+                     "do not ask (needed when standard input is not a terminal)");
+  c.retire->add_flag("--json", c.retire_args.json, "machine-readable output");
+}
+
+// Runs the one subcommand the command line chose.
+int RunSubcommand(CommandLine& c) {
+  if (*c.init) return Init(c.store, c.user);
+  if (*c.add) {
+    c.add_args.store = c.store;
+    return Add(c.add_args);
+  }
+  if (*c.status) return StatusCmd(c.store, c.peer, c.json);
+  if (*c.fsck) return FsckCmd(c.store, c.repair, c.quick, c.read_only, c.json);
+  if (*c.recover) {
+    if (!c.margin.empty()) {
+      Result<uint64_t> m = ParseByteSize(c.margin);
+      if (!m.ok()) return Fail(m.status(), false);
+      c.recover_options.margin = *m;
+    }
+    return RecoverCmd(c.store, c.recover_options, c.json);
+  }
+  if (*c.move) return MoveCmd(c.store, c.move_to);
+  if (*c.retire) {
+    c.retire_args.store = c.store;
+    return RetireCmd(c.retire_args);
+  }
+  if (*c.import) return ImportCmd(c.store, c.peer, c.store_file, c.metadata_file, c.json);
+  return cli::kExitUsage;
+}
+
 }  // namespace
 }  // namespace otc::padstore
 
@@ -290,144 +464,19 @@ int main(int argc, char** argv) {
   namespace cli = otc::cli;
   CLI::App app{
       "padstore: journaled one-time pad storage (one store per user, one entry per contact)"};
-  cli::ConfigureApp(
-      app, "padstore",
-      "The store directory may also be given as $OTC_STORE. status and fsck --read-only\n"
-      "work beside a running otc-device. Reservation marks are mirrored in $OTC_MARK_MIRROR\n"
-      "(default ~/.local/state/otc/marks; see recover).\n\n" +
-          cli::ExitCodeTable(
-              {{cli::kExitOk},
-               {cli::kExitFailed},
-               {cli::kExitUsage},
-               {cli::kExitUnknownContact, "status --peer or retire --contact names no contact"},
-               {cli::kExitDenied, "retire was not confirmed (or has no terminal and no --yes)"},
-               {cli::kExitInUse,
-                "a running otc-device holds the store: stop it "
-                "for add, import-legacy, fsck, recover and retire"},
-               {cli::kExitDamaged, "fsck found errors it left uncorrected"},
-               {cli::kExitRepaired, "fsck --repair corrected every error"}}));
+  cli::ConfigureApp(app, "padstore", Footer());
   app.require_subcommand(1);
-  std::string store;
-  auto add_store = [&](CLI::App* cmd) {
-    cmd->add_option("--store", store, "store directory")
-        ->envname("OTC_STORE")
-        ->type_name("DIR")
-        ->required();
-  };
-
-  std::string user;
-  CLI::App* init =
-      app.add_subcommand("init", "create a store for a user (idempotent for the same user)");
-  add_store(init);
-  init->add_option("--user", user, "the owner's uid ([a-z0-9_.-], 1-64 chars)")->required();
-
-  AddArgs add_args;
-  CLI::App* add = app.add_subcommand(
-      "add",
-      "register a contact's pad, or a new pad generation of an existing contact (padgen "
-      "normally does this)");
-  add_store(add);
-  add->add_option("--peer", add_args.peer, "the contact's uid")->required();
-  add->add_option("--pad", add_args.pad, "the pad file (moved into the store unless --link)")
-      ->required();
-  add->add_option("--manifest", add_args.manifest, "its complete manifest (copied)")->required();
-  add->add_option("--direction", add_args.direction,
-                  "your direction: +1 (from index 0 up) or -1 (from the top down)")
-      ->required();
-  add->add_option("--protocol", add_args.protocol, "otc1 or otc2")->capture_default_str();
-  add->add_option("--split", add_args.split, "split index (default: half the pad), e.g. 512M");
-  add->add_flag("--link", add_args.link,
-                "leave the pad where it is (removable drive, block device) and link to it");
-  add->add_flag("--json", add_args.json, "print the contact as JSON");
-
-  std::string peer;
-  bool json = false, repair = false, quick = false;
-  bool read_only = false;
-  CLI::App* status = app.add_subcommand(
-      "status",
-      "per contact: pad size, pad and messages left, used, decrypted, burned (works beside a "
-      "running device: pad it has reserved ahead, up to 1M, counts as used)");
-  add_store(status);
-  status->add_option("--peer", peer, "only this contact");
-  status->add_flag("--json", json, "machine-readable output");
-
-  CLI::App* fsck = app.add_subcommand("fsck", "check a store (journal, meta, manifest, pad)");
-  add_store(fsck);
-  fsck->add_flag("--repair", repair,
-                 "truncate a torn journal tail; rewrite a damaged meta from the journal");
-  fsck->add_flag("--quick", quick, "do not read the pad (metadata and journal only)");
-  fsck->add_flag("--read-only", read_only,
-                 "take no lock: check beside a running device (what changes while it is "
-                 "read is noted, not judged)")
-      ->excludes("--repair");
-  fsck->add_flag("--json", json, "machine-readable output");
-
-  std::string store_file, metadata_file;
-  CLI::App* import = app.add_subcommand("import-legacy", "import a 2015 one-time-chat pad (otc1)");
-  add_store(import);
-  import->add_option("--peer", peer, "the contact's uid (must match the metadata's rid)")
-      ->required();
-  import->add_option("STOREFILE", store_file, "UID.RID.random.store")
-      ->required()
-      ->check(CLI::ExistingFile);
-  import->add_option("METADATAFILE", metadata_file, "UID.RID.random.metadata")
-      ->required()
-      ->check(CLI::ExistingFile);
-  import->add_flag("--json", json, "print the contact as JSON");
-
-  RecoverOptions recover_options;
-  std::string margin;
-  CLI::App* recover = app.add_subcommand(
-      "recover", "after a copy or restore: skip past pad the original may have used");
-  add_store(recover);
-  recover->add_option("--peer", recover_options.peer, "only this contact");
-  recover->add_option("--margin", margin,
-                      "own pad to skip past the last mark (default: 1% of the half, at least 1M)");
-  recover->add_flag("--force", recover_options.force,
-                    "also skip ahead for contacts not detected as copied (a block-level "
-                    "restore that copy detection cannot see)");
-  recover->add_flag("--json", json, "machine-readable output");
-
-  std::string move_to;
-  CLI::App* move =
-      app.add_subcommand("move", "move a store to another directory or drive (not a copy)");
-  add_store(move);
-  move->add_option("--to", move_to, "the new store directory (must not exist)")->required();
-
-  RetireArgs retire_args;
-  CLI::App* retire = app.add_subcommand(
-      "retire",
-      "destroy and remove an old pad generation of a contact (after a renewal with padgen); "
-      "asks for confirmation");
-  add_store(retire);
-  retire->add_option("--contact", retire_args.peer, "the contact's uid")->required();
-  retire->add_option("--generation", retire_args.generation,
-                     "which generation (default: the oldest); the newest cannot be retired");
-  retire->add_flag("--yes", retire_args.yes,
-                   "do not ask (needed when standard input is not a terminal)");
-  retire->add_flag("--json", retire_args.json, "machine-readable output");
+  // Subcommands in the order --help lists them.
+  CommandLine c;
+  AddInitCommand(app, c);
+  AddAddCommand(app, c);
+  AddStatusCommand(app, c);
+  AddFsckCommand(app, c);
+  AddImportCommand(app, c);
+  AddRecoverCommand(app, c);
+  AddMoveCommand(app, c);
+  AddRetireCommand(app, c);
 
   if (std::optional<int> done = cli::ParseCommandLine(app, argc, argv)) return *done;
-  if (*init) return Init(store, user);
-  if (*add) {
-    add_args.store = store;
-    return Add(add_args);
-  }
-  if (*status) return StatusCmd(store, peer, json);
-  if (*fsck) return FsckCmd(store, repair, quick, read_only, json);
-  if (*recover) {
-    if (!margin.empty()) {
-      otc::Result<uint64_t> m = otc::ParseByteSize(margin);
-      if (!m.ok()) return Fail(m.status(), false);
-      recover_options.margin = *m;
-    }
-    return RecoverCmd(store, recover_options, json);
-  }
-  if (*move) return MoveCmd(store, move_to);
-  if (*retire) {
-    retire_args.store = store;
-    return RetireCmd(retire_args);
-  }
-  if (*import) return ImportCmd(store, peer, store_file, metadata_file, json);
-  return cli::kExitUsage;
+  return RunSubcommand(c);
 }

@@ -100,6 +100,53 @@ double Log2OrNegInf(double p) {
   return p > 0 ? std::log2(p) : -std::numeric_limits<double>::infinity();
 }
 
+// SP 800-90B 6.3.2 collision estimate, binary, in bits per byte: each t is 2 or 3 and
+// E[t] = 2 + 2p(1-p), so the equation of step 7 solves to p = 1/2 + sqrt(5/4 - X'/2) on [1/2, 1].
+double CollisionMinEntropy(uint64_t collision_t2, uint64_t collision_t3) {
+  const double v = static_cast<double>(collision_t2 + collision_t3);
+  double collision_bit = 1.0;
+  if (v >= 2) {
+    const double sum = 2.0 * collision_t2 + 3.0 * collision_t3;
+    const double mean_t = sum / v;
+    const double var = (4.0 * collision_t2 + 9.0 * collision_t3 - v * mean_t * mean_t) / (v - 1);
+    const double x_lower = mean_t - kZAlpha * std::sqrt(std::max(0.0, var)) / std::sqrt(v);
+    if (x_lower < 2.5) {
+      const double p = std::min(1.0, 0.5 + std::sqrt(std::max(0.0, 1.25 - 0.5 * x_lower)));
+      collision_bit = -std::log2(p);
+    }
+  } else {
+    collision_bit = 0;  // too few bits to estimate anything
+  }
+  return std::max(0.0, 8 * collision_bit);
+}
+
+// SP 800-90B 6.3.3 Markov estimate, binary, over 128-bit sequences, in bits per byte; `n` is
+// the sample's length in bytes and `transitions` the counts o[a][b] of bit a followed by bit b.
+double MarkovMinEntropy(uint64_t zero_bits, const uint64_t (&transitions)[2][2], double n) {
+  const double bits = 8 * n;
+  const double p0 = static_cast<double>(zero_bits) / bits, p1 = 1 - p0;
+  double p[2][2];
+  for (int a = 0; a < 2; ++a) {
+    const double out = static_cast<double>(transitions[a][0] + transitions[a][1]);
+    for (int b = 0; b < 2; ++b) {
+      p[a][b] = out > 0 ? static_cast<double>(transitions[a][b]) / out : 0.0;
+    }
+  }
+  const double l0 = Log2OrNegInf(p0), l1 = Log2OrNegInf(p1);
+  const double l00 = Log2OrNegInf(p[0][0]), l01 = Log2OrNegInf(p[0][1]);
+  const double l10 = Log2OrNegInf(p[1][0]), l11 = Log2OrNegInf(p[1][1]);
+  const double candidates[] = {
+      l0 + 127 * l00,            // 00...0
+      l0 + 64 * l01 + 63 * l10,  // 0101...01
+      l0 + l01 + 126 * l11,      // 011...1
+      l1 + l10 + 126 * l00,      // 100...0
+      l1 + 64 * l10 + 63 * l01,  // 1010...10
+      l1 + 127 * l11,            // 11...1
+  };
+  const double best = *std::max_element(std::begin(candidates), std::end(candidates));
+  return 8 * std::clamp(-best / 128, 0.0, 1.0) + 0.0;  // no -0
+}
+
 }  // namespace
 
 double ChiSquareSurvival(double x, double dof) {
@@ -202,49 +249,9 @@ EntropyReport EntropyAccumulator::Finish() const {
     r.mcv_min_entropy = std::max(0.0, -std::log2(p_u));
   }
 
-  // SP 800-90B 6.3.2 collision estimate, binary: each t is 2 or 3 and E[t] = 2 + 2p(1-p),
-  // so the equation of step 7 solves to p = 1/2 + sqrt(5/4 - X'/2) on [1/2, 1].
-  const double v = static_cast<double>(collision_t2_ + collision_t3_);
-  double collision_bit = 1.0;
-  if (v >= 2) {
-    const double sum = 2.0 * collision_t2_ + 3.0 * collision_t3_;
-    const double mean_t = sum / v;
-    const double var = (4.0 * collision_t2_ + 9.0 * collision_t3_ - v * mean_t * mean_t) / (v - 1);
-    const double x_lower = mean_t - kZAlpha * std::sqrt(std::max(0.0, var)) / std::sqrt(v);
-    if (x_lower < 2.5) {
-      const double p = std::min(1.0, 0.5 + std::sqrt(std::max(0.0, 1.25 - 0.5 * x_lower)));
-      collision_bit = -std::log2(p);
-    }
-  } else {
-    collision_bit = 0;  // too few bits to estimate anything
-  }
-  r.collision_min_entropy = std::max(0.0, 8 * collision_bit);
+  r.collision_min_entropy = CollisionMinEntropy(collision_t2_, collision_t3_);
 
-  // SP 800-90B 6.3.3 Markov estimate, binary, over 128-bit sequences.
-  {
-    const double bits = 8 * n;
-    const double p0 = static_cast<double>(zero_bits_) / bits, p1 = 1 - p0;
-    double p[2][2];
-    for (int a = 0; a < 2; ++a) {
-      const double out = static_cast<double>(transitions_[a][0] + transitions_[a][1]);
-      for (int b = 0; b < 2; ++b) {
-        p[a][b] = out > 0 ? static_cast<double>(transitions_[a][b]) / out : 0.0;
-      }
-    }
-    const double l0 = Log2OrNegInf(p0), l1 = Log2OrNegInf(p1);
-    const double l00 = Log2OrNegInf(p[0][0]), l01 = Log2OrNegInf(p[0][1]);
-    const double l10 = Log2OrNegInf(p[1][0]), l11 = Log2OrNegInf(p[1][1]);
-    const double candidates[] = {
-        l0 + 127 * l00,            // 00...0
-        l0 + 64 * l01 + 63 * l10,  // 0101...01
-        l0 + l01 + 126 * l11,      // 011...1
-        l1 + l10 + 126 * l00,      // 100...0
-        l1 + 64 * l10 + 63 * l01,  // 1010...10
-        l1 + 127 * l11,            // 11...1
-    };
-    const double best = *std::max_element(std::begin(candidates), std::end(candidates));
-    r.markov_min_entropy = 8 * std::clamp(-best / 128, 0.0, 1.0) + 0.0;  // no -0
-  }
+  r.markov_min_entropy = MarkovMinEntropy(zero_bits_, transitions_, n);
 
   r.suggested_min_entropy =
       std::min({r.mcv_min_entropy, r.collision_min_entropy, r.markov_min_entropy});
