@@ -299,27 +299,9 @@ Result<UnpackageResult> DeviceService::Unpackage(std::string_view from,
       header->pad_length,           {}};
   if (Status s = confirmer_.Confirm(question); !s.ok()) return Refuse(kOp, from, s);
 
-  auto pad = store_->ReadPad(*range);
-  if (!pad.ok()) return Refuse(kOp, from, pad.status());
-  protocol::MemoryPadStream stream(pad->span(), 0, protocol::Direction::kUp);
   protocol::Envelope envelope;
-  auto plaintext =
-      protocol::Unpackage(*header, package, sender_direction, stream, protocol_options_, &envelope);
-  pad->Clear();
-  if (!plaintext.ok()) {
-    const Status& s = plaintext.status();
-    if (s.code() == Status::Code::kIntegrity) {
-      // Consumes nothing: the same range can still carry the genuine package.
-      Status recorded = store_->RecordIntegrityFailure(*range);
-      if (!recorded.ok()) return Refuse(kOp, from, recorded);
-      return Refuse(kOp, from, s);
-    }
-    if (s.code() == Status::Code::kInvalidArgument || s.code() == Status::Code::kTooLarge ||
-        s.code() == Status::Code::kUnsupported) {
-      return Refuse(kOp, from, s);
-    }
-    return Refuse(kOp, from, Status::Internal(s.ToString()));
-  }
+  auto plaintext = OpenPackage(from, *header, package, sender_direction, *range, &envelope);
+  if (!plaintext.ok()) return plaintext.status();
   UnpackageResult result;
   // Authentic (the tag verified): the peer's witness may be believed. Heeded before the
   // decrypt is recorded, so that a failure here leaves the package to be decrypted again
@@ -354,6 +336,35 @@ Result<UnpackageResult> DeviceService::Unpackage(std::string_view from,
         .ok();
   }
   return result;
+}
+
+Result<SecretBuffer> DeviceService::OpenPackage(std::string_view from,
+                                                const protocol::PackageHeader& header,
+                                                std::span<const uint8_t> package,
+                                                protocol::Direction sender_direction,
+                                                const padstore::PeerRange& range,
+                                                protocol::Envelope* envelope) {
+  auto pad = store_->ReadPad(range);
+  if (!pad.ok()) return Refuse("unpackage", from, pad.status());
+  protocol::MemoryPadStream stream(pad->span(), 0, protocol::Direction::kUp);
+  auto plaintext =
+      protocol::Unpackage(header, package, sender_direction, stream, protocol_options_, envelope);
+  pad->Clear();
+  if (!plaintext.ok()) {
+    const Status& s = plaintext.status();
+    if (s.code() == Status::Code::kIntegrity) {
+      // Consumes nothing: the same range can still carry the genuine package.
+      Status recorded = store_->RecordIntegrityFailure(range);
+      if (!recorded.ok()) return Refuse("unpackage", from, recorded);
+      return Refuse("unpackage", from, s);
+    }
+    if (s.code() == Status::Code::kInvalidArgument || s.code() == Status::Code::kTooLarge ||
+        s.code() == Status::Code::kUnsupported) {
+      return Refuse("unpackage", from, s);
+    }
+    return Refuse("unpackage", from, Status::Internal(s.ToString()));
+  }
+  return std::move(*plaintext);
 }
 
 Status DeviceService::HeedWitness(std::string_view from, uint32_t generation,

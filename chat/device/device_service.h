@@ -151,6 +151,13 @@ class DeviceService {
   // The envelope's witness beyond our own position: our store was rolled back; moves past
   // it durably (Store::MovePastWitness), audits, and sets result->rollback. Only for a
   // package whose tag verified.
+  // Reads the range's pad and opens the package with it (chat/protocol checks the tag
+  // before any plaintext exists); a tag failure is recorded, consuming nothing. Errors are
+  // the client-facing ones (Refuse).
+  Result<SecretBuffer> OpenPackage(std::string_view from, const protocol::PackageHeader& header,
+                                   std::span<const uint8_t> package,
+                                   protocol::Direction sender_direction,
+                                   const padstore::PeerRange& range, protocol::Envelope* envelope);
   Status HeedWitness(std::string_view from, uint32_t generation, const protocol::Envelope& envelope,
                      UnpackageResult* result);
   // Moving the split (device_split.cc, split_policy.h).
