@@ -1,7 +1,10 @@
 #include "padgen/verify.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include "common/io_ring.h"
 #include "common/secret_buffer.h"
@@ -30,13 +33,9 @@ std::string Range(uint64_t start, uint64_t length) {
   return std::to_string(start) + ".." + std::to_string(start + length - 1);
 }
 
-}  // namespace
-
-Result<padstore::Digest128> VerifyPads(Env& env, const std::vector<DestinationSpec>& targets,
-                                       const VerifyOptions& options) {
-  if (targets.empty()) return Status::InvalidArgument("nothing to verify");
+// Opens every target's manifest and pad, checking that they all describe the same pad.
+Result<std::vector<Source>> OpenSources(Env& env, const std::vector<DestinationSpec>& targets) {
   std::vector<Source> sources(targets.size());
-
   for (size_t d = 0; d < targets.size(); ++d) {
     Source& src = sources[d];
     src.spec = targets[d];
@@ -68,107 +67,148 @@ Result<padstore::Digest128> VerifyPads(Env& env, const std::vector<DestinationSp
     src.file = std::move(*file);
     src.align = src.file->offset_align();
   }
+  return sources;
+}
 
-  const uint64_t chunk_size = sources[0].manifest.chunk_size;
-  const size_t depth = std::max<size_t>(1, options.queue_depth);
-  std::vector<ReadSlot> slots(depth * sources.size());
-  for (auto& slot : slots) slot.buffer.Resize(chunk_size);
-  IoRing ring;  // after the buffers: torn down first
-  Status s = ring.Init(static_cast<unsigned>(depth * sources.size() + 4));
-  if (!s.ok()) return s;
+// Reads every source chunk by chunk through one IoRing, `queue_depth` reads in flight per
+// source, and compares each chunk with its manifest digest. The first failure stops new reads.
+class ChunkVerifier {
+ public:
+  ChunkVerifier(std::vector<Source>& sources, const VerifyOptions& options)
+      : sources_(sources),
+        options_(options),
+        chunk_size_(sources[0].manifest.chunk_size),
+        depth_(std::max<size_t>(1, options.queue_depth)) {}
 
-  auto submit = [&](size_t i) -> Status {
-    ReadSlot& slot = slots[i];
-    Source& src = sources[slot.dest];
-    return ring.Read(*src.file, slot.buffer.data() + slot.done, slot.want - slot.done,
-                     slot.chunk * chunk_size + slot.done, i);
-  };
+  Status Init() {
+    slots_.resize(depth_ * sources_.size());
+    for (auto& slot : slots_) slot.buffer.Resize(chunk_size_);
+    return ring_.Init(static_cast<unsigned>(depth_ * sources_.size() + 4));
+  }
+
+  // The first read error, short pad or digest mismatch; Ok when every chunk read matched.
+  Status Run() {
+    size_t active = 0;
+    for (size_t i = 0; i < slots_.size(); ++i) {
+      Result<bool> started = Start(i, i % sources_.size());
+      if (!started.ok()) return started.status();
+      if (*started) ++active;
+    }
+    while (active > 0) {
+      Status s = ring_.Submit();
+      if (!s.ok()) return s;
+      Result<std::optional<IoRing::Completion>> c = ring_.Wait(std::chrono::milliseconds(1000));
+      if (!c.ok()) return c.status();
+      if (!*c) continue;
+      const size_t i = (*c)->tag;
+      Result<bool> chunk_done = Complete(i, (*c)->result);
+      if (!chunk_done.ok()) return chunk_done.status();
+      if (!*chunk_done) continue;
+      ReadSlot& slot = slots_[i];
+      if (failure_.ok() && slot.done >= slot.need) CheckChunk(slot);
+      --active;
+      if (failure_.ok()) {
+        Result<bool> started = Start(i, slot.dest);
+        if (!started.ok()) return started.status();
+        if (*started) ++active;
+      }
+    }
+    return failure_;
+  }
+
+ private:
+  Status Submit(size_t i) {
+    ReadSlot& slot = slots_[i];
+    Source& src = sources_[slot.dest];
+    return ring_.Read(*src.file, slot.buffer.data() + slot.done, slot.want - slot.done,
+                      slot.chunk * chunk_size_ + slot.done, i);
+  }
+
   // Starts reading the next chunk of `dest` into slot i; false when dest is done.
-  auto start = [&](size_t i, size_t dest) -> Result<bool> {
-    Source& src = sources[dest];
+  Result<bool> Start(size_t i, size_t dest) {
+    Source& src = sources_[dest];
     if (src.next_chunk >= src.manifest.ChunkCount()) return false;
-    if (options.cancel != nullptr && options.cancel->load()) return false;
-    ReadSlot& slot = slots[i];
+    if (options_.cancel != nullptr && options_.cancel->load()) return false;
+    ReadSlot& slot = slots_[i];
     slot.dest = dest;
     slot.chunk = src.next_chunk++;
     slot.need = src.manifest.ChunkLength(slot.chunk);
     slot.want = (slot.need + src.align - 1) / src.align * src.align;
     slot.done = 0;
-    Status st = submit(i);
+    Status st = Submit(i);
     if (!st.ok()) return st;
     return true;
-  };
-
-  Status failure;
-  size_t active = 0;
-  for (size_t i = 0; i < slots.size(); ++i) {
-    Result<bool> started = start(i, i % sources.size());
-    if (!started.ok()) return started.status();
-    if (*started) ++active;
   }
-  while (active > 0) {
-    s = ring.Submit();
-    if (!s.ok()) return s;
-    Result<std::optional<IoRing::Completion>> c = ring.Wait(std::chrono::milliseconds(1000));
-    if (!c.ok()) return c.status();
-    if (!*c) continue;
-    const size_t i = (*c)->tag;
-    ReadSlot& slot = slots[i];
-    Source& src = sources[slot.dest];
-    const uint64_t offset = slot.chunk * chunk_size + slot.done;
-    const int res = (*c)->result;
-    bool chunk_done = false;
+
+  // Accounts one completed read into slot i; false when a short read was resubmitted and
+  // the chunk is still being read.
+  Result<bool> Complete(size_t i, int res) {
+    ReadSlot& slot = slots_[i];
+    Source& src = sources_[slot.dest];
+    const uint64_t offset = slot.chunk * chunk_size_ + slot.done;
     if (res < 0) {
-      if (failure.ok()) {
-        failure = Status::IOError("verifying " + src.spec.label + ": reading " + src.spec.pad_path +
-                                  " at offset " + std::to_string(offset) +
-                                  " failed: " + std::strerror(-res));
+      if (failure_.ok()) {
+        failure_ = Status::IOError("verifying " + src.spec.label + ": reading " +
+                                   src.spec.pad_path + " at offset " + std::to_string(offset) +
+                                   " failed: " + std::strerror(-res));
       }
-      chunk_done = true;
     } else if (res == 0) {
-      if (slot.done < slot.need && failure.ok()) {
-        failure = Status::Corruption("verifying " + src.spec.label + ": " + src.spec.pad_path +
-                                     " ends at offset " + std::to_string(offset) +
-                                     ", before the end of the pad (" +
-                                     std::to_string(src.manifest.pad_size) + " bytes)");
+      if (slot.done < slot.need && failure_.ok()) {
+        failure_ = Status::Corruption("verifying " + src.spec.label + ": " + src.spec.pad_path +
+                                      " ends at offset " + std::to_string(offset) +
+                                      ", before the end of the pad (" +
+                                      std::to_string(src.manifest.pad_size) + " bytes)");
       }
-      chunk_done = true;
     } else {
       slot.done += static_cast<uint64_t>(res);
-      if (slot.done >= slot.want) {
-        chunk_done = true;
-      } else if (failure.ok()) {
-        s = submit(i);  // short read: continue where it stopped
+      if (slot.done < slot.want && failure_.ok()) {
+        Status s = Submit(i);  // short read: continue where it stopped
         if (!s.ok()) return s;
-        continue;
-      } else {
-        chunk_done = true;
+        return false;
       }
     }
-    if (chunk_done && failure.ok() && slot.done >= slot.need) {
-      padstore::Digest128 digest = padstore::ChunkDigest({slot.buffer.data(), slot.need});
-      if (digest != src.manifest.chunks[slot.chunk]) {
-        failure = Status::Corruption("verification failed: " + src.spec.label + " (" +
-                                     src.spec.pad_path + ") differs from its manifest in chunk " +
-                                     std::to_string(slot.chunk) + " at offset " +
-                                     Range(slot.chunk * chunk_size, slot.need) +
-                                     "; the drive returned different data than was written");
-      } else if (options.bytes_verified != nullptr) {
-        *options.bytes_verified += slot.need;
-      }
-    }
-    --active;
-    if (failure.ok()) {
-      Result<bool> started = start(i, slot.dest);
-      if (!started.ok()) return started.status();
-      if (*started) ++active;
+    return true;
+  }
+
+  void CheckChunk(const ReadSlot& slot) {
+    const Source& src = sources_[slot.dest];
+    padstore::Digest128 digest = padstore::ChunkDigest({slot.buffer.data(), slot.need});
+    if (digest != src.manifest.chunks[slot.chunk]) {
+      failure_ =
+          Status::Corruption("verification failed: " + src.spec.label + " (" + src.spec.pad_path +
+                             ") differs from its manifest in chunk " + std::to_string(slot.chunk) +
+                             " at offset " + Range(slot.chunk * chunk_size_, slot.need) +
+                             "; the drive returned different data than was written");
+    } else if (options_.bytes_verified != nullptr) {
+      *options_.bytes_verified += slot.need;
     }
   }
-  if (!failure.ok()) return failure;
+
+  std::vector<Source>& sources_;
+  const VerifyOptions& options_;
+  const uint64_t chunk_size_;
+  const size_t depth_;
+  std::vector<ReadSlot> slots_;
+  IoRing ring_;  // after the buffers: torn down first
+  Status failure_;
+};
+
+}  // namespace
+
+Result<padstore::Digest128> VerifyPads(Env& env, const std::vector<DestinationSpec>& targets,
+                                       const VerifyOptions& options) {
+  if (targets.empty()) return Status::InvalidArgument("nothing to verify");
+  Result<std::vector<Source>> sources = OpenSources(env, targets);
+  if (!sources.ok()) return sources.status();
+  ChunkVerifier verifier(*sources, options);
+  Status s = verifier.Init();
+  if (!s.ok()) return s;
+  s = verifier.Run();
+  if (!s.ok()) return s;
   if (options.cancel != nullptr && options.cancel->load()) {
     return Status::Failed("verification interrupted");
   }
-  return sources[0].manifest.pad_id;
+  return (*sources)[0].manifest.pad_id;
 }
 
 }  // namespace otc::padgen

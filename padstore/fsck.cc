@@ -11,8 +11,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
+#include <span>
 
 #include "common/cli/exit_codes.h"
 #include "common/encoding.h"
@@ -29,6 +31,126 @@
 
 namespace otc::padstore {
 namespace {
+
+// Which parts of the pad the scan reads: wholly unused chunks are read to verify their
+// digest; chunks holding burned bytes are read to check those bytes are zero.
+struct PadScanPlan {
+  std::vector<IndexRange> extents;  // byte ranges to read, in file order
+  std::vector<bool> verify;         // per chunk: unused, so its digest must match
+  uint64_t total = 0;               // bytes in extents
+};
+
+PadScanPlan ChunkPlan(const ContactMeta& meta, const Snapshot& state, const Manifest& manifest,
+                      FsckContact* out) {
+  // Classify chunks: wholly unused -> verify digest; anything burned -> must be zero.
+  const PadLayout layout = meta.layout();
+  IntervalSet used = state.decrypted;
+  used.Insert(layout.StreamToIndices(meta.direction, 0, state.own_mark));
+  for (const IndexRange& b : state.burned.Intervals()) used.Insert(b);
+  PadScanPlan plan;
+  std::vector<IndexRange>& extents = plan.extents;
+  plan.verify.assign(out->chunks, false);
+  for (uint64_t i = 0; i < out->chunks; ++i) {
+    const uint64_t lo = i * manifest.chunk_size, hi = lo + manifest.ChunkLength(i);
+    const bool unused = !used.Overlaps(lo, hi);
+    const bool has_burn = state.burned.Overlaps(lo, hi);
+    if (!unused) ++out->chunks_used;
+    if (!unused && !has_burn) continue;  // used, nothing burned yet: nothing to compare
+    plan.verify[i] = unused;
+    if (!extents.empty() && extents.back().hi == lo) {
+      extents.back().hi = hi;
+    } else {
+      extents.push_back({lo, hi});
+    }
+  }
+  for (const IndexRange& e : extents) plan.total += e.size();
+  return plan;
+}
+
+// Consumes the pad scan: a streaming digest per chunk (the scanner delivers bytes in
+// file order) and a check that burned bytes read back as zero.
+class PadScanConsumer {
+ public:
+  PadScanConsumer(const Manifest& manifest, const IntervalSet& burned,
+                  const std::vector<bool>& verify, FsckContact* out,
+                  std::function<void(const std::string&)> damaged)
+      : manifest_(manifest),
+        burned_(burned),
+        verify_(verify),
+        out_(out),
+        damaged_(std::move(damaged)) {
+    XXH3_INITSTATE(&xxh_);
+  }
+  // The digest state buffers unused pad bytes: wiped when the scan ends.
+  ~PadScanConsumer() { OPENSSL_cleanse(&xxh_, sizeof xxh_); }
+  PadScanConsumer(const PadScanConsumer&) = delete;
+  PadScanConsumer& operator=(const PadScanConsumer&) = delete;
+
+  void Consume(uint64_t offset, std::span<const uint8_t> bytes) {
+    while (!bytes.empty()) {
+      uint64_t chunk = offset / manifest_.chunk_size;
+      if (chunk != current_chunk_) {
+        FinishChunk();
+        current_chunk_ = chunk;
+        XXH3_128bits_reset(&xxh_);
+      }
+      uint64_t chunk_end = (chunk + 1) * manifest_.chunk_size;
+      size_t n = static_cast<size_t>(std::min<uint64_t>(bytes.size(), chunk_end - offset));
+      if (verify_[chunk]) XXH3_128bits_update(&xxh_, bytes.data(), n);
+      CheckBurned(offset, bytes.first(n));
+      offset += n;
+      bytes = bytes.subspan(n);
+      done_ += n;
+    }
+  }
+
+  // Compares the digest of the chunk just read with the manifest's.
+  void FinishChunk() {
+    if (current_chunk_ == UINT64_MAX || !verify_[current_chunk_]) return;
+    XXH128_canonical_t c;
+    XXH128_canonicalFromHash(&c, XXH3_128bits_digest(&xxh_));
+    Digest128 d;
+    std::memcpy(d.data(), c.digest, 16);
+    if (d == manifest_.chunks[current_chunk_]) {
+      ++out_->chunks_verified;
+    } else {
+      uint64_t lo = current_chunk_ * manifest_.chunk_size;
+      damaged_("unused chunk " + std::to_string(current_chunk_) + " (bytes " +
+               ToString({lo, lo + manifest_.ChunkLength(current_chunk_)}) +
+               ") does not match its manifest digest: the pad is damaged");
+    }
+  }
+
+  uint64_t done() const { return done_; }
+  const IntervalSet& bad_burns() const { return bad_burns_; }
+
+ private:
+  void CheckBurned(uint64_t offset, std::span<const uint8_t> bytes) {
+    const size_t n = bytes.size();
+    for (const IndexRange& b : burned_.Intervals()) {
+      uint64_t a = std::max(b.lo, offset), z = std::min(b.hi, offset + n);
+      if (a >= z) continue;
+      out_->burned_bytes_checked += z - a;
+      auto piece = bytes.subspan(a - offset, z - a);
+      if (std::all_of(piece.begin(), piece.end(), [](uint8_t x) { return x == 0; })) {
+        continue;
+      }
+      for (size_t i = 0; i < piece.size(); ++i) {
+        if (piece[i] != 0) bad_burns_.Insert(a + i, a + i + 1);
+      }
+    }
+  }
+
+  XXH3_state_t xxh_;
+  const Manifest& manifest_;
+  const IntervalSet& burned_;
+  const std::vector<bool>& verify_;
+  FsckContact* out_;
+  std::function<void(const std::string&)> damaged_;
+  uint64_t current_chunk_ = UINT64_MAX;
+  uint64_t done_ = 0;
+  IntervalSet bad_burns_;  // bytes of burned ranges that are not zero
+};
 
 class Checker {
  public:
@@ -47,6 +169,12 @@ class Checker {
                               const PadLayout& layout);
   void CheckPad(const std::string& peer, const ContactMeta& meta, const Snapshot& state,
                 FsckContact* out);
+  // False when the manifest cannot describe this pad (nothing more to check against it).
+  bool CheckManifest(const std::string& peer, const ContactMeta& meta, const Manifest& manifest);
+  // False when the pad file is missing or too short to scan.
+  bool CheckPadFile(const std::string& where, const std::string& pad_path, const ContactMeta& meta);
+  void ScanPad(const std::string& where, const std::string& pad_path, const Snapshot& state,
+               const PadScanPlan& plan, const Manifest& manifest, FsckContact* out);
   // --read-only beside a running device: has the journal changed since `before` was read?
   bool JournalMoved(const std::string& path, const JournalScan& before);
   bool StateMoved(const std::string& path, const PadLayout& layout, const Snapshot& before);
@@ -190,22 +318,35 @@ void Checker::CheckPad(const std::string& peer, const ContactMeta& meta, const S
     Problem(Where(peer) + "/manifest", manifest.status().message());
     return;
   }
-  if (!manifest->complete) Problem(Where(peer) + "/manifest", "is incomplete");
-  if (manifest->pad_size != meta.pad_size) {
-    Problem(Where(peer) + "/manifest", "describes " + std::to_string(manifest->pad_size) +
-                                           " bytes, meta says " + std::to_string(meta.pad_size));
-    return;
-  }
-  if (manifest->complete && manifest->pad_id != meta.pad_id) {
-    Problem(Where(peer) + "/manifest", "pad id " + HexEncode(manifest->pad_id) +
-                                           " differs from meta's " + HexEncode(meta.pad_id));
-  }
+  if (!CheckManifest(peer, meta, *manifest)) return;
   out->chunks = manifest->ChunkCount();
   const std::string pad_path = paths_.Pad(peer, gen_);
+  if (!CheckPadFile(where, pad_path, meta)) return;
+  if (!options_.check_pad) return;
+  ScanPad(where, pad_path, state, ChunkPlan(meta, state, *manifest, out), *manifest, out);
+}
+
+bool Checker::CheckManifest(const std::string& peer, const ContactMeta& meta,
+                            const Manifest& manifest) {
+  if (!manifest.complete) Problem(Where(peer) + "/manifest", "is incomplete");
+  if (manifest.pad_size != meta.pad_size) {
+    Problem(Where(peer) + "/manifest", "describes " + std::to_string(manifest.pad_size) +
+                                           " bytes, meta says " + std::to_string(meta.pad_size));
+    return false;
+  }
+  if (manifest.complete && manifest.pad_id != meta.pad_id) {
+    Problem(Where(peer) + "/manifest", "pad id " + HexEncode(manifest.pad_id) +
+                                           " differs from meta's " + HexEncode(meta.pad_id));
+  }
+  return true;
+}
+
+bool Checker::CheckPadFile(const std::string& where, const std::string& pad_path,
+                           const ContactMeta& meta) {
   struct stat st;
   if (::stat(pad_path.c_str(), &st) != 0) {
     Problem(where, Status::FromErrno(errno, pad_path).message());
-    return;
+    return false;
   }
   if (S_ISREG(st.st_mode) && (st.st_mode & 0077) != 0) {
     char mode[8];
@@ -213,102 +354,32 @@ void Checker::CheckPad(const std::string& peer, const ContactMeta& meta, const S
     Problem(where, std::string("is readable or writable by others (mode ") + mode +
                        "); run chmod 600 " + pad_path);
   }
-  {
-    Result<std::unique_ptr<File>> f = env_.OpenFile(pad_path, {});
-    if (!f.ok()) {
-      Problem(where, f.status().message());
-      return;
-    }
-    Result<uint64_t> size = (*f)->Size();
-    if (!size.ok() || *size < meta.pad_size) {
-      Problem(where, "is shorter than the " + std::to_string(meta.pad_size) + " bytes of its meta");
-      return;
-    }
+  Result<std::unique_ptr<File>> f = env_.OpenFile(pad_path, {});
+  if (!f.ok()) {
+    Problem(where, f.status().message());
+    return false;
   }
-  if (!options_.check_pad) return;
+  Result<uint64_t> size = (*f)->Size();
+  if (!size.ok() || *size < meta.pad_size) {
+    Problem(where, "is shorter than the " + std::to_string(meta.pad_size) + " bytes of its meta");
+    return false;
+  }
+  return true;
+}
 
-  // Classify chunks: wholly unused -> verify digest; anything burned -> must be zero.
-  const PadLayout layout = meta.layout();
-  IntervalSet used = state.decrypted;
-  used.Insert(layout.StreamToIndices(meta.direction, 0, state.own_mark));
-  for (const IndexRange& b : state.burned.Intervals()) used.Insert(b);
-  std::vector<IndexRange> extents;
-  std::vector<bool> verify(out->chunks, false);
-  for (uint64_t i = 0; i < out->chunks; ++i) {
-    const uint64_t lo = i * manifest->chunk_size, hi = lo + manifest->ChunkLength(i);
-    const bool unused = !used.Overlaps(lo, hi);
-    const bool has_burn = state.burned.Overlaps(lo, hi);
-    if (!unused) ++out->chunks_used;
-    if (!unused && !has_burn) continue;  // used, nothing burned yet: nothing to compare
-    verify[i] = unused;
-    if (!extents.empty() && extents.back().hi == lo) {
-      extents.back().hi = hi;
-    } else {
-      extents.push_back({lo, hi});
-    }
-  }
-  uint64_t total = 0;
-  for (const IndexRange& e : extents) total += e.size();
-  // Streaming digest per chunk; the scanner delivers bytes in file order.
-  // The digest state buffers unused pad bytes: wiped when the scan ends.
-  XXH3_state_t xxh_state;
-  XXH3_state_t* xxh = &xxh_state;
-  struct Wiper {
-    XXH3_state_t* s;
-    ~Wiper() { OPENSSL_cleanse(s, sizeof *s); }
-  } wiper{xxh};
-  XXH3_INITSTATE(xxh);
-  uint64_t current_chunk = UINT64_MAX;
-  uint64_t done = 0, last_progress = 0;
-  IntervalSet bad_burns;  // bytes of burned ranges that are not zero
-  auto finish_chunk = [&]() {
-    if (current_chunk == UINT64_MAX || !verify[current_chunk]) return;
-    XXH128_canonical_t c;
-    XXH128_canonicalFromHash(&c, XXH3_128bits_digest(xxh));
-    Digest128 d;
-    std::memcpy(d.data(), c.digest, 16);
-    if (d == manifest->chunks[current_chunk]) {
-      ++out->chunks_verified;
-    } else {
-      uint64_t lo = current_chunk * manifest->chunk_size;
-      Problem(where, "unused chunk " + std::to_string(current_chunk) + " (bytes " +
-                         ToString({lo, lo + manifest->ChunkLength(current_chunk)}) +
-                         ") does not match its manifest digest: the pad is damaged");
-    }
-  };
+void Checker::ScanPad(const std::string& where, const std::string& pad_path, const Snapshot& state,
+                      const PadScanPlan& plan, const Manifest& manifest, FsckContact* out) {
+  PadScanConsumer consumer(manifest, state.burned, plan.verify, out,
+                           [&](const std::string& what) { Problem(where, what); });
+  uint64_t last_progress = 0;
   ScanStats stats;
   Status s = ScanFile(
-      env_, pad_path, extents, options_.scan,
+      env_, pad_path, plan.extents, options_.scan,
       [&](uint64_t offset, std::span<const uint8_t> bytes) -> Status {
-        while (!bytes.empty()) {
-          uint64_t chunk = offset / manifest->chunk_size;
-          if (chunk != current_chunk) {
-            finish_chunk();
-            current_chunk = chunk;
-            XXH3_128bits_reset(xxh);
-          }
-          uint64_t chunk_end = (chunk + 1) * manifest->chunk_size;
-          size_t n = static_cast<size_t>(std::min<uint64_t>(bytes.size(), chunk_end - offset));
-          if (verify[chunk]) XXH3_128bits_update(xxh, bytes.data(), n);
-          for (const IndexRange& b : state.burned.Intervals()) {
-            uint64_t a = std::max(b.lo, offset), z = std::min(b.hi, offset + n);
-            if (a >= z) continue;
-            out->burned_bytes_checked += z - a;
-            auto piece = bytes.subspan(a - offset, z - a);
-            if (std::all_of(piece.begin(), piece.end(), [](uint8_t x) { return x == 0; })) {
-              continue;
-            }
-            for (size_t i = 0; i < piece.size(); ++i) {
-              if (piece[i] != 0) bad_burns.Insert(a + i, a + i + 1);
-            }
-          }
-          offset += n;
-          bytes = bytes.subspan(n);
-          done += n;
-        }
-        if (options_.progress && done - last_progress >= (uint64_t{64} << 20)) {
-          options_.progress(done, total);
-          last_progress = done;
+        consumer.Consume(offset, bytes);
+        if (options_.progress && consumer.done() - last_progress >= (uint64_t{64} << 20)) {
+          options_.progress(consumer.done(), plan.total);
+          last_progress = consumer.done();
         }
         return Status::Ok();
       },
@@ -317,12 +388,13 @@ void Checker::CheckPad(const std::string& peer, const ContactMeta& meta, const S
     Problem(where, "reading the pad failed: " + s.message());
     return;
   }
-  finish_chunk();
-  if (options_.progress) options_.progress(done, total);
+  consumer.FinishChunk();
+  if (options_.progress) options_.progress(consumer.done(), plan.total);
   out->bytes_read = stats.bytes_read;
   report_->bytes_read += stats.bytes_read;
   report_->used_direct_io |= stats.used_direct;
   report_->used_io_uring |= stats.used_io_uring;
+  const IntervalSet& bad_burns = consumer.bad_burns();
   if (!bad_burns.empty()) {
     Problem(where, std::to_string(bad_burns.Measure()) +
                        " bytes of burned pad do not read back as zeros (first " +
