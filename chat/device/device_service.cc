@@ -214,24 +214,9 @@ Result<PackageResult> DeviceService::Package(std::string_view to,
       ConfirmRequest::Op::kEncrypt, owner(), to, message.size(), *cost, message};
   if (Status s = confirmer_.Confirm(question); !s.ok()) return Refuse(kOp, to, s);
 
-  auto reservation = store_->Reserve(to, *cost);
-  if (!reservation.ok()) return Refuse(kOp, to, reservation.status());
-  const padstore::OwnRange range = reservation->range;
-  if (options.envelope) {
-    // The witness and the split fields speak of the pad this package uses: Reserve may
-    // have fallen back to an older generation than the one Info() described.
-    FillEnvelopeFor(to, range.generation, &*options.envelope);
-  }
-  // The reservation's pad is in stream order: a forward stream from its first byte.
-  protocol::MemoryPadStream stream(reservation->pad.span(), 0, protocol::Direction::kUp);
-  // The package names the pad generation in its index's top bits (pad_vocabulary.h).
-  const uint64_t index = PackageIndex(range.generation, range.first_index);
-  auto package = protocol::Package(format, message, index, info->meta.direction, stream, options);
-  reservation->pad.Clear();
-  // Used whether or not packaging worked: a reserved range is never handed out again.
-  Status used = store_->MarkUsed(range);
-  if (!package.ok()) return Refuse(kOp, to, Status::Internal(package.status().ToString()));
-  if (!used.ok()) return Refuse(kOp, to, used);
+  uint64_t index = 0;
+  auto package = Seal(to, format, info->meta.direction, message, *cost, options, &index);
+  if (!package.ok()) return Refuse(kOp, to, package.status());
 
   PackageResult result;
   result.package = std::move(*package);
@@ -247,6 +232,31 @@ Result<PackageResult> DeviceService::Package(std::string_view to,
     MaybeReportLowPad(peer, *after);
   }
   return result;
+}
+
+Result<std::vector<uint8_t>> DeviceService::Seal(std::string_view to, protocol::Format format,
+                                                 protocol::Direction own_direction,
+                                                 std::span<const uint8_t> message, uint64_t cost,
+                                                 protocol::Options options, uint64_t* index) {
+  auto reservation = store_->Reserve(to, cost);
+  if (!reservation.ok()) return reservation.status();
+  const padstore::OwnRange range = reservation->range;
+  if (options.envelope) {
+    // The witness and the split fields speak of the pad this package uses: Reserve may
+    // have fallen back to an older generation than the one Info() described.
+    FillEnvelopeFor(to, range.generation, &*options.envelope);
+  }
+  // The reservation's pad is in stream order: a forward stream from its first byte.
+  protocol::MemoryPadStream stream(reservation->pad.span(), 0, protocol::Direction::kUp);
+  // The package names the pad generation in its index's top bits (pad_vocabulary.h).
+  *index = PackageIndex(range.generation, range.first_index);
+  auto package = protocol::Package(format, message, *index, own_direction, stream, options);
+  reservation->pad.Clear();
+  // Used whether or not packaging worked: a reserved range is never handed out again.
+  Status used = store_->MarkUsed(range);
+  if (!package.ok()) return Status::Internal(package.status().ToString());
+  if (!used.ok()) return used;
+  return std::move(*package);
 }
 
 Result<UnpackageResult> DeviceService::Unpackage(std::string_view from,

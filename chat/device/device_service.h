@@ -151,6 +151,13 @@ class DeviceService {
   // The envelope's witness beyond our own position: our store was rolled back; moves past
   // it durably (Store::MovePastWitness), audits, and sets result->rollback. Only for a
   // package whose tag verified.
+  // Reserves `cost` bytes of own pad, packages `message` with them (the envelope's values
+  // filled in for the generation the reservation used) and marks the range used whether
+  // or not packaging worked. Sets *index to the package's index.
+  Result<std::vector<uint8_t>> Seal(std::string_view to, protocol::Format format,
+                                    protocol::Direction own_direction,
+                                    std::span<const uint8_t> message, uint64_t cost,
+                                    protocol::Options options, uint64_t* index);
   // Reads the range's pad and opens the package with it (chat/protocol checks the tag
   // before any plaintext exists); a tag failure is recorded, consuming nothing. Errors are
   // the client-facing ones (Refuse).

@@ -6,9 +6,9 @@
 
 #include "chat/device/device_service.h"
 #include "chat/device/split_policy.h"
-#include "common/encoding.h"
 
 namespace otc::device {
+
 void DeviceService::AddSplitFields(const padstore::ContactState& state,
                                    protocol::Envelope* envelope) {
   if (state.split_given > 0) envelope->given = state.split_given;
@@ -131,19 +131,8 @@ Result<std::vector<uint8_t>> DeviceService::MakeControlPackage(std::string_view 
   auto cost = protocol::PadCost(protocol::Format::kOtc2, 0, options);
   if (!cost.ok()) return cost.status();
   // No confirmation: a control package carries no text, only our ledger's totals.
-  auto reservation = store_->Reserve(to, *cost);
-  if (!reservation.ok()) return reservation.status();
-  const padstore::OwnRange range = reservation->range;
-  FillEnvelopeFor(to, range.generation, &*options.envelope);
-  protocol::MemoryPadStream stream(reservation->pad.span(), 0, protocol::Direction::kUp);
-  auto package = protocol::Package(protocol::Format::kOtc2, {},
-                                   PackageIndex(range.generation, range.first_index),
-                                   info->meta.direction, stream, options);
-  reservation->pad.Clear();
-  Status used = store_->MarkUsed(range);
-  if (!package.ok()) return package.status();
-  if (!used.ok()) return used;
-  return std::move(*package);
+  uint64_t index = 0;
+  return Seal(to, protocol::Format::kOtc2, info->meta.direction, {}, *cost, options, &index);
 }
 
 }  // namespace otc::device

@@ -194,6 +194,33 @@ TEST_F(SplitTest, ALostGrantIsAnnouncedAgainWhenAliceAsksAgain) {
   }
 }
 
+TEST_F(SplitTest, AnImpossibleGrantIsAuditedAndIgnoredAndTheMessageStillArrives) {
+  // An authentic package from bob (made here with the pad itself) claiming to have given
+  // alice more than the whole pad: only a broken peer says so. alice's device reads the
+  // message, changes nothing in its ledger, and audits the refusal.
+  const uint64_t index = kPadSize - 1;  // bob's first stream byte (direction -1)
+  const auto pad = PadBytes(kSeed, kHalf, kPadSize);
+  protocol::MemoryPadStream stream(pad, index, protocol::Direction::kDown, kHalf);
+  protocol::Options options;
+  options.envelope = protocol::Envelope{1, 0};
+  options.envelope->given = 2 * kPadSize;
+  auto package = protocol::Package(Format::kOtc2, AsBytes("still here"), index,
+                                   protocol::Direction::kDown, stream, options);
+  ASSERT_TRUE(package.ok()) << package.status().ToString();
+  auto u = alice_->Unpackage("bob", *package);
+  ASSERT_TRUE(u.ok()) << u.status().ToString();
+  EXPECT_EQ(Text(u->plaintext), "still here");
+  EXPECT_FALSE(u->control);
+  alice_->Close().ok();
+  const padstore::ContactState a = State(*alice_, "alice");
+  EXPECT_EQ(a.split_received, 0u);
+  EXPECT_EQ(a.own_capacity, kHalf);
+  const std::string audit = testing::ReadText(StoreDir(dir_, "alice") + "/device-audit.log");
+  EXPECT_NE(audit.find("SPLIT_REFUSED peer=bob generation=0 given=" + std::to_string(2 * kPadSize)),
+            std::string::npos)
+      << audit;
+}
+
 TEST(SplitPolicyTest, AskBelowAQuarterGiveAboveTheReserveNeverWhileAsking) {
   padstore::ContactState s;
   s.own_half = 32768;
