@@ -20,6 +20,8 @@
 //   constant time before any plaintext exists) -> on a tag failure RecordIntegrityFailure
 //   (consumes nothing) -> the envelope's witness beyond our own position? then
 //   Store::MovePastWitness (durable; a ROLLBACK audit line; `rollback` in the result) ->
+//   the envelope's split fields: a grant total is recorded durably, a request may be
+//   answered with a grant and a control package in the result (device_split.cc) ->
 //   CommitDecrypt (the decrypt log is persisted) -> only then is the plaintext returned.
 //
 // Errors are Status values whose code maps to an RPC category (error_category.h) and whose
